@@ -1,0 +1,53 @@
+"""Reads for centres and service areas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from clinics.models import Centre, ServiceArea
+from plut.accounts.scope import visible_to
+from plut.regions.models import Province, Regency
+
+
+def centres_visible_to(user: Any) -> QuerySet[Centre]:
+    return visible_to(user, Centre.objects.select_related("province", "regency"))
+
+
+def service_areas_active() -> QuerySet[ServiceArea]:
+    return ServiceArea.objects.filter(is_active=True)
+
+
+class PublicCentreFilter(django_filters.FilterSet):
+    province = django_filters.ModelChoiceFilter(
+        queryset=Province.objects.all(), label=_("Provinsi"), empty_label=_("Semua provinsi")
+    )
+    regency = django_filters.ModelChoiceFilter(
+        queryset=Regency.objects.all(),
+        label=_("Kabupaten/kota"),
+        empty_label=_("Semua kabupaten/kota"),
+    )
+    area = django_filters.ModelChoiceFilter(
+        field_name="service_areas",
+        queryset=ServiceArea.objects.filter(is_active=True),
+        to_field_name="code",
+        label=_("Bidang layanan"),
+        empty_label=_("Semua bidang"),
+    )
+
+    class Meta:
+        model = Centre
+        fields = ["province", "regency", "area"]
+
+
+def centres_public(*, filters: dict[str, Any] | None = None) -> PublicCentreFilter:
+    """The public directory: every active centre, open to anyone, narrowed by the filters."""
+    queryset = (
+        Centre.objects.filter(is_active=True)
+        .select_related("province", "regency")
+        .prefetch_related("service_areas")
+    )
+    return PublicCentreFilter(filters or None, queryset=queryset)

@@ -1,0 +1,76 @@
+"""Writes for centres, service areas and staff."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from django.db import transaction
+
+from clinics.models import Centre, CentreLevel, ServiceArea, StaffMembership
+from plut.accounts.models import CENTRE_ROLES, User
+from plut.core.reference import REFERENCE_DIR, LoadResult, upsert
+
+# The six areas of the seed (DOMAIN.md). Codes are stable identifiers used by reports and the
+# API; the names are data so a province can rename them or add a seventh in the admin.
+SEED_SERVICE_AREAS: tuple[tuple[str, str, str], ...] = (
+    ("institutional", "Kelembagaan", "Institutional / legal form"),
+    ("financing", "Akses Pembiayaan", "Access to financing"),
+    ("hr", "Sumber Daya Manusia (SDM)", "Human resources"),
+    ("production", "Produksi", "Production"),
+    ("marketing", "Pemasaran / Kemitraan Usaha", "Marketing and business partnership"),
+    ("it", "Akses IT / Digital", "IT and digital access"),
+)
+
+
+@transaction.atomic
+def service_areas_load() -> LoadResult:
+    total = LoadResult(0, 0)
+    for order, (code, name_id, name_en) in enumerate(SEED_SERVICE_AREAS, start=1):
+        total += upsert(
+            ServiceArea, {"code": code}, {"name_id": name_id, "name_en": name_en, "order": order}
+        )
+    return total
+
+
+@transaction.atomic
+def centres_load(*, path: Path = REFERENCE_DIR / "plut_centres.csv") -> LoadResult:
+    """Load the centres known from public sources, keyed by name.
+
+    A new centre offers every active area; an existing one keeps what an administrator set.
+    """
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    areas = list(ServiceArea.objects.filter(is_active=True))
+    total = LoadResult(0, 0)
+    for row in rows:
+        result = upsert(
+            Centre,
+            {"name": row["name"]},
+            {
+                "level": CentreLevel(row["level"]),
+                "province_id": row["province_code"],
+                "regency_id": row["regency_code"] or None,
+                "city": row["city"],
+                "source_url": row["source"],
+            },
+        )
+        if result.created:
+            Centre.objects.get(name=row["name"]).service_areas.set(areas)
+        total += result
+    return total
+
+
+@transaction.atomic
+def staff_member_place(
+    *, user: User, centre: Centre, areas: list[ServiceArea] | None = None
+) -> StaffMembership:
+    """Put a manager or consultant at a centre (moving them if they were elsewhere)."""
+    if user.role not in CENTRE_ROLES:
+        raise ValueError(f"{user} is not a centre role ({user.role})")
+    membership, _created = StaffMembership.objects.update_or_create(
+        user=user, defaults={"centre": centre}
+    )
+    if areas is not None:
+        membership.areas.set(areas)
+    return membership

@@ -1,0 +1,347 @@
+"""The work of a centre: mentoring sessions, follow-ups, bookings, and the outcomes they lead to."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from plut.accounts.scope import ScopePaths
+from plut.core.models import TimestampedModel
+
+
+class Mode(models.TextChoices):
+    IN_PERSON = "in_person", _("Tatap muka di PLUT")
+    ONLINE = "online", _("Daring (video)")
+    FIELD_VISIT = "field_visit", _("Kunjungan lapangan")
+
+
+class SessionFormat(models.TextChoices):
+    INDIVIDUAL = "individual", _("Individu")
+    GROUP = "group", _("Kelompok (pelatihan, lokakarya)")
+
+
+class MentoringSession(TimestampedModel):
+    centre = models.ForeignKey(
+        "clinics.Centre", on_delete=models.PROTECT, related_name="sessions", verbose_name=_("PLUT")
+    )
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="sessions_led",
+        verbose_name=_("konsultan"),
+    )
+    co_consultants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="sessions_assisted",
+        verbose_name=_("konsultan pendamping lain"),
+    )
+    service_area = models.ForeignKey(
+        "clinics.ServiceArea",
+        on_delete=models.PROTECT,
+        related_name="sessions",
+        verbose_name=_("bidang layanan"),
+    )
+    mode = models.CharField(_("cara"), max_length=20, choices=Mode.choices)
+    format = models.CharField(
+        _("bentuk"), max_length=20, choices=SessionFormat.choices, default=SessionFormat.INDIVIDUAL
+    )
+    starts_at = models.DateTimeField(_("mulai"))
+    ends_at = models.DateTimeField(_("selesai"))
+    meeting_link = models.URLField(_("tautan pertemuan daring"), blank=True)
+    topic = models.CharField(_("topik"), max_length=200)
+    problems = models.TextField(_("masalah yang ditemukan"), blank=True)
+    advice = models.TextField(_("saran yang diberikan"), blank=True)
+    # Advising centres report these three separately (contact vs. the work around it).
+    contact_minutes = models.PositiveIntegerField(_("waktu kontak (menit)"), default=0)
+    preparation_minutes = models.PositiveIntegerField(_("waktu persiapan (menit)"), default=0)
+    travel_minutes = models.PositiveIntegerField(_("waktu perjalanan (menit)"), default=0)
+    enterprises = models.ManyToManyField(
+        "cooperatives.Enterprise",
+        through="SessionEnterprise",
+        blank=True,
+        related_name="sessions",
+        verbose_name=_("UMKM"),
+    )
+    cooperatives = models.ManyToManyField(
+        "cooperatives.Cooperative",
+        blank=True,
+        related_name="sessions",
+        verbose_name=_("koperasi"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("dicatat oleh"),
+    )
+
+    scope_paths = ScopePaths(
+        province="centre__province", centre="centre", owner="enterprises__owner__user"
+    )
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        verbose_name = _("sesi pendampingan")
+        verbose_name_plural = _("sesi pendampingan")
+        indexes = [
+            models.Index(fields=["centre", "-starts_at", "-id"]),
+            models.Index(fields=["consultant", "-starts_at"]),
+            models.Index(fields=["service_area", "starts_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="session_ends_after_start",
+                violation_error_message=_("Waktu selesai harus setelah waktu mulai."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.topic
+
+    def clean(self) -> None:
+        if self.mode == Mode.ONLINE and not self.meeting_link:
+            raise ValidationError(
+                {"meeting_link": _("Sesi daring wajib memiliki tautan pertemuan.")}
+            )
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("Waktu selesai harus setelah waktu mulai.")})
+
+
+class SessionEnterprise(models.Model):
+    """An enterprise at a session; in a group session, whether it actually came."""
+
+    session = models.ForeignKey(MentoringSession, on_delete=models.CASCADE)
+    enterprise = models.ForeignKey("cooperatives.Enterprise", on_delete=models.PROTECT)
+    attended = models.BooleanField(_("hadir"), default=True)
+
+    class Meta:
+        verbose_name = _("peserta sesi")
+        verbose_name_plural = _("peserta sesi")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "enterprise"], name="session_enterprise_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} @ {self.session_id}"
+
+
+class FollowUp(TimestampedModel):
+    session = models.ForeignKey(
+        MentoringSession,
+        on_delete=models.CASCADE,
+        related_name="follow_ups",
+        verbose_name=_("sesi"),
+    )
+    action = models.CharField(_("tindak lanjut"), max_length=300)
+    due_on = models.DateField(_("tenggat"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+        verbose_name=_("penanggung jawab"),
+    )
+    done_at = models.DateTimeField(_("selesai pada"), null=True, blank=True)
+    done_note = models.TextField(_("catatan penyelesaian"), blank=True)
+
+    scope_paths = ScopePaths(
+        province="session__centre__province",
+        centre="session__centre",
+        owner="session__enterprises__owner__user",
+    )
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("tindak lanjut")
+        verbose_name_plural = _("tindak lanjut")
+        indexes = [models.Index(fields=["assignee", "done_at", "due_on"])]
+
+    def __str__(self) -> str:
+        return self.action
+
+
+class BookingStatus(models.TextChoices):
+    REQUESTED = "requested", _("Diajukan")
+    CONFIRMED = "confirmed", _("Dikonfirmasi")
+    COMPLETED = "completed", _("Selesai")
+    CANCELLED = "cancelled", _("Dibatalkan")
+    NO_SHOW = "no_show", _("Tidak hadir")
+
+
+# The lifecycle, in one place: which status may follow which.
+BOOKING_TRANSITIONS: dict[str, frozenset[str]] = {
+    BookingStatus.REQUESTED: frozenset({BookingStatus.CONFIRMED, BookingStatus.CANCELLED}),
+    BookingStatus.CONFIRMED: frozenset(
+        {BookingStatus.COMPLETED, BookingStatus.CANCELLED, BookingStatus.NO_SHOW}
+    ),
+    BookingStatus.COMPLETED: frozenset(),
+    BookingStatus.CANCELLED: frozenset(),
+    BookingStatus.NO_SHOW: frozenset(),
+}
+ACTIVE_BOOKING_STATUSES = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
+
+
+class Booking(TimestampedModel):
+    enterprise = models.ForeignKey(
+        "cooperatives.Enterprise",
+        on_delete=models.PROTECT,
+        related_name="bookings",
+        verbose_name=_("UMKM"),
+    )
+    centre = models.ForeignKey(
+        "clinics.Centre", on_delete=models.PROTECT, related_name="bookings", verbose_name=_("PLUT")
+    )
+    service_area = models.ForeignKey(
+        "clinics.ServiceArea",
+        on_delete=models.PROTECT,
+        related_name="bookings",
+        verbose_name=_("bidang layanan"),
+    )
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bookings",
+        verbose_name=_("konsultan"),
+    )
+    mode = models.CharField(_("cara"), max_length=20, choices=Mode.choices, default=Mode.IN_PERSON)
+    starts_at = models.DateTimeField(_("mulai"))
+    ends_at = models.DateTimeField(_("selesai"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=BookingStatus.choices, default=BookingStatus.REQUESTED
+    )
+    description = models.TextField(_("uraian masalah"), blank=True)
+    status_reason = models.TextField(_("alasan perubahan status"), blank=True)
+    session = models.OneToOneField(
+        MentoringSession,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="booking",
+        verbose_name=_("sesi yang dihasilkan"),
+    )
+
+    scope_paths = ScopePaths(
+        province="centre__province", centre="centre", owner="enterprise__owner__user"
+    )
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("pemesanan konsultasi")
+        verbose_name_plural = _("pemesanan konsultasi")
+        indexes = [
+            models.Index(fields=["centre", "starts_at"]),
+            models.Index(fields=["consultant", "starts_at"]),
+            models.Index(fields=["status", "starts_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="booking_ends_after_start",
+                violation_error_message=_("Waktu selesai harus setelah waktu mulai."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} · {self.starts_at:%Y-%m-%d %H:%M}"
+
+    def can_become(self, status: str) -> bool:
+        return status in BOOKING_TRANSITIONS[self.status]
+
+
+class FinancingSource(models.TextChoices):
+    KUR = "kur", _("KUR (Kredit Usaha Rakyat)")
+    BANK = "bank", _("Kredit bank lain")
+    COOPERATIVE = "cooperative", _("Koperasi simpan pinjam")
+    LPDB = "lpdb", _("LPDB-KUMKM")
+    GRANT = "grant", _("Hibah / bantuan pemerintah")
+    INVESTOR = "investor", _("Investor / modal ventura")
+    OTHER = "other", _("Lainnya")
+
+
+class SupportKind(models.TextChoices):
+    CAPITAL = "capital", _("Perkuatan permodalan")
+    EQUIPMENT = "equipment", _("Peralatan (mis. Gerobak Sayur Pesan Kirim)")
+    COMPETENCY = "competency", _("Sertifikat uji kompetensi manajer")
+    VIDEO = "video", _("Konsultasi video")
+    TRAINING = "training", _("Pelatihan")
+    OTHER = "other", _("Lainnya")
+
+
+class OutcomeSource(models.TextChoices):
+    STAFF = "staff", _("Dicatat staf")
+    SELF_REPORTED = "self_reported", _("Dilaporkan sendiri oleh pelaku usaha")
+
+
+class Outcome(TimestampedModel):
+    """A dated change in an enterprise, measured or reported after mentoring."""
+
+    enterprise = models.ForeignKey(
+        "cooperatives.Enterprise",
+        on_delete=models.CASCADE,
+        related_name="outcomes",
+        verbose_name=_("UMKM"),
+    )
+    recorded_on = models.DateField(_("tanggal"))
+    turnover = models.PositiveBigIntegerField(_("omzet tahunan (Rp)"), null=True, blank=True)
+    employees = models.PositiveIntegerField(_("jumlah tenaga kerja"), null=True, blank=True)
+    financing_amount = models.PositiveBigIntegerField(
+        _("pembiayaan diperoleh (Rp)"), null=True, blank=True
+    )
+    financing_source = models.CharField(
+        _("sumber pembiayaan"), max_length=20, choices=FinancingSource.choices, blank=True
+    )
+    # The formalisation ladder: NIB, then PIRT, then halal, then SNI (then financing).
+    obtained_nib = models.BooleanField(_("memperoleh NIB"), default=False)
+    obtained_pirt = models.BooleanField(_("memperoleh PIRT"), default=False)
+    obtained_halal = models.BooleanField(_("memperoleh sertifikat halal"), default=False)
+    obtained_sni = models.BooleanField(_("memperoleh SNI"), default=False)
+    support_kind = models.CharField(
+        _("dukungan diterima"), max_length=20, choices=SupportKind.choices, blank=True
+    )
+    support_description = models.CharField(_("uraian dukungan"), max_length=300, blank=True)
+    new_markets = models.CharField(_("pasar baru"), max_length=300, blank=True)
+    sessions = models.ManyToManyField(
+        MentoringSession,
+        blank=True,
+        related_name="outcomes",
+        verbose_name=_("sesi yang berkontribusi"),
+    )
+    source = models.CharField(
+        _("sumber data"), max_length=20, choices=OutcomeSource.choices, default=OutcomeSource.STAFF
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dilaporkan oleh"),
+    )
+
+    scope_paths = ScopePaths(
+        province="enterprise__regency__province",
+        centre="enterprise__centre",
+        owner="enterprise__owner__user",
+    )
+
+    class Meta:
+        ordering = ["-recorded_on", "-id"]
+        verbose_name = _("hasil pendampingan")
+        verbose_name_plural = _("hasil pendampingan")
+        indexes = [models.Index(fields=["enterprise", "-recorded_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} · {self.recorded_on}"
+
+    def clean(self) -> None:
+        if self.financing_amount and not self.financing_source:
+            raise ValidationError(
+                {"financing_source": _("Sebutkan sumber pembiayaan yang diperoleh.")}
+            )

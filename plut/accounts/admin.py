@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from plut.accounts.models import User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "first_name", "last_name", "role", "province", "is_active"]
+    list_filter = ["role", "province", "is_active", "is_staff"]
+    list_select_related = ["province"]
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (_("Peran di portal"), {"fields": ("role", "province")}),
+    )
+    add_fieldsets = (
+        *BaseUserAdmin.add_fieldsets,
+        (_("Peran di portal"), {"fields": ("role", "province")}),
+    )

@@ -1,0 +1,87 @@
+"""The one answer to "what may this user see".
+
+Every scoped model declares, in ``scope_paths``, how a row reaches a province, a centre and an
+owner's user account. ``visible_to`` turns a user's role into one filter along those paths.
+Every selector, view, export, API endpoint and admin page narrows through here, so a new role
+or a changed rule is one edit, and an object outside the scope is simply not in the queryset
+(a 404, never a 403 that would confirm the id exists).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple, TypeVar
+
+from django.db import models
+from django.shortcuts import get_object_or_404
+
+from plut.accounts.models import CENTRE_ROLES, Role
+
+M = TypeVar("M", bound=models.Model)
+
+
+class ScopePaths(NamedTuple):
+    """ORM lookups from a model to its province code, its centre id and its owners' user ids.
+
+    ``None`` means no user of that kind sees the model through this path.
+    """
+
+    province: str | None
+    centre: str | None
+    owner: str | None
+
+
+@dataclass(frozen=True)
+class Scope:
+    national: bool = False
+    province_code: str | None = None
+    centre_id: int | None = None
+    owner_user_id: int | None = None
+
+
+NOTHING = Scope()
+
+
+def scope_of(user: Any) -> Scope:
+    """The user's scope, worked out once per request object and remembered on it."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOTHING
+    cached = getattr(user, "_plut_scope", None)
+    if cached is not None:
+        return cached
+    if user.is_superuser or user.role == Role.NATIONAL:
+        scope = Scope(national=True)
+    elif user.role == Role.PROVINCIAL:
+        scope = Scope(province_code=user.province_id)
+    elif user.role in CENTRE_ROLES:
+        # A related-object miss raises an AttributeError subclass, so getattr's default works.
+        membership = getattr(user, "staff_membership", None)
+        scope = Scope(centre_id=membership.centre_id) if membership else NOTHING
+    elif user.role == Role.OWNER:
+        scope = Scope(owner_user_id=user.pk)
+    else:
+        scope = NOTHING
+    user._plut_scope = scope
+    return scope
+
+
+def visible_to(user: Any, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
+    """Narrow ``queryset`` to the rows ``user`` may see."""
+    scope = scope_of(user)
+    if scope.national:
+        return queryset
+    paths: ScopePaths = queryset.model.scope_paths
+    if scope.province_code and paths.province:
+        return queryset.filter(**{paths.province: scope.province_code})
+    if scope.centre_id and paths.centre:
+        return queryset.filter(**{paths.centre: scope.centre_id})
+    if scope.owner_user_id and paths.owner:
+        # Owner paths cross many-valued relations (a session's enterprises); a subquery keeps
+        # each row once without DISTINCT over the whole queryset.
+        owned = queryset.model._default_manager.filter(**{paths.owner: scope.owner_user_id})
+        return queryset.filter(pk__in=owned.values("pk"))
+    return queryset.none()
+
+
+def get_visible_or_404(user: Any, queryset: models.QuerySet[M], **lookup: Any) -> M:
+    return get_object_or_404(visible_to(user, queryset), **lookup)

@@ -1,0 +1,42 @@
+"""Phone numbers: owners give them in any local form; we store E.164 (+62...)."""
+
+from __future__ import annotations
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+
+def phone_to_e164(value: str) -> str:
+    """Parse a number as an Indonesian would write it and return it in E.164.
+
+    ``0812-3456-7890``, ``+62 812 3456 7890`` and ``62812...`` all become ``+6281234567890``.
+    """
+    raw = (value or "").strip()
+    if raw.startswith("62") and not raw.startswith("+"):
+        raw = "+" + raw
+    try:
+        parsed = phonenumbers.parse(raw, "ID")
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        raise ValidationError(
+            _(
+                "Nomor telepon tidak valid. Contoh yang benar: 0812-3456-7890 atau +62 812 3456 7890."
+            ),
+            code="invalid_phone",
+        )
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def validate_e164(value: str) -> None:
+    """Model-level check: the stored value must already be a valid E.164 number."""
+    if phone_to_e164(value) != value:
+        raise ValidationError(_("Nomor telepon harus disimpan dalam format E.164 (+62...)."))
+
+
+def phone_mask(value: str) -> str:
+    """Show enough of a number to recognise it, not enough to use it: +62812****7890."""
+    if not value:
+        return ""
+    return value[:6] + "*" * max(len(value) - 10, 2) + value[-4:]

@@ -1,0 +1,60 @@
+"""Template filters for Indonesian money and centre-local times."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from plut.regions.models import TimeZone
+
+register = template.Library()
+
+
+def _group_thousands(number: int) -> str:
+    # Indonesian groups thousands with a dot, whatever the active locale's defaults.
+    return f"{number:,}".replace(",", ".")
+
+
+@register.filter
+def rupiah(value: int | None) -> str:
+    """Integer Rupiah in full: 3900000000 -> 'Rp 3.900.000.000'."""
+    if value is None or value == "":
+        return "–"
+    return f"Rp {_group_thousands(int(value))}"
+
+
+@register.filter
+def rupiah_short(value: int | None) -> str:
+    """Rupiah for headlines: 3900000000 -> 'Rp 3,9 miliar'."""
+    if value is None or value == "":
+        return "–"
+    amount = int(value)
+    for size, unit in ((10**12, _("triliun")), (10**9, _("miliar")), (10**6, _("juta"))):
+        if abs(amount) >= size:
+            scaled = (Decimal(amount) / size).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+            text = f"{scaled.normalize():f}".replace(".", ",")
+            return f"Rp {text} {unit}"
+    return rupiah(amount)
+
+
+@register.filter
+def in_zone(value: datetime.datetime | None, zone: str) -> str:
+    """A moment in the given IANA zone, labelled WIB/WITA/WIT: '9 Agu 2017 09.00 WIB'."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value, ZoneInfo(zone))
+    return f"{formats.date_format(local, 'j M Y H:i')} {TimeZone(zone).label}"
+
+
+@register.filter
+def percent(part: int | None, whole: int | None) -> str:
+    """Share of ``whole``, rounded to a whole percent: 3017 of 5302 -> '57 %'."""
+    if not whole:
+        return "–"
+    share = (Decimal(part or 0) * 100 / Decimal(whole)).quantize(Decimal("1"), ROUND_HALF_UP)
+    return f"{share} %"

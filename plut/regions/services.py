@@ -1,0 +1,38 @@
+"""Loading the Kemendagri region reference from the shipped CSV."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from django.db import transaction
+
+from plut.core.reference import REFERENCE_DIR, LoadResult, upsert
+from plut.regions.models import Province, Regency, TimeZone
+
+ZONE_BY_LABEL = {zone.label: zone.value for zone in TimeZone}
+
+
+@transaction.atomic
+def regions_load(*, path: Path = REFERENCE_DIR / "regions.csv") -> LoadResult:
+    """Load provinces and regencies idempotently: a second run changes nothing."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    total = LoadResult(0, 0)
+    # Provinces first: every regency points at one.
+    for row in sorted(rows, key=lambda r: r["level"] != "province"):
+        if row["level"] == "province":
+            if row["timezone"] not in ZONE_BY_LABEL:
+                raise ValueError(f"Province {row['code']}: unknown time zone {row['timezone']!r}")
+            total += upsert(
+                Province,
+                {"code": row["code"]},
+                {"name": row["name"], "timezone": ZONE_BY_LABEL[row["timezone"]]},
+            )
+        else:
+            total += upsert(
+                Regency,
+                {"code": row["code"]},
+                {"name": row["name"], "province_id": row["province_code"]},
+            )
+    return total

@@ -1,0 +1,18 @@
+"""Test settings: the real settings, plus only what tests need.
+
+The database and broker still come from the environment, so the same suite runs on the
+embedded defaults and on PostgreSQL + Redis (see .ci/run).
+"""
+
+import os
+
+# Tests run with DEBUG off (pytest-django forces it), so they need a key of their own.
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+
+from plut.settings import *  # noqa: F403
+
+# Hashing passwords slowly is a production virtue and a test-suite cost.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
