@@ -242,9 +242,10 @@ def generate(
     # Consultants: accounts without a usable password, unless the caller sets one.
     for centre in centres:
         staff = []
+        placed = StaffMembership.objects.filter(centre=centre).count()
         for index in range(consultants_per_centre):
             user = User(
-                username=f"kp-{centre.pk}-{index + 1}-{seed}",
+                username=f"kp-{centre.pk}-{placed + index + 1}",
                 first_name=rng.choice(FIRST_NAMES_M + FIRST_NAMES_F),
                 last_name=rng.choice(LAST_NAMES),
                 role=Role.CONSULTANT,

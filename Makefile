@@ -1,0 +1,60 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is optional.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := python3.11
+# Prefer a uv already on PATH; otherwise fetch one from PyPI into var/bin (no pip needed).
+UV := $(shell command -v uv 2>/dev/null || echo var/bin/uv)
+PY := .venv/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint check-deploy browser clean
+
+var/bin/uv:
+	python3.11 .ci/bootstrap_uv.py
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python python3.11
+	@touch $@
+
+install: .venv/.synced
+
+## make run: install, prepare SQLite + the file broker, load data, start web + worker + beat.
+run: export DEBUG := true
+run: export DEMO_MODE := true
+run: install
+	@mkdir -p var
+	@$(PY) manage.py migrate --noinput -v0
+	@$(PY) manage.py load_reference_data
+	@$(PY) manage.py collectstatic --noinput -v0
+	@$(PY) manage.py load_demo
+	@echo
+	@echo "Portal: http://$(HOST):$(PORT)/   (admin: /admin/, API: /api/v1/, health: /healthz)"
+	@echo "Stop with Ctrl+C."
+	@trap 'kill $$(jobs -p) 2>/dev/null' EXIT INT TERM; \
+	  .venv/bin/celery -A plut worker --loglevel=INFO --concurrency=2 --without-gossip --without-mingle & \
+	  .venv/bin/celery -A plut beat --loglevel=INFO --pidfile= & \
+	  $(PY) manage.py runserver $(HOST):$(PORT)
+
+## make test: the whole suite, on whatever DATABASE_URL / CELERY_BROKER_URL say (default: embedded).
+test: install browser
+	$(PY) -m pytest
+
+lint: install
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+## Browser tests drive Debian's Chromium (Playwright cannot download its own here).
+browser:
+	@command -v chromium >/dev/null || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+## The production-like deploy check that CI runs.
+check-deploy: install
+	DEBUG=false SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=portal.example.id \
+	  $(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf var/plut.sqlite3* var/broker var/static

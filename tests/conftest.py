@@ -1,0 +1,149 @@
+"""Shared fixtures: the reference data, and a small world of two centres in two provinces
+with a user of every role, so each permission test has an insider and an outsider."""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
+from clinics.models import Centre
+from cooperatives.models import Cooperative, Enterprise, Person
+from mentoring.models import Booking, FollowUp, MentoringSession, Outcome
+from plut.accounts.models import Role, User
+from plut.regions.models import Province
+from tests.factories.accounts import UserFactory
+from tests.factories.clinics import StaffFactory
+from tests.factories.cooperatives import CooperativeFactory, EnterpriseFactory
+from tests.factories.mentoring import (
+    BookingFactory,
+    FollowUpFactory,
+    OutcomeFactory,
+    SessionFactory,
+)
+
+# Playwright drives the live server from the test thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # CI's first run must really be on PostgreSQL + Redis, not silently on the defaults.
+    if os.environ.get("REQUIRE_SERVICES"):
+        engine = settings.DATABASES["default"]["ENGINE"]
+        assert engine.endswith("postgresql"), f"REQUIRE_SERVICES set but database is {engine}"
+        assert settings.CELERY_BROKER_URL.startswith("redis://"), settings.CELERY_BROKER_URL
+
+
+def _ensure_reference_data() -> None:
+    # Transactional tests flush every table afterwards; reload what they removed.
+    if not Province.objects.exists():
+        call_command("load_reference_data", stdout=io.StringIO())
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        _ensure_reference_data()
+
+
+@pytest.fixture
+def reference_data(db) -> None:
+    _ensure_reference_data()
+
+
+@pytest.fixture
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@dataclass
+class Side:
+    """One centre's people and records."""
+
+    centre: Centre
+    officer: User
+    manager: User
+    consultant: User
+    owner: User
+    person: Person
+    enterprise: Enterprise
+    cooperative: Cooperative
+    session: MentoringSession
+    follow_up: FollowUp
+    booking: Booking
+    outcome: Outcome
+
+
+@dataclass
+class World:
+    national: User
+    a: Side  # Lampung (WIB)
+    b: Side  # Sulawesi Selatan (WITA)
+
+    def user(self, name: str) -> User | None:
+        """Users by table name: 'national', 'manager_a', 'owner_b', 'anonymous' -> None."""
+        if name == "anonymous":
+            return None
+        if name == "national":
+            return self.national
+        role, side = name.rsplit("_", 1)
+        return getattr(getattr(self, side), role)
+
+
+def _side(centre_name: str, tag: str) -> Side:
+    centre = Centre.objects.get(name=centre_name)
+    officer = UserFactory(username=f"officer_{tag}", role=Role.PROVINCIAL, province=centre.province)
+    manager = StaffFactory(
+        user__username=f"manager_{tag}", user__role=Role.MANAGER, centre=centre
+    ).user
+    consultant = StaffFactory(user__username=f"consultant_{tag}", centre=centre).user
+    owner = UserFactory(username=f"owner_{tag}", role=Role.OWNER)
+    enterprise = EnterpriseFactory(centre=centre, owner__user=owner)
+    cooperative = CooperativeFactory(centre=centre)
+    cooperative.board_members.add(enterprise.owner)
+    session = SessionFactory(consultant=consultant, enterprises=[enterprise])
+    return Side(
+        centre=centre,
+        officer=officer,
+        manager=manager,
+        consultant=consultant,
+        owner=owner,
+        person=enterprise.owner,
+        enterprise=enterprise,
+        cooperative=cooperative,
+        session=session,
+        follow_up=FollowUpFactory(session=session),
+        booking=BookingFactory(enterprise=enterprise),
+        outcome=OutcomeFactory(enterprise=enterprise),
+    )
+
+
+@pytest.fixture
+def world(reference_data) -> World:
+    national = UserFactory(username="national", role=Role.NATIONAL)
+    return World(
+        national=national,
+        a=_side("PLUT KUMKM Provinsi Lampung", "a"),
+        b=_side("PLUT-KUMKM Provinsi Sulawesi Selatan", "b"),
+    )
+
+
+@pytest.fixture
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"

@@ -1,0 +1,20 @@
+import factory
+
+from clinics.models import Centre, ServiceArea, StaffMembership
+from tests.factories.accounts import UserFactory
+
+
+class StaffFactory(factory.django.DjangoModelFactory):
+    """A manager or consultant placed at a centre."""
+
+    class Meta:
+        model = StaffMembership
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory, role="consultant")
+    centre = factory.Iterator(Centre.objects.all())
+
+    @factory.post_generation
+    def areas(obj, create, extracted, **kwargs):
+        if create:
+            obj.areas.set(extracted if extracted is not None else ServiceArea.objects.all())

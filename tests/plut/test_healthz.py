@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import datetime
+from unittest import mock
+
+import pytest
+from django.db import OperationalError, connection
+from django.utils import timezone
+
+from plut.celery import app as celery_app
+from plut.core.services import worker_heartbeat_record
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthy_portal_answers_200_with_each_part(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["database"], body["broker"]) == ("ok", "ok", "ok")
+    assert body["worker"] == {"last_seen": None, "status": "unknown"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_an_unreachable_broker_gives_503(client):
+    with mock.patch.dict(celery_app.conf, {"broker_url": "redis://127.0.0.1:1/0"}):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["broker"] == "error"
+    assert response.json()["database"] == "ok"
+
+
+def test_an_unreachable_database_gives_503(client):
+    with mock.patch.object(connection, "cursor", side_effect=OperationalError("down")):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "error"
+
+
+def test_a_recent_worker_heartbeat_is_reported(client, settings):
+    worker_heartbeat_record()
+    assert client.get("/healthz").json()["worker"]["status"] == "ok"
+    old = timezone.now() - datetime.timedelta(seconds=settings.WORKER_HEARTBEAT_STALE_SECONDS + 1)
+    worker_heartbeat_record(now=old)
+    worker = client.get("/healthz").json()["worker"]
+    assert worker["status"] == "unknown"
+    assert worker["last_seen"] == old.isoformat()
