@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from unittest import mock
 
 import pytest
@@ -23,7 +24,9 @@ def test_healthy_portal_answers_200_with_each_part(client):
 
 
 def test_an_unreachable_broker_gives_503(client):
-    with mock.patch.dict(celery_app.conf, {"broker_url": "redis://127.0.0.1:1/0"}):
+    # Nothing listens on port 1: the same probe, pointed at a broker that is down.
+    unreachable = functools.partial(celery_app.connection_for_write, "redis://127.0.0.1:1/0")
+    with mock.patch.object(celery_app, "connection_for_write", unreachable):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["broker"] == "error"

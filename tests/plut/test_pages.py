@@ -139,3 +139,16 @@ def test_query_count_does_not_grow_with_rows(
     url = _url(world, page)
     with django_assert_num_queries(queries):
         assert client.get(url).status_code == 200
+
+
+def test_pages_speak_indonesian_whatever_the_browser_asks(client, world):
+    response = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response["Content-Language"] == "id"
+    response = client.post("/accounts/login/", {"username": "owner_a", "password": "salah"})
+    assert "dan sandi yang benar" in response.content.decode()
+
+
+def test_the_language_switch_is_remembered(client, world):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    assert client.get("/")["Content-Language"] == "en"
