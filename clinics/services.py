@@ -9,7 +9,7 @@ from django.db import transaction
 
 from clinics.models import Centre, CentreLevel, ServiceArea, StaffMembership
 from plut.accounts.models import CENTRE_ROLES, User
-from plut.core.reference import REFERENCE_DIR, LoadResult, upsert
+from plut.core.reference import REFERENCE_DIR, LoadResult, sync_rows
 
 # The six areas of the seed (DOMAIN.md). Codes are stable identifiers used by reports and the
 # API; the names are data so a province can rename them or add a seventh in the admin.
@@ -25,12 +25,11 @@ SEED_SERVICE_AREAS: tuple[tuple[str, str, str], ...] = (
 
 @transaction.atomic
 def service_areas_load() -> LoadResult:
-    total = LoadResult(0, 0)
-    for order, (code, name_id, name_en) in enumerate(SEED_SERVICE_AREAS, start=1):
-        total += upsert(
-            ServiceArea, {"code": code}, {"name_id": name_id, "name_en": name_en, "order": order}
-        )
-    return total
+    rows = {
+        code: {"name_id": name_id, "name_en": name_en, "order": order}
+        for order, (code, name_id, name_en) in enumerate(SEED_SERVICE_AREAS, start=1)
+    }
+    return sync_rows(ServiceArea, "code", rows)[0]
 
 
 @transaction.atomic
@@ -40,25 +39,23 @@ def centres_load(*, path: Path = REFERENCE_DIR / "plut_centres.csv") -> LoadResu
     A new centre offers every active area; an existing one keeps what an administrator set.
     """
     with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    areas = list(ServiceArea.objects.filter(is_active=True))
-    total = LoadResult(0, 0)
-    for row in rows:
-        result = upsert(
-            Centre,
-            {"name": row["name"]},
-            {
+        rows = {
+            row["name"]: {
                 "level": CentreLevel(row["level"]),
                 "province_id": row["province_code"],
                 "regency_id": row["regency_code"] or None,
                 "city": row["city"],
                 "source_url": row["source"],
-            },
-        )
-        if result.created:
-            Centre.objects.get(name=row["name"]).service_areas.set(areas)
-        total += result
-    return total
+            }
+            for row in csv.DictReader(handle)
+        }
+    result, created = sync_rows(Centre, "name", rows)
+    areas = list(ServiceArea.objects.filter(is_active=True))
+    through = Centre.service_areas.through
+    through.objects.bulk_create(
+        through(centre_id=centre.pk, servicearea_id=area.pk) for centre in created for area in areas
+    )
+    return result
 
 
 @transaction.atomic

@@ -20,22 +20,34 @@ class LoadResult:
         return LoadResult(self.created + other.created, self.updated + other.updated)
 
 
-def upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any]) -> LoadResult:
-    """Create or update one reference row, so that loading twice changes nothing.
+def sync_rows(
+    model: type[models.Model], key: str, rows: dict[Any, dict[str, Any]]
+) -> tuple[LoadResult, list[models.Model]]:
+    """Make the table hold ``rows`` (keyed by ``key``): create the missing, fix the changed.
 
-    Only fields that differ are written, which lets a rerun report 0 created, 0 updated.
+    Rows the file does not mention are left alone (an administrator may have added them).
+    Only differing fields are written, so a second load reports 0 created, 0 updated. Returns
+    the result and the newly created objects.
     """
-    obj = model.objects.filter(**lookup).first()
-    if obj is None:
-        obj = model(**lookup, **values)
-        obj.full_clean()
-        obj.save()
-        return LoadResult(1, 0)
-    changed = [key for key, value in values.items() if getattr(obj, key) != value]
-    if not changed:
-        return LoadResult(0, 0)
-    for key in changed:
-        setattr(obj, key, values[key])
-    obj.full_clean()
-    obj.save(update_fields=changed)
-    return LoadResult(0, 1)
+    existing = model.objects.in_bulk(list(rows), field_name=key)
+    # Relations are checked by the database's foreign keys, not one query per row here.
+    relations = [f.name for f in model._meta.fields if f.is_relation]
+    created: list[models.Model] = []
+    changed: list[tuple[models.Model, list[str]]] = []
+    for key_value, values in rows.items():
+        obj = existing.get(key_value)
+        if obj is None:
+            obj = model(**{key: key_value}, **values)
+            obj.full_clean(exclude=relations, validate_unique=False)
+            created.append(obj)
+            continue
+        fields = [name for name, value in values.items() if getattr(obj, name) != value]
+        if fields:
+            for name in fields:
+                setattr(obj, name, values[name])
+            obj.full_clean(exclude=relations, validate_unique=False)
+            changed.append((obj, fields))
+    created = model.objects.bulk_create(created)
+    for obj, fields in changed:
+        obj.save(update_fields=fields)
+    return LoadResult(len(created), len(changed)), created

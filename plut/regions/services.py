@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from plut.core.reference import REFERENCE_DIR, LoadResult, upsert
+from plut.core.reference import REFERENCE_DIR, LoadResult, sync_rows
 from plut.regions.models import Province, Regency, TimeZone
 
 ZONE_BY_LABEL = {zone.label: zone.value for zone in TimeZone}
@@ -18,21 +18,18 @@ def regions_load(*, path: Path = REFERENCE_DIR / "regions.csv") -> LoadResult:
     """Load provinces and regencies idempotently: a second run changes nothing."""
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    total = LoadResult(0, 0)
-    # Provinces first: every regency points at one.
-    for row in sorted(rows, key=lambda r: r["level"] != "province"):
+    provinces, regencies = {}, {}
+    for row in rows:
         if row["level"] == "province":
             if row["timezone"] not in ZONE_BY_LABEL:
                 raise ValueError(f"Province {row['code']}: unknown time zone {row['timezone']!r}")
-            total += upsert(
-                Province,
-                {"code": row["code"]},
-                {"name": row["name"], "timezone": ZONE_BY_LABEL[row["timezone"]]},
-            )
+            provinces[row["code"]] = {
+                "name": row["name"],
+                "timezone": ZONE_BY_LABEL[row["timezone"]],
+            }
         else:
-            total += upsert(
-                Regency,
-                {"code": row["code"]},
-                {"name": row["name"], "province_id": row["province_code"]},
-            )
-    return total
+            regencies[row["code"]] = {"name": row["name"], "province_id": row["province_code"]}
+    # Provinces first: every regency points at one.
+    province_result, _created = sync_rows(Province, "code", provinces)
+    regency_result, _created = sync_rows(Regency, "code", regencies)
+    return province_result + regency_result
