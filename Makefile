@@ -8,7 +8,7 @@ PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint check-deploy browser clean
+.PHONY: install run test lint check-deploy browser clean messages
 
 var/bin/uv:
 	python3.11 .ci/bootstrap_uv.py
@@ -58,3 +58,10 @@ check-deploy: install
 
 clean:
 	rm -rf var/plut.sqlite3* var/broker var/static
+
+## make messages: refresh the English catalogue (locale/en) from the Indonesian source strings,
+## then compile it. Translate what is new or fuzzy in django.po, run it again, commit both files.
+messages: export DEBUG := true
+messages: install
+	$(PY) manage.py makemessages -l en --ignore='.venv/*' --ignore='var/*' --ignore='tests/*' --no-location
+	$(PY) manage.py compilemessages -l en --ignore='.venv/*'

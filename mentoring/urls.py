@@ -1,8 +1,20 @@
 from django.urls import path
 
-from mentoring import views
+from mentoring.views import lists, profiles, sessions, today
 
 app_name = "mentoring"
 urlpatterns = [
-    path("", views.staff_home, name="staff_home"),
+    path("", today.staff_home, name="staff_home"),
+    path("sessions/", lists.session_list, name="session_list"),
+    path("sessions/export.<str:fmt>", lists.session_export, name="session_export"),
+    path("sessions/new/", sessions.session_create, name="session_create"),
+    path("sessions/<int:pk>/", sessions.session_detail, name="session_detail"),
+    path("sessions/<int:pk>/edit/", sessions.session_update, name="session_update"),
+    path("follow-ups/", lists.follow_up_list, name="follow_up_list"),
+    path("follow-ups/export.<str:fmt>", lists.follow_up_export, name="follow_up_export"),
+    path("follow-ups/<int:pk>/done/", lists.follow_up_done, name="follow_up_done"),
+    path("enterprises/<int:pk>/", profiles.enterprise_profile, name="enterprise_profile"),
+    path("enterprises/<int:pk>/outcomes/new/", profiles.outcome_create, name="outcome_create"),
+    path("enterprises/<int:pk>/merge/", profiles.enterprise_merge, name="enterprise_merge"),
+    path("cooperatives/<int:pk>/", profiles.cooperative_profile, name="cooperative_profile"),
 ]

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_celery_beat",
     "django_htmx",
+    "auditlog",
     "plut.core",
     "plut.accounts",
     "plut.regions",
@@ -71,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Records who made each change in the audit log (after authentication, so it knows).
+    "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -202,6 +205,19 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
 }
+
+# --- Audit trail -----------------------------------------------------------------------------
+# Every create, change and delete of client and mentoring records is kept (who, when, what).
+# Personal identifiers are masked in the trail: it is read by more people than need them.
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {"model": "cooperatives.Person", "mask_fields": ["nik", "phone"]},
+    "cooperatives.Enterprise",
+    {"model": "cooperatives.Cooperative", "m2m_fields": {"board_members"}},
+    {"model": "mentoring.MentoringSession", "m2m_fields": {"co_consultants", "cooperatives"}},
+    "mentoring.FollowUp",
+    "mentoring.Booking",
+    "mentoring.Outcome",
+)
 
 # --- Domain settings ------------------------------------------------------------------------
 # A cooperative is "active" when its last RAT (annual members' meeting) falls within this many

@@ -8,7 +8,11 @@ urlpatterns = [
     path("", include("plut.core.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("plut.accounts.urls")),
+    # The clinic workspace: sessions and profiles (mentoring), client lists (cooperatives),
+    # the centre's team (clinics).
     path("staff/", include("mentoring.urls")),
+    path("staff/", include("cooperatives.urls")),
+    path("staff/team/", include("clinics.urls")),
     path("dashboard/", include("plut.dashboards.urls")),
     path("api/", RedirectView.as_view(url="/api/v1/", permanent=False), name="api-root"),
     path("api/v1/", include((router.urls, "api"))),

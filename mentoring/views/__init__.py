@@ -1,0 +1,1 @@
+"""Staff workspace views, one module per part: today, sessions, lists, profiles."""

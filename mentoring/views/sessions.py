@@ -1,0 +1,10 @@
+"""Placeholder until this part of the workspace lands (issue 3)."""
+
+from django.http import Http404
+
+
+def _todo(*args, **kwargs):
+    raise Http404
+
+
+session_create = session_detail = session_update = _todo
