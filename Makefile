@@ -8,7 +8,7 @@ PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint check-deploy browser clean messages
+.PHONY: install run test lint check-deploy test-tools clean messages
 
 var/bin/uv:
 	python3.11 .ci/bootstrap_uv.py
@@ -37,19 +37,24 @@ run: install
 	  $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## make test: the whole suite, on whatever DATABASE_URL / CELERY_BROKER_URL say (default: embedded).
-test: install browser
+test: install test-tools
 	$(PY) -m pytest
 
 lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 
-## Browser tests drive Debian's Chromium (Playwright cannot download its own here).
-browser:
-	@command -v chromium >/dev/null || { \
-	  echo "Installing Debian's chromium for the browser tests"; \
-	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
-	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+## Browser tests drive Debian's Chromium (Playwright cannot download its own here); the
+## translation tests compile catalogues with gettext's msgfmt.
+test-tools:
+	@missing=""; command -v chromium >/dev/null || missing="chromium"; \
+	  command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	  if [ -n "$$missing" ]; then \
+	    echo "Installing Debian packages for the tests:$$missing"; \
+	    sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$sudo apt-get update -qq && \
+	    $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  fi
 
 ## The production-like deploy check that CI runs.
 check-deploy: install
