@@ -51,3 +51,10 @@ def centres_public(*, filters: dict[str, Any] | None = None) -> PublicCentreFilt
         .prefetch_related("service_areas")
     )
     return PublicCentreFilter(filters or None, queryset=queryset)
+
+
+def centre_of(user: Any) -> Centre | None:
+    """The centre a manager or consultant works at (None for every other role)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Centre.objects.select_related("province").filter(memberships__user=user).first()

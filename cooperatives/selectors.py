@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from difflib import SequenceMatcher
 from typing import Any
 
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
 
 from cooperatives.models import Cooperative, Enterprise, Person
 from plut.accounts.scope import visible_to
+from plut.core.phone import phone_to_e164
 
 
 def persons_visible_to(user: Any) -> QuerySet[Person]:
@@ -22,3 +25,65 @@ def enterprises_visible_to(user: Any) -> QuerySet[Enterprise]:
 
 def cooperatives_visible_to(user: Any) -> QuerySet[Cooperative]:
     return visible_to(user, Cooperative.objects.select_related("regency", "centre"))
+
+
+def _phone_or_none(text: str) -> str | None:
+    try:
+        return phone_to_e164(text)
+    except ValidationError:
+        return None
+
+
+def clients_search(
+    user: Any, query: str, *, limit: int = 10
+) -> tuple[list[Enterprise], list[Cooperative]]:
+    """Enterprises and cooperatives in the user's scope matching name, NIB, Nomor Induk
+    Koperasi, owner name or phone: what a consultant types to attach a client to a session."""
+    query = query.strip()
+    if len(query) < 2:
+        return [], []
+    enterprise_match = Q(name__icontains=query) | Q(owner__full_name__icontains=query)
+    cooperative_match = Q(name__icontains=query)
+    if query.isdigit():
+        enterprise_match |= Q(nib=query)
+        cooperative_match |= Q(number=query)
+    phone = _phone_or_none(query) if any(ch.isdigit() for ch in query) else None
+    if phone:
+        enterprise_match |= Q(owner__phone=phone)
+    enterprises = list(
+        enterprises_visible_to(user).filter(enterprise_match).order_by("name")[:limit]
+    )
+    cooperatives = list(
+        cooperatives_visible_to(user).filter(cooperative_match).order_by("name")[:limit]
+    )
+    return enterprises, cooperatives
+
+
+def _normalised(name: str) -> str:
+    return " ".join(name.lower().split())
+
+
+def enterprise_possible_duplicates(
+    user: Any, *, name: str, regency_id: str | None, nik: str | None
+) -> list[Enterprise]:
+    """Enterprises in scope that may be the one being registered: the same owner NIK, or a
+    similar name in the same regency (a clerk types "Keripik Barokah" for "Kripik Barokah").
+
+    NIB needs no check here: it is unique in the database and the form says so.
+    """
+    candidates = enterprises_visible_to(user)
+    found: dict[int, Enterprise] = {}
+    if nik:
+        found.update((e.pk, e) for e in candidates.filter(owner__nik=nik)[:10])
+    if regency_id and name.strip():
+        wanted = _normalised(name)
+        # Names only, for one regency of the user's scope (a few thousand at national scale);
+        # difflib then judges similarity, which no portable SQL lookup does.
+        names = candidates.filter(regency_id=regency_id).values_list("pk", "name")[:5000]
+        similar = [
+            pk
+            for pk, other in names
+            if SequenceMatcher(None, wanted, _normalised(other)).ratio() >= 0.8
+        ]
+        found.update((e.pk, e) for e in candidates.filter(pk__in=similar[:10]))
+    return list(found.values())

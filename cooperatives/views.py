@@ -8,4 +8,3 @@ def _todo(*args, **kwargs):
 
 
 enterprise_list = enterprise_export = cooperative_list = cooperative_export = _todo
-client_search = enterprise_register = _todo

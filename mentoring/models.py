@@ -77,6 +77,10 @@ class MentoringSession(TimestampedModel):
         related_name="+",
         verbose_name=_("dicatat oleh"),
     )
+    # Set by the form when it is first shown: a second submit of the same form (double click,
+    # back button, retry on a bad connection, an offline draft synced twice) finds this key
+    # taken and gets the session already saved instead of creating another.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     scope_paths = ScopePaths(
         province="centre__province", centre="centre", owner="enterprises__owner__user"

@@ -1,10 +1,175 @@
-"""Placeholder until this part of the workspace lands (issue 3)."""
+"""Logging, reading and editing a mentoring session."""
 
-from django.http import Http404
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from clinics.models import Centre
+from clinics.selectors import centre_of
+from cooperatives.forms import EnterpriseRegisterForm
+from mentoring.forms import FollowUpFormSet, SessionForm
+from mentoring.models import ACTIVE_BOOKING_STATUSES, Booking, MentoringSession, SessionFormat
+from mentoring.selectors import bookings_visible_to, sessions_visible_to
+from mentoring.services import session_can_edit, session_log
+from mentoring.services import session_update as session_save
+from plut.accounts.decorators import STAFF_ROLES, role_required
+from plut.accounts.models import CENTRE_ROLES
+from plut.core.history import history_for
 
 
-def _todo(*args, **kwargs):
-    raise Http404
+def _chosen(form: SessionForm) -> dict[str, Any]:
+    """The clients already picked, with labels, so the form re-renders them as chips."""
+    enterprise_ids = [v for v in (form["enterprises"].value() or []) if str(v).isdigit()]
+    attended = {str(v) for v in (form["attended"].value() or [])}
+    cooperative_ids = [v for v in (form["cooperatives"].value() or []) if str(v).isdigit()]
+    enterprises = form.fields["enterprises"].queryset.filter(pk__in=enterprise_ids)
+    return {
+        "chosen_enterprises": [(e, str(e.pk) in attended) for e in enterprises],
+        "chosen_cooperatives": list(
+            form.fields["cooperatives"].queryset.filter(pk__in=cooperative_ids)
+        ),
+    }
 
 
-session_create = session_detail = session_update = _todo
+def _render_form(
+    request: HttpRequest, form: SessionForm, follow_ups: Any, centre: Centre, **extra: Any
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "follow_ups": follow_ups,
+        "centre": centre,
+        "register_form": EnterpriseRegisterForm(province_id=centre.province_id),
+        **_chosen(form),
+        **extra,
+    }
+    return render(request, "mentoring/session_form.html", context)
+
+
+def _booking_initial(booking: Booking, centre: Centre) -> dict[str, Any]:
+    local = timezone.localtime(booking.starts_at, ZoneInfo(centre.timezone))
+    return {
+        "service_area": booking.service_area_id,
+        "mode": booking.mode,
+        "format": SessionFormat.INDIVIDUAL,
+        "date": local.date(),
+        "start_time": local.time(),
+        "duration_minutes": int((booking.ends_at - booking.starts_at).total_seconds() // 60),
+        "topic": booking.description[:200],
+        "enterprises": [booking.enterprise_id],
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*CENTRE_ROLES)
+def session_create(request: HttpRequest) -> HttpResponse:
+    centre = centre_of(request.user)
+    if centre is None:
+        raise PermissionDenied
+    booking = None
+    if request.GET.get("booking"):
+        booking = get_object_or_404(
+            bookings_visible_to(request.user).filter(
+                centre=centre, status__in=ACTIVE_BOOKING_STATUSES, session__isnull=True
+            ),
+            pk=request.GET["booking"] if request.GET["booking"].isdigit() else 0,
+        )
+    data = request.POST if request.method == "POST" else None
+    initial = _booking_initial(booking, centre) if booking else {}
+    form = SessionForm(data, initial=initial, user=request.user, centre=centre)
+    session_date = form.cleaned_data.get("date") if data and form.is_valid() else None
+    follow_ups = FollowUpFormSet(data, prefix="fu", session_date=session_date)
+    if data is not None and form.is_valid() and follow_ups.is_valid():
+        try:
+            session, created = session_log(
+                centre=centre,
+                consultant=request.user,
+                values=form.session_values(),
+                attendance=form.attendance(),
+                cooperatives=list(form.cleaned_data["cooperatives"]),
+                follow_ups=follow_ups.actions(),
+                submission_key=form.cleaned_data["submission_key"],
+                booking=booking,
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            if created:
+                messages.success(request, _("Sesi tersimpan."))
+            else:
+                messages.info(request, _("Sesi ini sudah tersimpan sebelumnya."))
+            return redirect("mentoring:session_detail", pk=session.pk)
+    return _render_form(request, form, follow_ups, centre, booking=booking)
+
+
+@role_required(*STAFF_ROLES)
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = get_object_or_404(
+        sessions_visible_to(request.user).prefetch_related(
+            "sessionenterprise_set__enterprise", "cooperatives", "follow_ups__assignee"
+        ),
+        pk=pk,
+    )
+    return render(
+        request,
+        "mentoring/session_detail.html",
+        {
+            "session": session,
+            "can_edit": session_can_edit(user=request.user, session=session),
+            "history": history_for(session),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*CENTRE_ROLES)
+def session_update(request: HttpRequest, pk: int) -> HttpResponse:
+    session: MentoringSession = get_object_or_404(sessions_visible_to(request.user), pk=pk)
+    if not session_can_edit(user=request.user, session=session):
+        raise PermissionDenied
+    centre = session.centre
+    local = timezone.localtime(session.starts_at, ZoneInfo(centre.timezone))
+    links = list(session.sessionenterprise_set.all())
+    initial = {
+        "service_area": session.service_area_id,
+        "mode": session.mode,
+        "format": session.format,
+        "meeting_link": session.meeting_link,
+        "date": local.date(),
+        "start_time": local.time(),
+        "duration_minutes": int((session.ends_at - session.starts_at).total_seconds() // 60),
+        "topic": session.topic,
+        "problems": session.problems,
+        "advice": session.advice,
+        "contact_minutes": session.contact_minutes,
+        "preparation_minutes": session.preparation_minutes,
+        "travel_minutes": session.travel_minutes,
+        "enterprises": [link.enterprise_id for link in links],
+        "attended": [link.enterprise_id for link in links if link.attended],
+        "cooperatives": list(session.cooperatives.values_list("pk", flat=True)),
+        "submission_key": session.submission_key or "00000000-0000-0000-0000-000000000000",
+    }
+    data = request.POST if request.method == "POST" else None
+    form = SessionForm(data, initial=initial, user=request.user, centre=centre)
+    session_date = form.cleaned_data.get("date") if data and form.is_valid() else None
+    follow_ups = FollowUpFormSet(data, prefix="fu", session_date=session_date)
+    if data is not None and form.is_valid() and follow_ups.is_valid():
+        session_save(
+            session=session,
+            values=form.session_values(),
+            attendance=form.attendance(),
+            cooperatives=list(form.cleaned_data["cooperatives"]),
+            follow_ups=follow_ups.actions(),
+        )
+        messages.success(request, _("Perubahan sesi tersimpan."))
+        return redirect("mentoring:session_detail", pk=session.pk)
+    return _render_form(request, form, follow_ups, centre, session=session)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -7,6 +9,7 @@ from django.shortcuts import redirect, render
 from cooperatives.selectors import cooperatives_visible_to, enterprises_visible_to
 from mentoring.selectors import bookings_visible_to, sessions_visible_to
 from plut.accounts.decorators import role_required
+from plut.accounts.forms import LoginForm
 from plut.accounts.models import Role
 
 
@@ -35,3 +38,22 @@ def me(request: HttpRequest) -> HttpResponse:
             "sessions": sessions_visible_to(user)[:20],
         },
     )
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, with "Ingat saya".
+
+    Unticked, the session ends when the browser closes: staff often sign in on a shared
+    computer at the centre. Ticked, it lasts SESSION_COOKIE_AGE (two weeks), set explicitly so a
+    later SESSION_EXPIRE_AT_BROWSER_CLOSE cannot silently undo the choice.
+    """
+
+    form_class = LoginForm
+
+    def form_valid(self, form: LoginForm) -> HttpResponse:
+        response = super().form_valid(form)
+        if form.cleaned_data["remember_me"]:
+            self.request.session.set_expiry(settings.SESSION_COOKIE_AGE)
+        else:
+            self.request.session.set_expiry(0)
+        return response

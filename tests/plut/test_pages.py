@@ -123,7 +123,7 @@ def _grow(world, n):
     ("user_name", "page", "queries"),
     [
         # session + user (+ membership for centre staff), then one query per list or figure
-        ("consultant_a", "staff", 7),  # + centres, bookings, follow-ups, sessions
+        ("consultant_a", "staff", 8),  # + centre, bookings, follow-ups, sessions, their clients
         ("owner_a", "me", 6),  # + enterprises, cooperatives, bookings, sessions
         ("national", "national", 7),  # + 4 summary aggregates + breakdown
         ("officer_a", "province_a", 8),  # + province lookup
