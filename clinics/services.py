@@ -5,7 +5,18 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext_lazy as _
 
 from clinics.models import Centre, CentreLevel, ServiceArea, StaffMembership
 from plut.accounts.models import CENTRE_ROLES, User
@@ -71,3 +82,113 @@ def staff_member_place(
     if areas is not None:
         membership.areas.set(areas)
     return membership
+
+
+# --- The centre's team: invitations, areas, deactivation -------------------------------------
+
+
+def _check_areas_offered(*, centre: Centre, areas: list[ServiceArea]) -> None:
+    offered = set(centre.service_areas.filter(is_active=True).values_list("pk", flat=True))
+    if any(area.pk not in offered for area in areas):
+        raise ValidationError({"areas": _("Bidang ini tidak dilayani oleh PLUT ini.")})
+
+
+def staff_invitation_send(*, user: User, centre: Centre, invited_by: User, base_url: str) -> None:
+    """Email ``user`` a link to choose their own password (Django's password-reset link).
+
+    An invited user has an unusable password, which Django's "forgot password" form ignores,
+    so this link is their only way in until they set one. It is written in Indonesian, the
+    portal's language, whatever language the inviting manager reads the portal in.
+    """
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    context = {
+        "user": user,
+        "centre": centre,
+        "invited_by": invited_by,
+        "set_password_url": f"{base_url.rstrip('/')}{path}",
+        "login_url": f"{base_url.rstrip('/')}{reverse('login')}",
+        "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string("clinics/invitation_subject.txt", context)
+        body = render_to_string("clinics/invitation_email.txt", context)
+    send_mail(" ".join(subject.split()), body, None, [user.email])
+
+
+@transaction.atomic
+def staff_member_invite(
+    *,
+    centre: Centre,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: str,
+    areas: list[ServiceArea],
+    invited_by: User,
+    base_url: str,
+) -> User:
+    """Create a manager or consultant at ``centre`` and email them a link to set a password.
+
+    The username is the email in lower case. The email goes out only once the transaction
+    has committed, so a rolled-back invitation never reaches anyone.
+    """
+    email = User.objects.normalize_email(email.strip())
+    username = email.lower()
+    if role not in CENTRE_ROLES:
+        raise ValidationError({"role": _("Hanya konsultan atau manajer yang dapat diundang.")})
+    if User.objects.filter(Q(email__iexact=email) | Q(username__iexact=username)).exists():
+        raise ValidationError({"email": _("Email ini sudah dipakai oleh akun lain.")})
+    _check_areas_offered(centre=centre, areas=areas)
+    user = User(
+        username=username,
+        email=email,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        role=role,
+        is_active=True,
+    )
+    user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    staff_member_place(user=user, centre=centre, areas=areas)
+    transaction.on_commit(
+        lambda: staff_invitation_send(
+            user=user, centre=centre, invited_by=invited_by, base_url=base_url
+        )
+    )
+    return user
+
+
+@transaction.atomic
+def staff_member_set_areas(
+    *, membership: StaffMembership, areas: list[ServiceArea]
+) -> StaffMembership:
+    """The service areas a staff member covers, chosen from those their centre offers."""
+    _check_areas_offered(centre=membership.centre, areas=areas)
+    membership.areas.set(areas)
+    return membership
+
+
+@transaction.atomic
+def staff_member_deactivate(*, user: User, by: User) -> User:
+    """Stop ``user`` from signing in; their sessions and history stay.
+
+    Django's ModelBackend refuses inactive users both at login and on every later request,
+    so an open session ends at its next click.
+    """
+    if user.pk == by.pk:
+        raise ValidationError(_("Anda tidak dapat menonaktifkan akun Anda sendiri."))
+    user.is_active = False
+    user.full_clean()
+    user.save(update_fields=["is_active"])
+    return user
+
+
+@transaction.atomic
+def staff_member_reactivate(*, user: User) -> User:
+    user.is_active = True
+    user.full_clean()
+    user.save(update_fields=["is_active"])
+    return user

@@ -1,10 +1,163 @@
-"""Placeholder until this part of the workspace lands (issue 3)."""
+"""The centre's team: a manager lists, invites and manages the centre's staff.
 
-from django.http import Http404
+Only managers open these pages. A national administrator has no centre of their own and would
+need to pick one (``?centre=<id>``); until someone needs that, they get 403 like every other
+role, and manage staff through the admin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from clinics.forms import StaffAreasForm, StaffInviteForm
+from clinics.models import Centre, StaffMembership
+from clinics.selectors import centre_of
+from clinics.services import (
+    staff_invitation_send,
+    staff_member_deactivate,
+    staff_member_invite,
+    staff_member_reactivate,
+    staff_member_set_areas,
+)
+from plut.accounts.decorators import role_required
+from plut.accounts.models import Role
+from plut.accounts.scope import visible_to
 
 
-def _todo(*args, **kwargs):
-    raise Http404
+def _managed_centre(request: HttpRequest) -> Centre:
+    centre = centre_of(request.user)
+    if centre is None:
+        raise PermissionDenied
+    return centre
 
 
-team_list = team_invite = team_member = _todo
+def _team_of(user: Any, centre: Centre) -> QuerySet[StaffMembership]:
+    # Through the scope like every other read; the centre filter keeps a superuser who is
+    # also placed at a centre to that centre's team.
+    return visible_to(user, StaffMembership.objects.select_related("user")).filter(centre=centre)
+
+
+def _add_errors(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+@require_GET
+@role_required(Role.MANAGER)
+def team_list(request: HttpRequest) -> HttpResponse:
+    centre = _managed_centre(request)
+    members = (
+        _team_of(request.user, centre)
+        .prefetch_related("areas")
+        .order_by("-user__is_active", "user__first_name", "user__last_name", "user__pk")
+    )
+    return render(request, "clinics/team_list.html", {"centre": centre, "members": members})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.MANAGER)
+def team_invite(request: HttpRequest) -> HttpResponse:
+    centre = _managed_centre(request)
+    form = StaffInviteForm(request.POST or None, centre=centre)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = staff_member_invite(
+                centre=centre,
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                role=data["role"],
+                areas=list(data["areas"]),
+                invited_by=request.user,
+                base_url=request.build_absolute_uri("/"),
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Undangan terkirim ke %(email)s. Mereka memilih kata sandi sendiri lewat email.")
+                % {"email": user.email},
+            )
+            return redirect("clinics:team_list")
+    return render(request, "clinics/team_invite.html", {"centre": centre, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.MANAGER)
+def team_member(request: HttpRequest, pk: int) -> HttpResponse:
+    """One staff member: the areas they cover, and whether they may still sign in."""
+    centre = _managed_centre(request)
+    membership = get_object_or_404(_team_of(request.user, centre), user_id=pk)
+    member = membership.user
+    form = StaffAreasForm(
+        initial={"areas": list(membership.areas.values_list("pk", flat=True))}, centre=centre
+    )
+    action_error = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "areas":
+            form = StaffAreasForm(request.POST, centre=centre)
+            if form.is_valid():
+                try:
+                    staff_member_set_areas(membership=membership, areas=list(form.cleaned_data["areas"]))
+                except ValidationError as error:
+                    _add_errors(form, error)
+                else:
+                    messages.success(request, _("Bidang yang ditangani tersimpan."))
+                    return redirect("clinics:team_member", pk=member.pk)
+        elif action == "deactivate":
+            try:
+                staff_member_deactivate(user=member, by=request.user)
+            except ValidationError as error:
+                action_error = " ".join(error.messages)
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s dinonaktifkan dan tidak dapat masuk lagi.")
+                    % {"name": member.get_full_name() or member.username},
+                )
+                return redirect("clinics:team_member", pk=member.pk)
+        elif action == "reactivate":
+            staff_member_reactivate(user=member)
+            messages.success(
+                request,
+                _("%(name)s aktif kembali dan dapat masuk.")
+                % {"name": member.get_full_name() or member.username},
+            )
+            return redirect("clinics:team_member", pk=member.pk)
+        elif action == "resend" and member.is_active and not member.has_usable_password():
+            staff_invitation_send(
+                user=member,
+                centre=centre,
+                invited_by=request.user,
+                base_url=request.build_absolute_uri("/"),
+            )
+            messages.success(request, _("Undangan dikirim ulang ke %(email)s.") % {"email": member.email})
+            return redirect("clinics:team_member", pk=member.pk)
+        else:
+            return HttpResponseBadRequest()
+    return render(
+        request,
+        "clinics/team_member.html",
+        {
+            "centre": centre,
+            "membership": membership,
+            "member": member,
+            "form": form,
+            "action_error": action_error,
+            "is_self": member.pk == request.user.pk,
+        },
+    )

@@ -23,7 +23,9 @@ class SessionForm(forms.Form):
     service_area = forms.ModelChoiceField(
         label=_("Bidang layanan"), queryset=None, empty_label=None
     )
-    mode = forms.ChoiceField(label=_("Cara"), choices=Mode.choices, widget=forms.RadioSelect)
+    mode = forms.ChoiceField(
+        label=_("Cara"), choices=Mode.choices, widget=forms.RadioSelect, initial=Mode.IN_PERSON
+    )
     meeting_link = forms.URLField(
         label=_("Tautan pertemuan daring"), required=False, assume_scheme="https"
     )
@@ -33,9 +35,11 @@ class SessionForm(forms.Form):
         widget=forms.RadioSelect,
         initial=SessionFormat.INDIVIDUAL,
     )
-    date = forms.DateField(label=_("Tanggal"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("Tanggal"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     start_time = forms.TimeField(
-        label=_("Jam mulai"), widget=forms.TimeInput(attrs={"type": "time"})
+        label=_("Jam mulai"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     duration_minutes = forms.IntegerField(
         label=_("Durasi (menit)"), min_value=5, max_value=600, initial=60
@@ -150,7 +154,9 @@ class SessionForm(forms.Form):
 class FollowUpForm(forms.Form):
     action = forms.CharField(label=_("Tindak lanjut"), max_length=300, required=False)
     due_on = forms.DateField(
-        label=_("Tenggat"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Tenggat"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def clean(self) -> dict[str, Any]:

@@ -1,0 +1,152 @@
+"""Filters for the staff lists of enterprises and cooperatives.
+
+Every dropdown offers only what the user's scope holds (their centres, their provinces'
+regencies), so a filter can narrow a list and never reach outside it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from clinics.models import Centre, ServiceArea
+from clinics.selectors import centres_visible_to
+from cooperatives.models import Cooperative, CooperativeType, Enterprise, Scale, rat_cutoff
+from plut.core.pagination import ListFilterSet
+from plut.core.phone import phone_to_e164
+from plut.regions.models import Regency
+
+YES_NO = [("yes", _("Ya")), ("no", _("Tidak"))]
+
+
+def _search_widget() -> forms.TextInput:
+    return forms.TextInput(attrs={"type": "search"})
+
+
+def scoped_choices(filterset: ListFilterSet) -> None:
+    """Point the centre and regency dropdowns at the user's scope; drop the centre dropdown
+    for someone who works at one centre (it would offer one choice)."""
+    centres = centres_visible_to(filterset.user)
+    if "regency" in filterset.filters:
+        filterset.filters["regency"].queryset = Regency.objects.filter(
+            province__in=centres.values("province")
+        )
+    if "centre" in filterset.filters:
+        if filterset.several_centres:
+            filterset.filters["centre"].queryset = centres.select_related(None)
+        else:
+            del filterset.filters["centre"]
+
+
+def _phone_or_none(text: str) -> str | None:
+    if not any(ch.isdigit() for ch in text):
+        return None
+    try:
+        return phone_to_e164(text)
+    except ValidationError:
+        return None
+
+
+class EnterpriseFilter(ListFilterSet):
+    orderings = {
+        "name": (_("Nama (A–Z)"), ("name", "id")),
+        "newest": (_("Terbaru didaftarkan"), ("-created_at", "-id")),
+    }
+
+    q = django_filters.CharFilter(
+        label=_("Cari nama, NIB, pemilik atau telepon"), method="search", widget=_search_widget()
+    )
+    scale = django_filters.ChoiceFilter(
+        label=_("Skala usaha"), choices=Scale.choices, empty_label=_("Semua skala")
+    )
+    regency = django_filters.ModelChoiceFilter(
+        label=_("Kabupaten/kota"),
+        queryset=Regency.objects.none(),
+        empty_label=_("Semua kabupaten/kota"),
+    )
+    centre = django_filters.ModelChoiceFilter(
+        label=_("PLUT"), queryset=Centre.objects.none(), empty_label=_("Semua PLUT")
+    )
+    area = django_filters.ModelChoiceFilter(
+        label=_("Pernah didampingi di bidang"),
+        queryset=ServiceArea.objects.filter(is_active=True),
+        to_field_name="code",
+        method="served_in",
+        empty_label=_("Semua bidang"),
+    )
+
+    class Meta:
+        model = Enterprise
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        scoped_choices(self)
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        match = Q(name__icontains=value) | Q(owner__full_name__icontains=value)
+        if value.isdigit():
+            match |= Q(nib=value)
+        phone = _phone_or_none(value)
+        if phone:
+            match |= Q(owner__phone=phone)
+        return queryset.filter(match)
+
+    def served_in(self, queryset: QuerySet, name: str, value: ServiceArea) -> QuerySet:
+        # Sessions belong to mentoring, which this app never imports; the reverse relation by
+        # name is enough, and the subquery keeps each enterprise once without DISTINCT.
+        served = Enterprise.objects.filter(sessions__service_area=value).values("pk")
+        return queryset.filter(pk__in=served)
+
+
+class CooperativeFilter(ListFilterSet):
+    orderings = {
+        "name": (_("Nama (A–Z)"), ("name", "id")),
+        "members": (_("Anggota terbanyak"), ("-members", "-id")),
+        "rat": (_("RAT terbaru"), ("-last_rat_on", "-id")),
+    }
+
+    q = django_filters.CharFilter(
+        label=_("Cari nama atau Nomor Induk Koperasi"), method="search", widget=_search_widget()
+    )
+    type = django_filters.ChoiceFilter(
+        label=_("Jenis koperasi"), choices=CooperativeType.choices, empty_label=_("Semua jenis")
+    )
+    regency = django_filters.ModelChoiceFilter(
+        label=_("Kabupaten/kota"),
+        queryset=Regency.objects.none(),
+        empty_label=_("Semua kabupaten/kota"),
+    )
+    centre = django_filters.ModelChoiceFilter(
+        label=_("PLUT"), queryset=Centre.objects.none(), empty_label=_("Semua PLUT")
+    )
+    active = django_filters.ChoiceFilter(
+        label=_("Aktif (RAT)"), choices=YES_NO, method="by_activity", empty_label=_("Semua")
+    )
+
+    class Meta:
+        model = Cooperative
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        scoped_choices(self)
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        match = Q(name__icontains=value)
+        if value.isdigit():
+            match |= Q(number=value)
+        return queryset.filter(match)
+
+    def by_activity(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # The same rule as Cooperative.objects.active(), which the list's column shows.
+        if value == "yes":
+            return queryset.filter(last_rat_on__gte=rat_cutoff())
+        return queryset.exclude(last_rat_on__gte=rat_cutoff())

@@ -1,0 +1,213 @@
+"""Filters for the staff lists of sessions and follow-ups.
+
+Dropdowns offer only the user's scope (their centres, their colleagues, their provinces'
+regencies): a centre or consultant from elsewhere is an invalid choice, and an invalid filter
+shows nothing (``ListFilterSet.rows``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from functools import reduce
+from operator import or_
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clinics.models import Centre, ServiceArea
+from clinics.selectors import centres_visible_to
+from cooperatives.filters import scoped_choices
+from mentoring.models import FollowUp, MentoringSession, Mode, SessionEnterprise
+from plut.accounts.models import Role, User
+from plut.core.pagination import ListFilterSet
+from plut.regions.models import Regency, TimeZone
+
+
+class StaffChoiceField(django_filters.fields.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.username
+
+
+class StaffChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = StaffChoiceField
+
+
+def _date_widget() -> forms.DateInput:
+    # type=date wants ISO dates whatever the active locale formats dates as.
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _staff_of(user: Any) -> QuerySet[User]:
+    """The managers and consultants of the centres ``user`` sees."""
+    return User.objects.filter(staff_membership__centre__in=centres_visible_to(user)).order_by(
+        "first_name", "last_name", "username"
+    )
+
+
+def _local_day_start(day: datetime.date, zone: str) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=ZoneInfo(zone))
+
+
+def _starts_from(day: datetime.date) -> Q:
+    """Sessions from the start of ``day`` as each centre's own calendar has it: the list shows
+    times in the centre's zone, so "from 5 November" matches the dates on the screen. A range
+    on the column, not a date cast, so the (centre, starts_at) index still serves it."""
+    return reduce(
+        or_,
+        (
+            Q(centre__province__timezone=zone, starts_at__gte=_local_day_start(day, zone))
+            for zone in TimeZone.values
+        ),
+    )
+
+
+class SessionFilter(ListFilterSet):
+    orderings = {
+        "newest": (_("Terbaru"), ("-starts_at", "-id")),
+        "oldest": (_("Terlama"), ("starts_at", "id")),
+    }
+
+    q = django_filters.CharFilter(
+        label=_("Cari topik, UMKM, NIB atau pemilik"),
+        method="search",
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    service_area = django_filters.ModelChoiceFilter(
+        label=_("Bidang layanan"),
+        queryset=ServiceArea.objects.all(),
+        to_field_name="code",
+        empty_label=_("Semua bidang"),
+    )
+    consultant = StaffChoiceFilter(
+        label=_("Konsultan"), queryset=User.objects.none(), empty_label=_("Semua konsultan")
+    )
+    mode = django_filters.ChoiceFilter(
+        label=_("Cara"), choices=Mode.choices, empty_label=_("Semua cara")
+    )
+    date_from = django_filters.DateFilter(
+        label=_("Dari tanggal"), method="starting_from", widget=_date_widget()
+    )
+    date_to = django_filters.DateFilter(
+        label=_("Sampai tanggal"), method="starting_until", widget=_date_widget()
+    )
+    regency = django_filters.ModelChoiceFilter(
+        label=_("Kabupaten/kota UMKM"),
+        queryset=Regency.objects.none(),
+        method="by_client_regency",
+        empty_label=_("Semua kabupaten/kota"),
+    )
+    centre = django_filters.ModelChoiceFilter(
+        label=_("PLUT"), queryset=Centre.objects.none(), empty_label=_("Semua PLUT")
+    )
+
+    class Meta:
+        model = MentoringSession
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        scoped_choices(self)
+        self.filters["consultant"].queryset = _staff_of(self.user)
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        clients = Q(enterprise__name__icontains=value) | Q(
+            enterprise__owner__full_name__icontains=value
+        )
+        if value.isdigit():
+            clients |= Q(enterprise__nib=value)
+        # EXISTS keeps a session with two matching clients once, without DISTINCT.
+        attended_by = SessionEnterprise.objects.filter(clients, session=OuterRef("pk"))
+        return queryset.filter(Q(topic__icontains=value) | Exists(attended_by))
+
+    def starting_from(self, queryset: QuerySet, name: str, value: datetime.date) -> QuerySet:
+        return queryset.filter(_starts_from(value))
+
+    def starting_until(self, queryset: QuerySet, name: str, value: datetime.date) -> QuerySet:
+        return queryset.exclude(_starts_from(value + datetime.timedelta(days=1)))
+
+    def by_client_regency(self, queryset: QuerySet, name: str, value: Regency) -> QuerySet:
+        clients_there = SessionEnterprise.objects.filter(
+            session=OuterRef("pk"), enterprise__regency=value
+        )
+        return queryset.filter(Exists(clients_there))
+
+
+class FollowUpFilter(ListFilterSet):
+    MINE, ALL = "mine", "all"
+    OPEN, OVERDUE, DONE, ANY = "open", "overdue", "done", "any"
+
+    orderings = {
+        "due": (_("Tenggat terdekat"), ("due_on", "id")),
+        "due_last": (_("Tenggat terjauh"), ("-due_on", "-id")),
+    }
+
+    # Chosen with the tabs above the list; the form carries them along as hidden fields.
+    who = django_filters.ChoiceFilter(
+        label=_("Milik"),
+        choices=[(MINE, _("Tugas saya")), (ALL, _("Semua"))],
+        method="by_who",
+        empty_label=None,
+        widget=forms.HiddenInput,
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"),
+        choices=[
+            (OPEN, _("Terbuka")),
+            (OVERDUE, _("Terlambat")),
+            (DONE, _("Selesai")),
+            (ANY, _("Semua status")),
+        ],
+        method="by_status",
+        empty_label=None,
+        widget=forms.HiddenInput,
+    )
+    due_from = django_filters.DateFilter(
+        label=_("Tenggat dari"), field_name="due_on", lookup_expr="gte", widget=_date_widget()
+    )
+    due_to = django_filters.DateFilter(
+        label=_("Tenggat sampai"), field_name="due_on", lookup_expr="lte", widget=_date_widget()
+    )
+    assignee = StaffChoiceFilter(
+        label=_("Penanggung jawab"),
+        queryset=User.objects.none(),
+        empty_label=_("Semua penanggung jawab"),
+    )
+
+    class Meta:
+        model = FollowUp
+        fields: list[str] = []
+
+    def __init__(self, data: QueryDict | None = None, *args: Any, user: Any, **kwargs: Any):
+        # Always bound, with defaults: a consultant opens their own open follow-ups; the
+        # others, who rarely carry follow-ups themselves, everything open in their scope.
+        data = data.copy() if data is not None else QueryDict(mutable=True)
+        if not data.get("who"):
+            data["who"] = self.MINE if user.role == Role.CONSULTANT else self.ALL
+        if not data.get("status"):
+            data["status"] = self.OPEN
+        super().__init__(data, *args, user=user, **kwargs)
+        self.filters["assignee"].queryset = _staff_of(self.user)
+
+    @property
+    def tabs(self) -> dict[str, str]:
+        """The who/status in force, for the tabs; the defaults when the input is invalid."""
+        return {"who": self.data["who"], "status": self.data["status"]}
+
+    def by_who(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(assignee=self.user) if value == self.MINE else queryset
+
+    def by_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == self.OPEN:
+            return queryset.filter(done_at__isnull=True)
+        if value == self.OVERDUE:
+            return queryset.filter(done_at__isnull=True, due_on__lt=timezone.localdate())
+        if value == self.DONE:
+            return queryset.filter(done_at__isnull=False)
+        return queryset
