@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
@@ -19,6 +20,11 @@ class ServiceArea(models.Model):
     name_en = models.CharField(_("nama (English)"), max_length=100)
     order = models.PositiveSmallIntegerField(_("urutan"), default=0)
     is_active = models.BooleanField(_("aktif"), default=True)
+    slot_minutes = models.PositiveSmallIntegerField(
+        _("lama slot konsultasi (menit)"),
+        default=60,
+        validators=[MinValueValidator(15), MaxValueValidator(240)],
+    )
 
     scope_paths = ScopePaths(province=None, centre=None, owner=None)
 
@@ -77,6 +83,34 @@ class Centre(models.Model):
     source_url = models.TextField(_("sumber publik"), blank=True)
     service_areas = models.ManyToManyField(
         ServiceArea, blank=True, related_name="centres", verbose_name=_("bidang layanan")
+    )
+    opening_hours = models.CharField(
+        _("jam buka"),
+        max_length=200,
+        blank=True,
+        help_text=_("Untuk ditampilkan, misalnya: Senin–Jumat 08.00–16.00."),
+    )
+    # Booking policy, per centre.
+    requires_confirmation = models.BooleanField(
+        _("pemesanan perlu dikonfirmasi staf"),
+        default=True,
+        help_text=_("Jika tidak, pemesanan langsung dikonfirmasi."),
+    )
+    min_notice_minutes = models.PositiveIntegerField(
+        _("pemberitahuan minimum (menit)"),
+        default=120,
+        help_text=_("Slot yang lebih cepat dari ini tidak ditawarkan."),
+    )
+    buffer_minutes = models.PositiveSmallIntegerField(
+        _("jeda antar-konsultasi (menit)"), default=15
+    )
+    owner_change_cutoff_hours = models.PositiveSmallIntegerField(
+        _("batas ubah/batal oleh pelaku usaha (jam sebelum)"), default=24
+    )
+    open_bookings_cap = models.PositiveSmallIntegerField(
+        _("maksimum pemesanan aktif per telepon/email"),
+        default=2,
+        validators=[MinValueValidator(1)],
     )
 
     scope_paths = ScopePaths(province="province", centre="pk", owner=None)
@@ -145,3 +179,87 @@ class StaffMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.centre}"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Senin")
+    TUESDAY = 1, _("Selasa")
+    WEDNESDAY = 2, _("Rabu")
+    THURSDAY = 3, _("Kamis")
+    FRIDAY = 4, _("Jumat")
+    SATURDAY = 5, _("Sabtu")
+    SUNDAY = 6, _("Minggu")
+
+
+class WorkingHours(models.Model):
+    """A consultant's regular hours at the centre on one weekday (centre-local time)."""
+
+    membership = models.ForeignKey(
+        StaffMembership,
+        on_delete=models.CASCADE,
+        related_name="working_hours",
+        verbose_name=_("konsultan"),
+    )
+    weekday = models.PositiveSmallIntegerField(_("hari"), choices=Weekday.choices)
+    starts = models.TimeField(_("mulai"))
+    ends = models.TimeField(_("selesai"))
+
+    scope_paths = ScopePaths(
+        province="membership__centre__province", centre="membership__centre", owner=None
+    )
+
+    class Meta:
+        ordering = ["weekday", "starts"]
+        verbose_name = _("jam kerja")
+        verbose_name_plural = _("jam kerja")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends__gt=models.F("starts")),
+                name="working_hours_end_after_start",
+                violation_error_message=_("Jam selesai harus setelah jam mulai."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.starts:%H:%M}–{self.ends:%H:%M}"
+
+
+class AbsenceKind(models.TextChoices):
+    LEAVE = "leave", _("Cuti")
+    FIELD = "field", _("Tugas lapangan")
+    TRAINING = "training", _("Pelatihan")
+    OTHER = "other", _("Lainnya")
+
+
+class Absence(models.Model):
+    """Whole days a consultant takes no bookings: leave, field days, training."""
+
+    membership = models.ForeignKey(
+        StaffMembership,
+        on_delete=models.CASCADE,
+        related_name="absences",
+        verbose_name=_("konsultan"),
+    )
+    starts_on = models.DateField(_("dari tanggal"))
+    ends_on = models.DateField(_("sampai tanggal"))
+    kind = models.CharField(_("jenis"), max_length=20, choices=AbsenceKind.choices)
+    note = models.CharField(_("catatan"), max_length=200, blank=True)
+
+    scope_paths = ScopePaths(
+        province="membership__centre__province", centre="membership__centre", owner=None
+    )
+
+    class Meta:
+        ordering = ["starts_on"]
+        verbose_name = _("ketidakhadiran")
+        verbose_name_plural = _("ketidakhadiran")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="absence_ends_on_or_after_start",
+                violation_error_message=_("Tanggal akhir tidak boleh sebelum tanggal mulai."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.starts_on}–{self.ends_on}"

@@ -102,6 +102,7 @@ def team_member(request: HttpRequest, pk: int) -> HttpResponse:
     centre = _managed_centre(request)
     membership = get_object_or_404(_team_of(request.user, centre), user_id=pk)
     member = membership.user
+    name = member.get_full_name() or member.username
     form = StaffAreasForm(
         initial={"areas": list(membership.areas.values_list("pk", flat=True))}, centre=centre
     )
@@ -112,7 +113,9 @@ def team_member(request: HttpRequest, pk: int) -> HttpResponse:
             form = StaffAreasForm(request.POST, centre=centre)
             if form.is_valid():
                 try:
-                    staff_member_set_areas(membership=membership, areas=list(form.cleaned_data["areas"]))
+                    staff_member_set_areas(
+                        membership=membership, areas=list(form.cleaned_data["areas"])
+                    )
                 except ValidationError as error:
                     _add_errors(form, error)
                 else:
@@ -126,17 +129,12 @@ def team_member(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("%(name)s dinonaktifkan dan tidak dapat masuk lagi.")
-                    % {"name": member.get_full_name() or member.username},
+                    _("%(name)s dinonaktifkan dan tidak dapat masuk lagi.") % {"name": name},
                 )
                 return redirect("clinics:team_member", pk=member.pk)
         elif action == "reactivate":
             staff_member_reactivate(user=member)
-            messages.success(
-                request,
-                _("%(name)s aktif kembali dan dapat masuk.")
-                % {"name": member.get_full_name() or member.username},
-            )
+            messages.success(request, _("%(name)s aktif kembali dan dapat masuk.") % {"name": name})
             return redirect("clinics:team_member", pk=member.pk)
         elif action == "resend" and member.is_active and not member.has_usable_password():
             staff_invitation_send(
@@ -145,7 +143,9 @@ def team_member(request: HttpRequest, pk: int) -> HttpResponse:
                 invited_by=request.user,
                 base_url=request.build_absolute_uri("/"),
             )
-            messages.success(request, _("Undangan dikirim ulang ke %(email)s.") % {"email": member.email})
+            messages.success(
+                request, _("Undangan dikirim ulang ke %(email)s.") % {"email": member.email}
+            )
             return redirect("clinics:team_member", pk=member.pk)
         else:
             return HttpResponseBadRequest()

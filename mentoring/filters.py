@@ -54,14 +54,18 @@ def _local_day_start(day: datetime.date, zone: str) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=ZoneInfo(zone))
 
 
-def _starts_from(day: datetime.date) -> Q:
-    """Sessions from the start of ``day`` as each centre's own calendar has it: the list shows
-    times in the centre's zone, so "from 5 November" matches the dates on the screen. A range
-    on the column, not a date cast, so the (centre, starts_at) index still serves it."""
+def _local_days(lookup: str, day: datetime.date) -> Q:
+    """Sessions compared with the start of ``day`` as each centre's own calendar has it: the
+    list shows times in the centre's zone, so "from 5 November" matches the dates on the
+    screen. A range on the column, not a date cast, so the (centre, starts_at) index serves it.
+    """
     return reduce(
         or_,
         (
-            Q(centre__province__timezone=zone, starts_at__gte=_local_day_start(day, zone))
+            Q(
+                centre__province__timezone=zone,
+                **{f"starts_at__{lookup}": _local_day_start(day, zone)},
+            )
             for zone in TimeZone.values
         ),
     )
@@ -127,10 +131,10 @@ class SessionFilter(ListFilterSet):
         return queryset.filter(Q(topic__icontains=value) | Exists(attended_by))
 
     def starting_from(self, queryset: QuerySet, name: str, value: datetime.date) -> QuerySet:
-        return queryset.filter(_starts_from(value))
+        return queryset.filter(_local_days("gte", value))
 
     def starting_until(self, queryset: QuerySet, name: str, value: datetime.date) -> QuerySet:
-        return queryset.exclude(_starts_from(value + datetime.timedelta(days=1)))
+        return queryset.filter(_local_days("lt", value + datetime.timedelta(days=1)))
 
     def by_client_regency(self, queryset: QuerySet, name: str, value: Regency) -> QuerySet:
         clients_there = SessionEnterprise.objects.filter(
@@ -184,7 +188,7 @@ class FollowUpFilter(ListFilterSet):
         model = FollowUp
         fields: list[str] = []
 
-    def __init__(self, data: QueryDict | None = None, *args: Any, user: Any, **kwargs: Any):
+    def __init__(self, data: QueryDict | None = None, *args: Any, user: Any, **kwargs: Any) -> None:
         # Always bound, with defaults: a consultant opens their own open follow-ups; the
         # others, who rarely carry follow-ups themselves, everything open in their scope.
         data = data.copy() if data is not None else QueryDict(mutable=True)

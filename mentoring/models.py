@@ -230,6 +230,14 @@ class Booking(TimestampedModel):
         related_name="booking",
         verbose_name=_("sesi yang dihasilkan"),
     )
+    consent = models.ForeignKey(
+        "accounts.ConsentText",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bookings",
+        verbose_name=_("persetujuan data yang disetujui"),
+    )
 
     scope_paths = ScopePaths(
         province="centre__province", centre="centre", owner="enterprise__owner__user"

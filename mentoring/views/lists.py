@@ -1,10 +1,266 @@
-"""Placeholder until this part of the workspace lands (issue 3)."""
+"""The workspace lists of sessions and follow-ups, their exports, and closing a follow-up.
 
-from django.http import Http404
+A list and its export read through the same selector and FilterSet, so a download holds
+exactly the rows the screen shows, in the same order, and never a row outside the scope.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Iterator
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from cooperatives.models import Enterprise
+from mentoring.filters import FollowUpFilter, SessionFilter
+from mentoring.models import FollowUp, MentoringSession
+from mentoring.selectors import follow_ups_visible_to, sessions_visible_to
+from mentoring.services_follow_ups import follow_up_can_complete, follow_up_complete
+from plut.accounts.decorators import STAFF_ROLES, role_required
+from plut.accounts.scope import scope_of
+from plut.core.exports import EXPORT_FORMATS, export_response
+from plut.core.pagination import keyset_page, ordered
+
+PAGE_SIZE = 50
+EXPORT_CHUNK = 2000
 
 
-def _todo(*args, **kwargs):
-    raise Http404
+def _local(moment: datetime.datetime | None, zone: str) -> datetime.datetime | None:
+    """A moment as the centre's wall clock shows it (spreadsheets have no time zones)."""
+    if moment is None:
+        return None
+    return timezone.localtime(moment, ZoneInfo(zone)).replace(tzinfo=None)
 
 
-session_list = session_export = follow_up_list = follow_up_export = follow_up_done = _todo
+def _person(user: Any) -> str:
+    return user.get_full_name() or user.username
+
+
+# --- Sessions -------------------------------------------------------------------------------
+
+
+def _session_filter(request: HttpRequest) -> SessionFilter:
+    clients = Prefetch("enterprises", queryset=Enterprise.objects.only("id", "name"))
+    queryset = sessions_visible_to(request.user).prefetch_related(clients)
+    return SessionFilter(request.GET, queryset=queryset, user=request.user)
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def session_list(request: HttpRequest) -> HttpResponse:
+    filterset = _session_filter(request)
+    page = keyset_page(
+        filterset.rows,
+        order=filterset.ordering,
+        cursor=request.GET.get("cursor"),
+        size=PAGE_SIZE,
+    )
+    return render(request, "mentoring/session_list.html", {"filterset": filterset, "page": page})
+
+
+SESSION_HEADERS = [
+    _("ID"),
+    _("Mulai (waktu setempat)"),
+    _("Zona waktu"),
+    _("PLUT"),
+    _("Bidang layanan"),
+    _("Cara"),
+    _("Topik"),
+    _("Konsultan"),
+    _("UMKM"),
+    _("Waktu kontak (menit)"),
+]
+
+
+def _session_rows(sessions: Iterable[MentoringSession]) -> Iterator[list[Any]]:
+    for session in sessions:
+        province = session.centre.province
+        yield [
+            session.pk,
+            _local(session.starts_at, province.timezone),
+            province.timezone_label,
+            session.centre.name,
+            session.service_area.name,
+            session.get_mode_display(),
+            session.topic,
+            _person(session.consultant),
+            "; ".join(enterprise.name for enterprise in session.enterprises.all()),
+            session.contact_minutes,
+        ]
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def session_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    filterset = _session_filter(request)
+    sessions = ordered(filterset.rows, filterset.ordering)
+    return export_response(
+        rows=_session_rows(sessions.iterator(chunk_size=EXPORT_CHUNK)),
+        headers=SESSION_HEADERS,
+        filename="sesi",
+        fmt=fmt,
+    )
+
+
+# --- Follow-ups -----------------------------------------------------------------------------
+
+
+class FollowUpDoneForm(forms.Form):
+    note = forms.CharField(
+        label=_("Catatan penyelesaian"),
+        max_length=500,
+        error_messages={"required": _("Tulis catatan singkat tentang hasilnya.")},
+    )
+
+
+def _follow_up_filter(request: HttpRequest) -> FollowUpFilter:
+    queryset = follow_ups_visible_to(request.user).select_related("session__centre__province")
+    return FollowUpFilter(request.GET, queryset=queryset, user=request.user)
+
+
+def _row_context(item: FollowUp, user: Any, several_centres: bool, **extra: Any) -> dict:
+    return {
+        "item": item,
+        "can_complete": item.done_at is None
+        and follow_up_can_complete(user=user, follow_up=item),
+        "several_centres": several_centres,
+        "today": timezone.localdate(),
+        **extra,
+    }
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def follow_up_list(request: HttpRequest) -> HttpResponse:
+    filterset = _follow_up_filter(request)
+    page = keyset_page(
+        filterset.rows,
+        order=filterset.ordering,
+        cursor=request.GET.get("cursor"),
+        size=PAGE_SIZE,
+    )
+    rows = [_row_context(item, request.user, filterset.several_centres) for item in page.items]
+    return render(
+        request,
+        "mentoring/follow_up_list.html",
+        {
+            "filterset": filterset,
+            "page": page,
+            "rows": rows,
+            "tabs": filterset.tabs,
+            "next_url": request.get_full_path(),
+        },
+    )
+
+
+FOLLOW_UP_HEADERS = [
+    _("ID"),
+    _("Tenggat"),
+    _("Tindak lanjut"),
+    _("Sesi"),
+    _("PLUT"),
+    _("Penanggung jawab"),
+    _("Status"),
+    _("Selesai pada (waktu setempat)"),
+    _("Catatan penyelesaian"),
+]
+
+
+def _follow_up_rows(follow_ups: Iterable[FollowUp]) -> Iterator[list[Any]]:
+    today = timezone.localdate()
+    for item in follow_ups:
+        centre = item.session.centre
+        if item.done_at:
+            status = _t("Selesai")
+        elif item.due_on < today:
+            status = _t("Terlambat")
+        else:
+            status = _t("Terbuka")
+        yield [
+            item.pk,
+            item.due_on,
+            item.action,
+            item.session.topic,
+            centre.name,
+            _person(item.assignee),
+            status,
+            _local(item.done_at, centre.province.timezone),
+            item.done_note,
+        ]
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def follow_up_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    filterset = _follow_up_filter(request)
+    follow_ups = ordered(filterset.rows, filterset.ordering)
+    return export_response(
+        rows=_follow_up_rows(follow_ups.iterator(chunk_size=EXPORT_CHUNK)),
+        headers=FOLLOW_UP_HEADERS,
+        filename="tindak-lanjut",
+        fmt=fmt,
+    )
+
+
+def _back_to_list(request: HttpRequest) -> str:
+    wanted = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return wanted
+    return "mentoring:follow_up_list"
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark a follow-up done with a short note: the row again for htmx, else back to the list."""
+    # Outside the scope: 404 from the selector. In scope but not theirs to close: the service
+    # refuses with PermissionDenied (403).
+    follow_up = get_object_or_404(
+        follow_ups_visible_to(request.user).select_related("session__centre__province"), pk=pk
+    )
+    if not follow_up_can_complete(user=request.user, follow_up=follow_up):
+        raise PermissionDenied
+    form = FollowUpDoneForm(request.POST)
+    if form.is_valid():
+        try:
+            follow_up_complete(
+                follow_up=follow_up, user=request.user, note=form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+            follow_up.refresh_from_db(fields=["done_at", "done_note"])
+    errors = [message for field_errors in form.errors.values() for message in field_errors]
+    if request.htmx:
+        several = scope_of(request.user).centre_id is None
+        return render(
+            request,
+            "mentoring/_follow_up_row.html",
+            {
+                "row": _row_context(follow_up, request.user, several, errors=errors),
+                "next_url": request.POST.get("next", ""),
+            },
+        )
+    if errors:
+        for message in errors:
+            messages.error(request, message)
+    else:
+        messages.success(request, _t("Tindak lanjut ditandai selesai."))
+    return redirect(_back_to_list(request))

@@ -1,10 +1,148 @@
-"""Placeholder until this part of the workspace lands (issue 3)."""
+"""Client profiles in the staff workspace: an enterprise, a cooperative, and their two actions
+(record an outcome, merge a duplicate)."""
 
-from django.http import Http404
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from cooperatives.masking import nik_mask
+from cooperatives.models import Enterprise
+from cooperatives.selectors import cooperatives_visible_to, enterprises_visible_to
+from mentoring import services_merge
+from mentoring.outcome_forms import EnterpriseMergeForm, OutcomeForm
+from mentoring.profiles import (
+    cooperative_board,
+    cooperative_members,
+    cooperative_timeline,
+    enterprise_ladder,
+    enterprise_merge_counts,
+    enterprise_merge_search,
+    enterprise_timeline,
+)
+from mentoring.services_outcomes import outcome_can_record, outcome_record
+from plut.accounts.decorators import STAFF_ROLES, role_required
+from plut.core.history import history_for
+from plut.core.phone import phone_mask
 
 
-def _todo(*args, **kwargs):
-    raise Http404
+def _enterprises(request: HttpRequest) -> QuerySet[Enterprise]:
+    # The provinces give the zones the timeline and the outcome date are read in.
+    return enterprises_visible_to(request.user).select_related(
+        "centre__province", "regency__province"
+    )
 
 
-enterprise_profile = outcome_create = enterprise_merge = cooperative_profile = _todo
+@role_required(*STAFF_ROLES)
+def enterprise_profile(request: HttpRequest, pk: int) -> HttpResponse:
+    enterprise = get_object_or_404(_enterprises(request), pk=pk)
+    owner = enterprise.owner
+    return render(
+        request,
+        "mentoring/enterprise_profile.html",
+        {
+            "enterprise": enterprise,
+            "owner": owner,
+            "owner_nik": nik_mask(owner.nik),
+            "owner_phone": phone_mask(owner.phone),
+            "timeline": enterprise_timeline(request.user, enterprise),
+            "ladder": enterprise_ladder(enterprise),
+            "can_record": outcome_can_record(user=request.user, enterprise=enterprise),
+            "can_merge": services_merge.enterprise_can_merge(
+                user=request.user, enterprise=enterprise
+            ),
+            "history": history_for(enterprise),
+        },
+    )
+
+
+@role_required(*STAFF_ROLES)
+def cooperative_profile(request: HttpRequest, pk: int) -> HttpResponse:
+    cooperative = get_object_or_404(cooperatives_visible_to(request.user), pk=pk)
+    members, more_members = cooperative_members(request.user, cooperative)
+    return render(
+        request,
+        "mentoring/cooperative_profile.html",
+        {
+            "cooperative": cooperative,
+            "rat_years": settings.COOPERATIVE_ACTIVE_RAT_YEARS,
+            "board": [(person, phone_mask(person.phone)) for person in cooperative_board(cooperative)],
+            "members": members,
+            "more_members": more_members,
+            "timeline": cooperative_timeline(request.user, cooperative),
+            "history": history_for(cooperative),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*STAFF_ROLES)
+def outcome_create(request: HttpRequest, pk: int) -> HttpResponse:
+    enterprise = get_object_or_404(_enterprises(request), pk=pk)
+    if not outcome_can_record(user=request.user, enterprise=enterprise):
+        raise PermissionDenied
+    data = request.POST if request.method == "POST" else None
+    form = OutcomeForm(data, user=request.user, enterprise=enterprise)
+    if data is not None and form.is_valid():
+        try:
+            outcome_record(
+                enterprise=enterprise,
+                reported_by=request.user,
+                data=form.outcome_values(),
+                sessions=form.cleaned_data["sessions"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Hasil pendampingan tersimpan."))
+            return redirect("mentoring:enterprise_profile", pk=enterprise.pk)
+    return render(request, "mentoring/outcome_form.html", {"form": form, "enterprise": enterprise})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*STAFF_ROLES)
+def enterprise_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Choose a duplicate (GET, with ``q`` to search), confirm (GET with ``remove``), merge (POST).
+
+    The record at ``pk`` is the one kept.
+    """
+    keep = get_object_or_404(_enterprises(request), pk=pk)
+    if not services_merge.enterprise_can_merge(user=request.user, enterprise=keep):
+        raise PermissionDenied
+    query = request.GET.get("q", "").strip()
+    if request.method == "POST":
+        data = request.POST
+    else:
+        data = request.GET if "remove" in request.GET else None
+    shown = enterprise_merge_search(request.user, keep, query) if data is None else []
+    form = EnterpriseMergeForm(data, user=request.user, keep=keep, shown=shown)
+    context = {"keep": keep, "form": form, "query": query, "shown": shown}
+    if data is not None and form.is_valid():
+        remove = form.cleaned_data["remove"]
+        if request.method == "POST":
+            try:
+                kept = services_merge.enterprise_merge(keep=keep, remove=remove, user=request.user)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    _("%(removed)s digabungkan ke %(kept)s.")
+                    % {"removed": remove.name, "kept": kept.name},
+                )
+                return redirect("mentoring:enterprise_profile", pk=kept.pk)
+        context.update(
+            remove=remove,
+            counts=enterprise_merge_counts(keep=keep, remove=remove),
+            fills=[
+                (field.verbose_name, getattr(remove, field.name))
+                for field in services_merge.enterprise_merge_fills(keep=keep, remove=remove)
+            ],
+        )
+    return render(request, "mentoring/enterprise_merge.html", context)

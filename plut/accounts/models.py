@@ -60,3 +60,24 @@ class User(AbstractUser):
     @property
     def is_centre_staff(self) -> bool:
         return self.role in CENTRE_ROLES
+
+
+class ConsentText(models.Model):
+    """A published version of the data-processing consent (UU 27/2022 on personal data).
+
+    Texts are never edited once accepted by someone: a change is a new version, and each
+    booking or account keeps the version its owner agreed to.
+    """
+
+    version = models.CharField(_("versi"), max_length=20, unique=True)
+    body = models.TextField(_("isi persetujuan"))
+    published_at = models.DateTimeField(_("berlaku sejak"))
+
+    class Meta:
+        ordering = ["-published_at"]
+        get_latest_by = "published_at"
+        verbose_name = _("teks persetujuan")
+        verbose_name_plural = _("teks persetujuan")
+
+    def __str__(self) -> str:
+        return self.version

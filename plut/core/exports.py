@@ -99,7 +99,7 @@ def export_response(
     for row in rows:
         sheet.append([_xlsx_cell(value) for value in row])
     # Write-only sheets stream to a temporary file; the response streams it back and closes it.
-    handle = tempfile.TemporaryFile()
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
     workbook.save(handle)
     handle.seek(0)
     return FileResponse(

@@ -1,0 +1,258 @@
+"""Booking: routing, confirmation policy, caps, reschedule and cancel rules, manage links,
+and no double booking under concurrency (on PostgreSQL, where it matters)."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import connection, connections
+
+from clinics.models import ServiceArea, WorkingHours
+from mentoring.bookings import (
+    SlotTaken,
+    booking_from_token,
+    booking_request,
+    booking_reschedule,
+    manage_token,
+    owner_may_change,
+    slots_for,
+)
+from mentoring.models import Booking, BookingStatus
+from plut.accounts.models import ConsentText
+from plut.regions.models import Regency
+from tests.factories.clinics import StaffFactory
+
+# Monday 30 November 2026, 07:00 WIB.
+NOW = datetime.datetime(2026, 11, 30, 0, 0, tzinfo=datetime.UTC)
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def _at(day: int, hour: int) -> datetime.datetime:
+    return datetime.datetime(2026, 11, day, hour, 0, tzinfo=WIB)
+
+
+@pytest.fixture
+def consent(db):
+    return ConsentText.objects.create(version="2026-11", body="Saya setuju...", published_at=NOW)
+
+
+@pytest.fixture
+def desk(world):
+    """Lampung's centre with two consultants covering marketing, Mon-Fri 08-12 WIB."""
+    centre = world.a.centre
+    centre.requires_confirmation = True
+    centre.buffer_minutes = 0
+    centre.min_notice_minutes = 120
+    centre.save()
+    marketing = ServiceArea.objects.get(code="marketing")
+    Booking.objects.all().delete()
+    # The world's consultant covers every area but keeps no hours: out of the way.
+    world.a.consultant.staff_membership.areas.clear()
+    people = []
+    for _ in range(2):
+        membership = StaffFactory(centre=centre, areas=[marketing])
+        for weekday in range(5):
+            WorkingHours.objects.create(
+                membership=membership,
+                weekday=weekday,
+                starts=datetime.time(8),
+                ends=datetime.time(12),
+            )
+        people.append(membership.user)
+    return centre, marketing, people
+
+
+def _client(n: int = 1, **extra):
+    return {
+        "name": f"Kopi Robusta {n}",
+        "nib": "",
+        "regency": Regency.objects.get(code="18.71"),
+        "owner_name": f"Pemilik {n}",
+        "phone": f"+6281300000{n:03d}",
+        "email": "",
+        **extra,
+    }
+
+
+def _book(desk, consent, starts_at, n=1, **extra):
+    centre, area, _people = desk
+    return booking_request(
+        centre=centre,
+        area=area,
+        mode="in_person",
+        starts_at=starts_at,
+        client=_client(n, **extra),
+        description="Ingin memasarkan kopi",
+        consent=consent,
+        now=NOW,
+    )
+
+
+@pytest.mark.django_db
+def test_first_offered_slot_respects_notice_and_hours(desk):
+    centre, area, _people = desk
+    offer = slots_for(centre=centre, area=area, now=NOW)
+    assert offer.routable
+    assert offer.slots[0].starts_at == _at(30, 9)  # 07:00 + 2 h notice
+    assert len(offer.slots[0].consultant_ids) == 2
+
+
+@pytest.mark.django_db
+def test_public_holidays_are_closed(desk):
+    centre, area, _people = desk
+    christmas = datetime.date(2026, 12, 25)
+    offer = slots_for(centre=centre, area=area, now=NOW)
+    assert christmas not in {s.starts_at.astimezone(WIB).date() for s in offer.slots}
+    assert datetime.date(2026, 12, 24) in {s.starts_at.astimezone(WIB).date() for s in offer.slots}
+
+
+@pytest.mark.django_db
+def test_routing_gives_the_booking_to_the_least_booked_consultant(desk, consent):
+    _centre, _area, people = desk
+    first = _book(desk, consent, _at(30, 9), n=1)
+    second = _book(desk, consent, _at(30, 10), n=2)
+    assert {first.consultant, second.consultant} == set(people)
+    assert first.status == second.status == BookingStatus.REQUESTED
+    assert first.consent == consent
+
+
+@pytest.mark.django_db
+def test_a_centre_may_confirm_automatically(desk, consent):
+    centre, _area, _people = desk
+    centre.requires_confirmation = False
+    centre.save()
+    assert _book(desk, consent, _at(30, 9)).status == BookingStatus.CONFIRMED
+
+
+@pytest.mark.django_db
+def test_no_covering_consultant_means_the_manager_assigns(desk, consent):
+    centre, _area, _people = desk
+    it = ServiceArea.objects.get(code="it")
+    offer = slots_for(centre=centre, area=it, now=NOW)
+    assert not offer.routable and offer.slots
+    booking = booking_request(
+        centre=centre,
+        area=it,
+        mode="online",
+        starts_at=offer.slots[0].starts_at,
+        client=_client(),
+        description="",
+        consent=consent,
+        now=NOW,
+    )
+    assert booking.consultant is None
+    assert booking.status == BookingStatus.REQUESTED
+
+
+@pytest.mark.django_db
+def test_a_full_slot_is_taken_and_no_longer_offered(desk, consent):
+    centre, area, _people = desk
+    _book(desk, consent, _at(30, 9), n=1)
+    _book(desk, consent, _at(30, 9), n=2)
+    with pytest.raises(SlotTaken):
+        _book(desk, consent, _at(30, 9), n=3)
+    assert _at(30, 9) not in [
+        s.starts_at for s in slots_for(centre=centre, area=area, now=NOW).slots
+    ]
+
+
+@pytest.mark.django_db
+def test_a_time_that_is_not_a_slot_is_refused(desk, consent):
+    with pytest.raises(SlotTaken):
+        _book(desk, consent, _at(30, 9).replace(minute=30))
+    with pytest.raises(SlotTaken):
+        _book(desk, consent, _at(30, 8))  # inside the notice period
+
+
+@pytest.mark.django_db
+def test_open_bookings_are_capped_per_phone(desk, consent):
+    centre, _area, _people = desk
+    centre.open_bookings_cap = 2
+    centre.save()
+    _book(desk, consent, _at(30, 9), n=1)
+    _book(desk, consent, _at(30, 10), n=1)
+    with pytest.raises(ValidationError) as error:
+        _book(desk, consent, _at(30, 11), n=1)
+    assert "sudah memiliki 2 pemesanan aktif" in error.value.messages[0]
+    assert Booking.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_same_owner_and_business_is_recognised(desk, consent):
+    first = _book(desk, consent, _at(30, 9), n=1)
+    second = _book(desk, consent, _at(30, 10), n=1)
+    assert first.enterprise == second.enterprise
+
+
+@pytest.mark.django_db
+def test_reschedule_moves_the_booking_and_frees_the_old_slot(desk, consent):
+    centre, area, _people = desk
+    booking = _book(desk, consent, _at(30, 9))
+    moved = booking_reschedule(booking=booking, starts_at=_at(30, 11), now=NOW)
+    assert moved.starts_at == _at(30, 11)
+    free = {
+        s.starts_at: s.consultant_ids for s in slots_for(centre=centre, area=area, now=NOW).slots
+    }
+    assert len(free[_at(30, 9)]) == 2
+
+
+@pytest.mark.django_db
+def test_owners_may_change_only_before_the_cutoff(desk, consent):
+    booking = _book(desk, consent, _at(30, 11))
+    with time_machine.travel(NOW, tick=False):
+        assert not owner_may_change(booking)  # 4 hours ahead, cut-off 24 h
+    booking.centre.owner_change_cutoff_hours = 2
+    with time_machine.travel(NOW, tick=False):
+        assert owner_may_change(booking)
+
+
+@pytest.mark.django_db
+def test_manage_links_are_signed_and_expire(desk, consent):
+    booking = _book(desk, consent, _at(30, 9))
+    token = manage_token(booking)
+    assert booking_from_token(token) == booking
+    with pytest.raises(signing.BadSignature):
+        booking_from_token(token[:-2] + "xx")
+    with time_machine.travel(datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=61)):
+        with pytest.raises(signing.SignatureExpired):
+            booking_from_token(token)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_requests_for_one_slot_make_one_booking(desk, consent):
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "the race is settled by PostgreSQL's exclusion constraint; CI runs this on PostgreSQL"
+        )
+    centre, area, people = desk
+    # One consultant only: the slot can be won exactly once.
+    people[1].staff_membership.areas.clear()
+    barrier = threading.Barrier(20)
+    outcomes: list[str] = []
+
+    def attempt(n: int) -> None:
+        try:
+            barrier.wait()
+            _book(desk, consent, _at(30, 9), n=n)
+            outcomes.append("booked")
+        except SlotTaken:
+            outcomes.append("taken")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(1, 21)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["booked"] + ["taken"] * 19
+    assert (
+        Booking.objects.filter(starts_at=_at(30, 9), status__in=["requested", "confirmed"]).count()
+        == 1
+    )

@@ -1,0 +1,307 @@
+"""The staff list of mentoring sessions and its export: scope, filters, pages, query counts."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from clinics.models import ServiceArea
+from cooperatives.models import Enterprise
+from mentoring.models import MentoringSession, Mode
+from mentoring.selectors import sessions_visible_to
+from plut.regions.models import Regency
+from tests.factories.clinics import StaffFactory
+from tests.factories.cooperatives import EnterpriseFactory
+from tests.factories.mentoring import SessionFactory
+
+LIST = reverse("mentoring:session_list")
+CSV = reverse("mentoring:session_export", args=["csv"])
+XLSX = reverse("mentoring:session_export", args=["xlsx"])
+STAFF = ["national", "officer_a", "manager_a", "consultant_a"]
+WIB, WITA = ZoneInfo("Asia/Jakarta"), ZoneInfo("Asia/Makassar")
+
+
+@pytest.fixture
+def named(world):
+    """The world with names that tell the sides apart in a page or a file."""
+    MentoringSession.objects.filter(pk=world.a.session.pk).update(topic="Topik Lampung")
+    MentoringSession.objects.filter(pk=world.b.session.pk).update(topic="Topik Makassar")
+    Enterprise.objects.filter(pk=world.a.enterprise.pk).update(name="Kopi Way Kanan")
+    Enterprise.objects.filter(pk=world.b.enterprise.pk).update(name="Sutera Sengkang")
+    return world
+
+
+def _body(client, user, url=LIST, **params):
+    client.force_login(user)
+    response = client.get(url, params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _export_rows(response, fmt):
+    """Header and rows of a CSV or XLSX download, as lists of values."""
+    if fmt == "csv":
+        text = b"".join(response.streaming_content).decode("utf-8-sig")
+        return list(csv.reader(io.StringIO(text)))
+    data = b"".join(response.streaming_content)
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+# --- Who may open it ------------------------------------------------------------------------
+
+TABLE = [
+    *[("anonymous", url, 302) for url in (LIST, CSV, XLSX)],
+    *[("owner_a", url, 403) for url in (LIST, CSV, XLSX)],
+    *[(user, url, 200) for user in STAFF for url in (LIST, CSV, XLSX)],
+    ("consultant_a", reverse("mentoring:session_export", args=["pdf"]), 404),
+]
+
+
+@pytest.mark.parametrize(("user_name", "url", "status"), TABLE)
+def test_permissions(client, world, user_name, url, status):
+    user = world.user(user_name)
+    if user:
+        client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == status
+    if status == 302:
+        assert response["Location"].startswith(reverse("login"))
+
+
+def test_it_hides_other_centres_sessions(client, named):
+    body = _body(client, named.b.consultant)
+    assert "Topik Makassar" in body
+    assert "Sutera Sengkang" in body
+    assert "Topik Lampung" not in body
+    assert "Kopi Way Kanan" not in body
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_export_holds_only_the_users_scope(client, named, fmt):
+    client.force_login(named.b.consultant)
+    rows = _export_rows(client.get(reverse("mentoring:session_export", args=[fmt])), fmt)
+    assert rows[0][:4] == ["ID", "Mulai (waktu setempat)", "Zona waktu", "PLUT"]
+    topics = [row[6] for row in rows[1:]]
+    assert topics == ["Topik Makassar"]
+    assert rows[1][2] == "WITA"
+    assert rows[1][8] == "Sutera Sengkang"
+
+
+def test_the_national_officer_sees_both_sides_with_their_centres(client, named):
+    body = _body(client, named.national)
+    assert "Topik Lampung" in body and "Topik Makassar" in body
+    assert named.a.centre.name in body and named.b.centre.name in body
+
+
+def test_one_centre_staff_get_no_centre_column(client, named):
+    body = _body(client, named.a.consultant)
+    assert '<th scope="col">PLUT</th>' not in body
+    assert 'name="centre"' not in body
+
+
+def test_times_are_shown_in_the_centres_zone(client, named):
+    starts = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=WITA)
+    MentoringSession.objects.filter(pk=named.b.session.pk).update(
+        starts_at=starts, ends_at=starts + datetime.timedelta(hours=1)
+    )
+    body = _body(client, named.national)
+    assert "2 Mar 2026 09:00 WITA" in body
+
+
+def test_it_links_each_session_to_its_detail(client, named):
+    body = _body(client, named.a.consultant)
+    assert reverse("mentoring:session_detail", args=[named.a.session.pk]) in body
+
+
+def test_it_never_shows_a_nik(client, named):
+    body = _body(client, named.national)
+    assert named.a.person.nik not in body
+
+
+# --- Filters --------------------------------------------------------------------------------
+
+
+def test_service_area_filter(client, named):
+    marketing = ServiceArea.objects.get(code="marketing")
+    SessionFactory(consultant=named.a.consultant, service_area=marketing, topic="Pameran dagang")
+    body = _body(client, named.a.manager, service_area="marketing")
+    assert "Pameran dagang" in body
+    assert "Topik Lampung" not in body
+
+
+def test_consultant_filter_offers_and_applies_only_colleagues(client, named):
+    colleague = StaffFactory(centre=named.a.centre, user__first_name="Rina").user
+    SessionFactory(consultant=colleague, topic="Sesi Rina")
+    body = _body(client, named.a.manager, consultant=colleague.pk)
+    assert "Sesi Rina" in body
+    assert "Topik Lampung" not in body
+    # Side b's consultant is neither offered nor accepted.
+    assert f'value="{named.b.consultant.pk}"' not in _body(client, named.a.manager)
+    body = _body(client, named.a.manager, consultant=named.b.consultant.pk)
+    assert "Topik Makassar" not in body and "Topik Lampung" not in body
+
+
+def test_mode_filter(client, named):
+    SessionFactory(
+        consultant=named.a.consultant,
+        mode=Mode.FIELD_VISIT,
+        topic="Kunjungan kebun",
+    )
+    body = _body(client, named.a.consultant, mode=Mode.FIELD_VISIT)
+    assert "Kunjungan kebun" in body
+    assert "Topik Lampung" not in body
+
+
+def test_date_range_uses_each_centres_own_calendar(client, named):
+    # 00.30 WITA on 5 November is still 4 November in Jakarta; the list shows "5 Nov".
+    early = datetime.datetime(2026, 11, 5, 0, 30, tzinfo=WITA)
+    late = datetime.datetime(2026, 11, 4, 23, 30, tzinfo=WIB)
+    hour = datetime.timedelta(hours=1)
+    MentoringSession.objects.filter(pk=named.b.session.pk).update(starts_at=early, ends_at=early + hour)
+    MentoringSession.objects.filter(pk=named.a.session.pk).update(starts_at=late, ends_at=late + hour)
+    body = _body(client, named.national, date_from="2026-11-05")
+    assert "Topik Makassar" in body and "Topik Lampung" not in body
+    body = _body(client, named.national, date_to="2026-11-04")
+    assert "Topik Lampung" in body and "Topik Makassar" not in body
+    body = _body(client, named.national, date_from="2026-11-04", date_to="2026-11-05")
+    assert "Topik Lampung" in body and "Topik Makassar" in body
+
+
+def test_regency_filter_is_the_clients_regency(client, named):
+    other = Regency.objects.filter(province=named.a.centre.province).exclude(
+        pk=named.a.enterprise.regency_id
+    ).first()
+    elsewhere = EnterpriseFactory(centre=named.a.centre, regency=other, name="Lada Tanggamus")
+    SessionFactory(consultant=named.a.consultant, enterprises=[elsewhere], topic="Sesi lada")
+    body = _body(client, named.a.consultant, regency=other.pk)
+    assert "Sesi lada" in body
+    assert "Topik Lampung" not in body
+
+
+def test_regency_choices_stay_in_the_users_provinces(client, named):
+    body = _body(client, named.a.consultant)
+    assert f'value="{named.a.enterprise.regency_id}"' in body
+    assert f'value="{named.b.enterprise.regency_id}"' not in body
+
+
+def test_centre_filter_narrows_for_the_national_officer(client, named):
+    body = _body(client, named.national, centre=named.b.centre.pk)
+    assert "Topik Makassar" in body
+    assert "Topik Lampung" not in body
+
+
+def test_a_centre_outside_the_scope_does_not_widen_the_list(client, named):
+    body = _body(client, named.a.officer, centre=named.b.centre.pk)
+    assert "Topik Makassar" not in body
+    assert "Topik Lampung" not in body  # an invalid filter shows nothing, with the error
+    assert "Saringan tidak valid" in body
+    assert f'<option value="{named.b.centre.pk}"' not in body
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("lampung", True),  # topic
+        ("way kanan", True),  # enterprise name
+        ("full_nib", True),  # NIB, exact
+        ("nib_prefix", False),  # ... and only exact
+        ("owner", True),  # owner's name
+        ("tidak ada", False),
+    ],
+)
+def test_search_box(client, named, query, found):
+    enterprise = named.a.enterprise
+    enterprise.refresh_from_db()
+    query = {
+        "full_nib": enterprise.nib,
+        "nib_prefix": enterprise.nib[:8],
+        "owner": named.a.person.full_name,
+    }.get(query, query)
+    body = _body(client, named.a.consultant, q=query)
+    assert ("Topik Lampung" in body) is found
+
+
+def test_a_session_with_two_matching_clients_is_listed_once(client, named):
+    twin = EnterpriseFactory(centre=named.a.centre, name="Kopi Way Kanan Dua")
+    named.a.session.enterprises.add(twin)
+    body = _body(client, named.a.consultant, q="Way Kanan")
+    assert body.count("Topik Lampung") == 1
+
+
+def test_sort_oldest_first(client, named):
+    hour = datetime.timedelta(hours=1)
+    old = datetime.datetime(2025, 1, 6, 9, 0, tzinfo=WIB)
+    SessionFactory(consultant=named.a.consultant, starts_at=old, ends_at=old + hour, topic="Sesi lama")
+    newest_first = _body(client, named.a.consultant)
+    oldest_first = _body(client, named.a.consultant, sort="oldest")
+    assert newest_first.index("Topik Lampung") < newest_first.index("Sesi lama")
+    assert oldest_first.index("Sesi lama") < oldest_first.index("Topik Lampung")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_export_follows_the_filters(client, named, fmt):
+    marketing = ServiceArea.objects.get(code="marketing")
+    SessionFactory(consultant=named.a.consultant, service_area=marketing, topic="Pameran dagang")
+    client.force_login(named.a.manager)
+    url = reverse("mentoring:session_export", args=[fmt])
+    rows = _export_rows(client.get(url, {"service_area": "marketing"}), fmt)
+    assert [row[6] for row in rows[1:]] == ["Pameran dagang"]
+
+
+def test_the_export_is_named_for_its_day(client, world):
+    client.force_login(world.a.consultant)
+    response = client.get(CSV)
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="sesi-20')
+
+
+# --- Pages and queries ----------------------------------------------------------------------
+
+
+def test_the_next_page_keeps_the_filters(client, named):
+    for _ in range(51):
+        SessionFactory(consultant=named.a.consultant, topic="Sesi rutin")
+    client.force_login(named.a.consultant)
+    page = client.get(LIST, {"q": "rutin"})
+    body = page.content.decode()
+    assert body.count("Sesi rutin") == 50
+    next_link = page.context["page"].next_cursor
+    assert next_link
+    second = client.get(LIST, {"q": "rutin", "cursor": next_link}).content.decode()
+    assert second.count("Sesi rutin") == 1
+    assert "Topik Lampung" not in second
+    assert "kembali ke halaman pertama" in second.lower()
+    assert 'rel="next"' not in second
+
+
+def _grow(world, extra):
+    for _ in range(extra):
+        SessionFactory(consultant=world.a.consultant, enterprises=[world.a.enterprise])
+
+
+@pytest.mark.parametrize(
+    ("user_name", "queries"),
+    [
+        # session + user, the page + its clients, dropdowns of areas, consultants, regencies:
+        ("national", 8),  # + the centres dropdown
+        ("officer_a", 8),  # + the centres dropdown
+        ("consultant_a", 8),  # + the membership behind the scope; one centre, no dropdown
+    ],
+)
+@pytest.mark.parametrize("extra_rows", [0, 49])
+def test_query_count_does_not_grow_with_rows(
+    client, world, django_assert_num_queries, user_name, queries, extra_rows
+):
+    _grow(world, extra_rows)
+    client.force_login(world.user(user_name))
+    with django_assert_num_queries(queries):
+        response = client.get(LIST)
+    visible = sessions_visible_to(world.user(user_name)).count()
+    assert len(response.context["page"].items) == min(visible, 50)
