@@ -135,7 +135,9 @@ class OutcomeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.enterprise = enterprise
         self.instance.enterprise = enterprise
-        self.today = timezone.localtime(timezone.now(), ZoneInfo(enterprise_zone(enterprise))).date()
+        self.today = timezone.localtime(
+            timezone.now(), ZoneInfo(enterprise_zone(enterprise))
+        ).date()
         self.fields["recorded_on"].initial = self.today
         self.fields["sessions"].queryset = (
             sessions_visible_to(user)
@@ -167,9 +169,7 @@ class OutcomeForm(forms.ModelForm):
 
     def outcome_values(self) -> dict[str, Any]:
         """The outcome's own fields, for the service (sessions travel separately)."""
-        return {
-            name: value for name, value in self.cleaned_data.items() if name != "sessions"
-        }
+        return {name: value for name, value in self.cleaned_data.items() if name != "sessions"}
 
 
 class EnterpriseMergeForm(forms.Form):
@@ -187,19 +187,14 @@ class EnterpriseMergeForm(forms.Form):
         },
     )
 
-    def __init__(
-        self,
-        *args: Any,
-        user: Any,
-        keep: Enterprise,
-        shown: list[Enterprise] | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *args: Any, user: Any, keep: Enterprise, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["remove"]
-        field.queryset = enterprise_merge_candidates(user, keep)
-        # Validation checks against every candidate; the page lists only those searched for.
-        field.widget.choices = [(e.pk, self._label(e)) for e in (shown or [])]
+        self.fields["remove"].queryset = enterprise_merge_candidates(user, keep)
+        self.offer([])
+
+    def offer(self, enterprises: list[Enterprise]) -> None:
+        """List these candidates on the page; validation still accepts any candidate."""
+        self.fields["remove"].widget.choices = [(e.pk, self._label(e)) for e in enterprises]
 
     @staticmethod
     def _label(enterprise: Enterprise) -> str:

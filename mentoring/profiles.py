@@ -64,9 +64,7 @@ def _merged(groups: list[list[TimelineItem]]) -> list[TimelineItem]:
 
 
 def _session_items(sessions: list[Any]) -> list[TimelineItem]:
-    return [
-        TimelineItem("session", s.starts_at, s.centre.province.timezone, s) for s in sessions
-    ]
+    return [TimelineItem("session", s.starts_at, s.centre.province.timezone, s) for s in sessions]
 
 
 def enterprise_timeline(
@@ -99,7 +97,10 @@ def enterprise_timeline(
         items=_merged(
             [
                 _session_items(sessions),
-                [TimelineItem("booking", b.starts_at, b.centre.province.timezone, b) for b in bookings],
+                [
+                    TimelineItem("booking", b.starts_at, b.centre.province.timezone, b)
+                    for b in bookings
+                ],
                 [
                     TimelineItem(
                         "outcome",

@@ -46,7 +46,9 @@ def outcome_record(
             ).values_list("session_id", flat=True)
         )
         if linked != wanted:
-            raise ValidationError({"sessions": _("Hanya sesi yang diikuti UMKM ini yang dapat dipilih.")})
+            raise ValidationError(
+                {"sessions": _("Hanya sesi yang diikuti UMKM ini yang dapat dipilih.")}
+            )
     outcome = Outcome(
         enterprise=enterprise, reported_by=reported_by, source=OutcomeSource.STAFF, **data
     )

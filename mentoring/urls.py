@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mentoring.views import lists, profiles, sessions, today
+from mentoring.views import inbox, lists, profiles, sessions, today
 
 app_name = "mentoring"
 urlpatterns = [
@@ -17,4 +17,7 @@ urlpatterns = [
     path("enterprises/<int:pk>/outcomes/new/", profiles.outcome_create, name="outcome_create"),
     path("enterprises/<int:pk>/merge/", profiles.enterprise_merge, name="enterprise_merge"),
     path("cooperatives/<int:pk>/", profiles.cooperative_profile, name="cooperative_profile"),
+    path("bookings/", inbox.inbox, name="inbox"),
+    path("bookings/<int:pk>/", inbox.booking_detail, name="booking_detail"),
+    path("bookings/<int:pk>/<str:action>/", inbox.booking_action, name="booking_action"),
 ]

@@ -159,6 +159,8 @@ STORAGES = {
 
 # --- Email ----------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# The portal's public address, for links in emails (manage links, password resets).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="PLUT KUMKM <no-reply@plut.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -6,6 +6,8 @@ from plut.api import router
 
 urlpatterns = [
     path("", include("plut.core.urls")),
+    path("", include("clinics.public_urls")),
+    path("", include("mentoring.public_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("plut.accounts.urls")),
     # The clinic workspace: sessions and profiles (mentoring), client lists (cooperatives),

@@ -72,7 +72,9 @@ def cooperative_profile(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "cooperative": cooperative,
             "rat_years": settings.COOPERATIVE_ACTIVE_RAT_YEARS,
-            "board": [(person, phone_mask(person.phone)) for person in cooperative_board(cooperative)],
+            "board": [
+                (person, phone_mask(person.phone)) for person in cooperative_board(cooperative)
+            ],
             "members": members,
             "more_members": more_members,
             "timeline": cooperative_timeline(request.user, cooperative),
@@ -120,9 +122,8 @@ def enterprise_merge(request: HttpRequest, pk: int) -> HttpResponse:
         data = request.POST
     else:
         data = request.GET if "remove" in request.GET else None
-    shown = enterprise_merge_search(request.user, keep, query) if data is None else []
-    form = EnterpriseMergeForm(data, user=request.user, keep=keep, shown=shown)
-    context = {"keep": keep, "form": form, "query": query, "shown": shown}
+    form = EnterpriseMergeForm(data, user=request.user, keep=keep)
+    context = {"keep": keep, "form": form, "query": query}
     if data is not None and form.is_valid():
         remove = form.cleaned_data["remove"]
         if request.method == "POST":
@@ -137,12 +138,12 @@ def enterprise_merge(request: HttpRequest, pk: int) -> HttpResponse:
                     % {"removed": remove.name, "kept": kept.name},
                 )
                 return redirect("mentoring:enterprise_profile", pk=kept.pk)
+        fills = services_merge.enterprise_merge_fills(keep=keep, remove=remove)
         context.update(
             remove=remove,
             counts=enterprise_merge_counts(keep=keep, remove=remove),
-            fills=[
-                (field.verbose_name, getattr(remove, field.name))
-                for field in services_merge.enterprise_merge_fills(keep=keep, remove=remove)
-            ],
+            fills=[(f.name, f.verbose_name, getattr(remove, f.name)) for f in fills],
         )
+    else:
+        form.offer(enterprise_merge_search(request.user, keep, query))
     return render(request, "mentoring/enterprise_merge.html", context)
