@@ -1,13 +1,13 @@
 from django.contrib import admin
 
-from clinics.models import Centre, ServiceArea, StaffMembership
+from clinics.models import Absence, Centre, ServiceArea, StaffMembership, WorkingHours
 from plut.core.admin import ScopedAdmin
 
 
 @admin.register(ServiceArea)
 class ServiceAreaAdmin(admin.ModelAdmin):
-    list_display = ["code", "name_id", "name_en", "order", "is_active"]
-    list_editable = ["order", "is_active"]
+    list_display = ["code", "name_id", "name_en", "slot_minutes", "order", "is_active"]
+    list_editable = ["slot_minutes", "order", "is_active"]
     search_fields = ["code", "name_id", "name_en"]
 
 
@@ -21,6 +21,16 @@ class CentreAdmin(ScopedAdmin):
     filter_horizontal = ["service_areas"]
 
 
+class WorkingHoursInline(admin.TabularInline):
+    model = WorkingHours
+    extra = 0
+
+
+class AbsenceInline(admin.TabularInline):
+    model = Absence
+    extra = 0
+
+
 @admin.register(StaffMembership)
 class StaffMembershipAdmin(ScopedAdmin):
     list_display = ["user", "centre", "joined_on"]
@@ -29,3 +39,4 @@ class StaffMembershipAdmin(ScopedAdmin):
     search_fields = ["user__username", "user__first_name", "user__last_name", "centre__name"]
     autocomplete_fields = ["user", "centre"]
     filter_horizontal = ["areas"]
+    inlines = [WorkingHoursInline, AbsenceInline]

@@ -43,12 +43,18 @@ def _enterprises(request: HttpRequest) -> QuerySet[Enterprise]:
 def enterprise_profile(request: HttpRequest, pk: int) -> HttpResponse:
     enterprise = get_object_or_404(_enterprises(request), pk=pk)
     owner = enterprise.owner
+    # The cooperative may belong to another centre: link it only if the user may open it.
+    cooperative_visible = bool(
+        enterprise.cooperative_id
+        and cooperatives_visible_to(request.user).filter(pk=enterprise.cooperative_id).exists()
+    )
     return render(
         request,
         "mentoring/enterprise_profile.html",
         {
             "enterprise": enterprise,
             "owner": owner,
+            "cooperative_visible": cooperative_visible,
             "owner_nik": nik_mask(owner.nik),
             "owner_phone": phone_mask(owner.phone),
             "timeline": enterprise_timeline(request.user, enterprise),

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from plut.accounts.models import User
+from plut.accounts.models import ConsentText, User
 
 
 @admin.register(User)
@@ -18,3 +18,12 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.add_fieldsets,
         (_("Peran di portal"), {"fields": ("role", "province")}),
     )
+
+
+@admin.register(ConsentText)
+class ConsentTextAdmin(admin.ModelAdmin):
+    list_display = ["version", "published_at"]
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        # An accepted text is evidence of what someone agreed to: publish a new version instead.
+        return obj is None or not obj.bookings.exists()

@@ -108,7 +108,7 @@ def _after(keys: list[_Key], values: list[Any]) -> Q:
         beyond = _beyond(key, value)
         if beyond is not None:
             clauses.append(same & beyond)
-        same &= Q(**{f"{key.path}__isnull": True}) if value is None else Q(**{key.path: value})
+        pass
     condition = reduce(or_, clauses)
     # The same bound once more on the first column alone, which an index can seek to; the OR
     # above would otherwise make the database walk from the top of the list to the cursor.

@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
-from clinics.models import Centre, ServiceArea, StaffMembership
+from clinics.models import Centre, ServiceArea, StaffMembership, WorkingHours
 from cooperatives.models import Cooperative, CooperativeType, Enterprise, Gender, Person
 from mentoring.models import (
+    ACTIVE_BOOKING_STATUSES,
     Booking,
     BookingStatus,
     FinancingSource,
@@ -139,6 +140,10 @@ DEMO_CENTRES = (
     "PLUT KUMKM Kabupaten Biak Numfor",  # WIT
 )
 DEMO_PASSWORD = "plut-demo"
+OFFICE_HOURS = (
+    (datetime.time(8), datetime.time(12)),
+    (datetime.time(13), datetime.time(16)),
+)
 
 
 @dataclass
@@ -271,6 +276,19 @@ def generate(
                 "pk"
             )
         )
+        # Monday to Friday, 08-12 and 13-16 centre time, for whoever has no hours yet.
+        _bulk(
+            WorkingHours,
+            [
+                WorkingHours(membership=m, weekday=weekday, starts=starts, ends=ends)
+                for m in StaffMembership.objects.filter(centre=centre, working_hours__isnull=True)
+                for weekday in range(5)
+                for starts, ends in OFFICE_HOURS
+            ],
+        )
+        if not centre.opening_hours:
+            centre.opening_hours = "Senin–Jumat 08.00–16.00"
+            centre.save(update_fields=["opening_hours"])
 
     def centre_at(index: int) -> Centre:
         return centres[index % len(centres)]
@@ -418,6 +436,15 @@ def generate(
 
     # Upcoming bookings over the next four weeks, and some past ones with their outcome.
     booking_rows = []
+    # Never two active bookings for one consultant at one hour (PostgreSQL refuses overlaps),
+    # counting those an earlier run left in the database.
+    booked: set[tuple[int, datetime.date, int]] = set()
+    zones = {c.pk: ZoneInfo(c.timezone) for c in centres}
+    for consultant_id, centre_id, starts_at in Booking.objects.filter(
+        centre__in=centres, status__in=ACTIVE_BOOKING_STATUSES
+    ).values_list("consultant_id", "centre_id", "starts_at"):
+        local = starts_at.astimezone(zones[centre_id])
+        booked.add((consultant_id, local.date(), local.hour))
     for index in range(bookings):
         centre = centre_at(index)
         pool = by_centre.get(centre.pk)
@@ -426,10 +453,13 @@ def generate(
         upcoming = index % 3 != 0
         offset = rng.randint(1, 28) if upcoming else -rng.randint(1, 60)
         day = today + datetime.timedelta(days=offset)
-        # One slot per consultant per hour, so no consultant is double-booked.
         staff = data.consultants[centre.pk]
         consultant = staff[index % len(staff)]
-        start = _local_dt(day, 8 + (index // len(staff)) % 8, 0, centre.timezone)
+        hour = 8 + (index // len(staff)) % 8
+        while (consultant.pk, day, hour) in booked:
+            day += datetime.timedelta(days=1)
+        booked.add((consultant.pk, day, hour))
+        start = _local_dt(day, hour, 0, centre.timezone)
         if upcoming:
             status = rng.choice([BookingStatus.REQUESTED, BookingStatus.CONFIRMED])
         else:
