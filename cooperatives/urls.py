@@ -1,13 +1,13 @@
 from django.urls import path
 
-from cooperatives import client_views, views
+from cooperatives import client_views, list_views
 
 app_name = "cooperatives"
 urlpatterns = [
-    path("enterprises/", views.enterprise_list, name="enterprise_list"),
-    path("enterprises/export.<str:fmt>", views.enterprise_export, name="enterprise_export"),
+    path("enterprises/", list_views.enterprise_list, name="enterprise_list"),
+    path("enterprises/export.<str:fmt>", list_views.enterprise_export, name="enterprise_export"),
     path("enterprises/new/", client_views.enterprise_register, name="enterprise_register"),
-    path("cooperatives/", views.cooperative_list, name="cooperative_list"),
-    path("cooperatives/export.<str:fmt>", views.cooperative_export, name="cooperative_export"),
+    path("cooperatives/", list_views.cooperative_list, name="cooperative_list"),
+    path("cooperatives/export.<str:fmt>", list_views.cooperative_export, name="cooperative_export"),
     path("clients/search/", client_views.client_search, name="client_search"),
 ]

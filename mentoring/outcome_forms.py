@@ -153,7 +153,9 @@ class OutcomeForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if not any(_filled(data.get(name)) for name in self.MEASURES):
+        # A measure refused for its format is not a missing measure: its own error says enough.
+        typed_wrong = any(name in self.errors for name in self.MEASURES)
+        if not typed_wrong and not any(_filled(data.get(name)) for name in self.MEASURES):
             raise forms.ValidationError(
                 _(
                     "Isi minimal satu hasil yang terukur: omzet, tenaga kerja, pembiayaan, "

@@ -140,6 +140,13 @@ USE_TZ = True
 # The server's zone is WIB; each centre shows its own times in its province's zone.
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Jakarta")
 
+# --- Cache ---------------------------------------------------------------------------------
+# Rate limits count in the cache, so every web process must share it: Redis in production
+# (CACHE_URL=redis://...). The default, per-process memory, is enough for one `make run`.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+RATELIMIT_BOOKING_PER_IP = env.int("RATELIMIT_BOOKING_PER_IP", default=10)
+RATELIMIT_BOOKING_PER_CONTACT = env.int("RATELIMIT_BOOKING_PER_CONTACT", default=5)
+
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")

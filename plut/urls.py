@@ -2,12 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from plut.accounts.views import LoginView
 from plut.api import router
 
 urlpatterns = [
     path("", include("plut.core.urls")),
     path("", include("clinics.public_urls")),
     path("", include("mentoring.public_urls")),
+    # Our login (with "remember me") shadows the stock one; the rest of auth.urls is Django's.
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("plut.accounts.urls")),
     # The clinic workspace: sessions and profiles (mentoring), client lists (cooperatives),

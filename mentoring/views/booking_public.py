@@ -1,10 +1,430 @@
-"""Placeholder until the public booking pages land (issue 4)."""
+"""Public booking pages for owners, no account needed: choose a slot, give your details, and
+later reschedule or cancel through the signed link sent with the confirmation.
 
-from django.http import Http404
+The views are thin: slots, booking, rescheduling and cancelling are ``mentoring.bookings``;
+messages are ``mentoring.notifications``. Every time is shown on the centre's clock with its
+WIB/WITA/WIT label, whatever the phone's zone.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from clinics.models import Centre, ServiceArea
+from mentoring import notifications
+from mentoring.booking_forms import (
+    BOOKABLE_MODES,
+    BookingCancelForm,
+    BookingDetailsForm,
+    BookingStartForm,
+)
+from mentoring.bookings import (
+    MANAGE_SALT,
+    SlotTaken,
+    booking_cancel,
+    booking_from_token,
+    booking_request,
+    booking_reschedule,
+    manage_token,
+    owner_may_change,
+    slots_for,
+)
+from mentoring.models import Booking, BookingStatus
+from mentoring.notifications import BookingNotice, booking_notify_later
+from mentoring.slots import Slot
+from plut.accounts.consent import consent_current
+from plut.core.ratelimit import hit
+
+RATE_WINDOW_SECONDS = 3600
+TAKEN = gettext_noop("Maaf, slot ini baru saja diambil orang lain. Silakan pilih waktu lain:")
 
 
-def _todo(*args, **kwargs):
-    raise Http404
+# --- Slots as the pages show them -----------------------------------------------------------
 
 
-booking_start = booking_details = booking_done = booking_manage = booking_calendar = _todo
+@dataclass(frozen=True)
+class SlotChoice:
+    value: str  # the start in UTC, ISO 8601: what links and buttons send back
+    starts: str  # "09:00", on the centre's clock
+    query: str  # area, mode and slot for a link to step 2
+
+
+@dataclass(frozen=True)
+class SlotDay:
+    date: datetime.date  # the centre's calendar day
+    slots: list[SlotChoice]
+
+
+def _slot_value(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_slot(value: str) -> datetime.datetime | None:
+    """A slot start sent back by a page, or None when it is not an aware ISO 8601 moment."""
+    try:
+        moment = datetime.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return moment.astimezone(datetime.UTC)
+
+
+def _slot_days(
+    slots: list[Slot], *, zone: str, area: ServiceArea, mode: str, skip: datetime.datetime | None
+) -> list[SlotDay]:
+    """Slots grouped by the centre's calendar day; days without a slot are left out."""
+    tz = ZoneInfo(zone)
+    days: dict[datetime.date, list[SlotChoice]] = {}
+    for slot in slots:
+        if slot.starts_at == skip:
+            continue
+        local = slot.starts_at.astimezone(tz)
+        value = _slot_value(slot.starts_at)
+        days.setdefault(local.date(), []).append(
+            SlotChoice(
+                value=value,
+                # The same clock format as the in_zone filter, without the repeated date.
+                starts=formats.time_format(local, "H:i"),
+                query=urlencode({"area": area.code, "mode": mode, "slot": value}),
+            )
+        )
+    return [SlotDay(date=day, slots=choices) for day, choices in days.items()]
+
+
+def _slot_context(
+    centre: Centre,
+    area: ServiceArea,
+    mode: str,
+    *,
+    ignore: Booking | None = None,
+) -> dict[str, object]:
+    offer = slots_for(centre=centre, area=area, ignore_booking=ignore)
+    return {
+        "days": _slot_days(
+            offer.slots,
+            zone=centre.timezone,
+            area=area,
+            mode=mode,
+            skip=ignore.starts_at if ignore else None,
+        ),
+        "area": area,
+        "mode": mode,
+        "zone_label": centre.timezone_label,
+        "details_url": reverse("booking:details", args=[centre.pk]),
+    }
+
+
+def _centre_or_404(pk: int) -> Centre:
+    return get_object_or_404(
+        Centre.objects.filter(is_active=True).select_related("province"), pk=pk
+    )
+
+
+def _areas_of(centre: Centre) -> QuerySet[ServiceArea]:
+    return centre.service_areas.filter(is_active=True)
+
+
+# --- Step 1: area, mode and a free slot -----------------------------------------------------
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def booking_start(request: HttpRequest, centre_pk: int) -> HttpResponse:
+    centre = _centre_or_404(centre_pk)
+    chosen = "area" in request.GET or "mode" in request.GET
+    areas = list(_areas_of(centre))
+    form = BookingStartForm(request.GET if chosen else None, areas=areas)
+    context: dict[str, object] = {"centre": centre, "form": form, "areas": areas, "days": None}
+    if form.is_valid():
+        context |= _slot_context(centre, form.cleaned_data["area"], form.cleaned_data["mode"])
+    # htmx swaps only the slot list; a history restore (back button, cache miss) needs the page.
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "mentoring/booking/_slots.html", context)
+    return render(request, "mentoring/booking/start.html", context)
+
+
+# --- Step 2: the owner's details ------------------------------------------------------------
+
+
+def _over_rate_limit(request: HttpRequest, contacts: list[str]) -> bool:
+    """Count this booking attempt per client IP and per phone/email; True when over a limit."""
+    per_ip = getattr(settings, "RATELIMIT_BOOKING_PER_IP", 10)
+    per_contact = getattr(settings, "RATELIMIT_BOOKING_PER_CONTACT", 5)
+    ip = request.META.get("REMOTE_ADDR", "")
+    # Every key is counted, even once one is over, so a blocked sender stays blocked.
+    allowed = [hit(f"booking:ip:{ip}", limit=per_ip, window_seconds=RATE_WINDOW_SECONDS)]
+    allowed += [
+        hit(f"booking:{contact}", limit=per_contact, window_seconds=RATE_WINDOW_SECONDS)
+        for contact in contacts
+    ]
+    return not all(allowed)
+
+
+@require_http_methods(["GET", "POST"])
+def booking_details(request: HttpRequest, centre_pk: int) -> HttpResponse:
+    centre = _centre_or_404(centre_pk)
+    # Step 2's address is made by step 1; a broken or forged one is simply not a page.
+    area = get_object_or_404(_areas_of(centre), code=request.GET.get("area", ""))
+    mode = request.GET.get("mode", "")
+    starts_at = _parse_slot(request.GET.get("slot", ""))
+    if mode not in dict(BOOKABLE_MODES) or starts_at is None:
+        raise Http404
+    consent = consent_current()
+    context: dict[str, object] = {
+        "centre": centre,
+        "area": area,
+        "mode": mode,
+        "mode_label": dict(BOOKABLE_MODES)[mode],
+        "starts_at": starts_at,
+        "starts_day": starts_at.astimezone(ZoneInfo(centre.timezone)).date(),
+        "start_url": reverse("booking:start", args=[centre.pk])
+        + "?"
+        + urlencode({"area": area.code, "mode": mode}),
+    }
+
+    if request.method == "GET":
+        offer = slots_for(centre=centre, area=area)
+        if not any(slot.starts_at == starts_at for slot in offer.slots):
+            return _slot_gone(request, centre, area, mode, context, taken=False)
+        form = BookingDetailsForm(centre=centre, consent_text=consent)
+        return render(request, "mentoring/booking/details.html", context | {"form": form})
+
+    form = BookingDetailsForm(request.POST, centre=centre, consent_text=consent)
+    if form.is_bot:
+        # Say thanks and save nothing: a bot learns nothing from the answer.
+        return render(request, "mentoring/booking/done.html", {"booking": None})
+    if form.is_valid():
+        if _over_rate_limit(request, form.contacts()):
+            return _rate_limited(request, centre)
+        try:
+            booking = booking_request(
+                centre=centre,
+                area=area,
+                mode=mode,
+                starts_at=starts_at,
+                client=form.client_values(),
+                description=form.cleaned_data["description"].strip(),
+                consent=consent,
+            )
+        except SlotTaken:
+            return _slot_gone(request, centre, area, mode, context, taken=True)
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            booking_notify_later(
+                booking,
+                BookingNotice.CONFIRMED
+                if booking.status == BookingStatus.CONFIRMED
+                else BookingNotice.RECEIVED,
+            )
+            return redirect("booking:done", token=manage_token(booking))
+    return render(request, "mentoring/booking/details.html", context | {"form": form})
+
+
+def _slot_gone(
+    request: HttpRequest,
+    centre: Centre,
+    area: ServiceArea,
+    mode: str,
+    context: dict[str, object],
+    *,
+    taken: bool,
+) -> HttpResponse:
+    """The chosen slot is not free (any more): say so and offer the fresh list."""
+    message = (
+        _(TAKEN) if taken else _("Maaf, waktu ini sudah tidak tersedia. Silakan pilih waktu lain:")
+    )
+    return render(
+        request,
+        "mentoring/booking/details.html",
+        context | _slot_context(centre, area, mode) | {"slot_gone": message},
+        status=409 if taken else 200,
+    )
+
+
+def _rate_limited(request: HttpRequest, centre: Centre | None) -> HttpResponse:
+    response = render(
+        request, "mentoring/booking/rate_limited.html", {"centre": centre}, status=429
+    )
+    response["Retry-After"] = str(RATE_WINDOW_SECONDS)
+    return response
+
+
+# --- The signed link: confirmation, manage, calendar ----------------------------------------
+
+
+def _booking_or_response(request: HttpRequest, token: str) -> Booking | HttpResponse:
+    """The booking a link points at, or the page explaining why the link does not work."""
+    try:
+        return booking_from_token(token)
+    except signing.SignatureExpired:
+        return _invalid_link(request, expired=True, centre=_centre_of_old_link(token))
+    except (signing.BadSignature, Booking.DoesNotExist):
+        return _invalid_link(request, expired=False, centre=None)
+
+
+def _centre_of_old_link(token: str) -> Centre | None:
+    # The link is genuine, only too old: it may still say which centre to call.
+    try:
+        pk = signing.loads(token, salt=MANAGE_SALT)
+    except signing.BadSignature:
+        return None
+    return Centre.objects.filter(bookings__pk=pk).first()
+
+
+def _invalid_link(request: HttpRequest, *, expired: bool, centre: Centre | None) -> HttpResponse:
+    return render(
+        request,
+        "mentoring/booking/invalid_link.html",
+        {"expired": expired, "centre": centre},
+        status=410 if expired else 404,
+    )
+
+
+def _email_mask(email: str) -> str:
+    """rahman@example.id -> 'ra***@example.id': the owner recognises it, a stranger learns little.
+
+    The booking engine files a booking under a client it already knows by NIB or phone, whose
+    stored email may not be the one typed in; whoever holds the link must not learn it.
+    """
+    local, _at, domain = email.partition("@")
+    return f"{local[:2]}***@{domain}" if domain else ""
+
+
+def _manage_url(request: HttpRequest, booking: Booking) -> str:
+    return request.build_absolute_uri(reverse("booking:manage", args=[manage_token(booking)]))
+
+
+@never_cache
+@require_GET
+def booking_done(request: HttpRequest, token: str) -> HttpResponse:
+    found = _booking_or_response(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    return render(
+        request,
+        "mentoring/booking/done.html",
+        {
+            "booking": found,
+            "owner_email": _email_mask(found.enterprise.owner.email),
+            "manage_url": _manage_url(request, found),
+            "token": token,
+        },
+    )
+
+
+def _reschedule(request: HttpRequest, booking: Booking, token: str) -> HttpResponse | str:
+    """Move the booking to the slot posted; a redirect on success, else the error to show."""
+    starts_at = _parse_slot(request.POST.get("slot", ""))
+    if starts_at is None:
+        return _("Pilih salah satu waktu di bawah.")
+    try:
+        booking = booking_reschedule(booking=booking, starts_at=starts_at)
+    except SlotTaken:
+        return _(TAKEN)
+    except ValidationError as problem:
+        return " ".join(problem.messages)
+    booking_notify_later(booking, BookingNotice.RESCHEDULED)
+    messages.success(request, _("Jadwal konsultasi Anda sudah diubah."))
+    return redirect("booking:manage", token=token)
+
+
+def _cancel(
+    request: HttpRequest, booking: Booking, token: str, form: BookingCancelForm
+) -> HttpResponse | str:
+    """Cancel the booking; a redirect on success, else the error to show."""
+    if not form.is_valid():
+        return _("Periksa alasan pembatalan.")
+    reason = form.cleaned_data["reason"].strip()
+    try:
+        # Stored for the centre's staff, who read Indonesian whatever the owner's language.
+        booking_cancel(
+            booking=booking,
+            reason=f"Dibatalkan oleh pelaku usaha: {reason}"
+            if reason
+            else "Dibatalkan oleh pelaku usaha.",
+        )
+    except ValidationError as problem:
+        return " ".join(problem.messages)
+    booking_notify_later(booking, BookingNotice.CANCELLED)
+    messages.success(request, _("Pemesanan Anda sudah dibatalkan."))
+    return redirect("booking:manage", token=token)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def booking_manage(request: HttpRequest, token: str) -> HttpResponse:
+    found = _booking_or_response(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    booking = found
+    may_change = owner_may_change(booking)
+    cancel_form = BookingCancelForm(request.POST or None)
+    error, status = "", 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if not may_change:
+            # Too close to the start, or no longer active: only the centre may change it now.
+            outcome: HttpResponse | str = _(
+                "Pemesanan ini tidak dapat diubah lagi lewat tautan ini."
+            )
+            status = 403
+        elif action == "reschedule":
+            outcome, status = _reschedule(request, booking, token), 409
+        elif action == "cancel":
+            outcome, status = _cancel(request, booking, token, cancel_form), 400
+        else:
+            outcome, status = _("Pilih ubah jadwal atau batalkan."), 400
+        if isinstance(outcome, HttpResponse):
+            return outcome
+        error = outcome
+
+    context: dict[str, object] = {
+        "booking": booking,
+        "token": token,
+        "may_change": may_change,
+        "cancel_form": cancel_form,
+        "error": error,
+        "consultant_name": booking.consultant.first_name if booking.consultant else "",
+    }
+    if may_change:
+        # Fresh every time, so after a lost race the owner picks from what is really free.
+        context |= _slot_context(booking.centre, booking.service_area, booking.mode, ignore=booking)
+    return render(request, "mentoring/booking/manage.html", context, status=status)
+
+
+@never_cache
+@require_GET
+def booking_calendar(request: HttpRequest, token: str) -> HttpResponse:
+    found = _booking_or_response(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    notice = (
+        BookingNotice.CANCELLED
+        if found.status == BookingStatus.CANCELLED
+        else BookingNotice.CONFIRMED
+    )
+    response = HttpResponse(
+        notifications.booking_calendar(found, notice), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="konsultasi-plut.ics"'
+    return response

@@ -132,13 +132,15 @@ def _follow_up_filter(request: HttpRequest) -> FollowUpFilter:
     return FollowUpFilter(request.GET, queryset=queryset, user=request.user)
 
 
-def _row_context(item: FollowUp, user: Any, several_centres: bool, **extra: Any) -> dict:
+def _row_context(
+    item: FollowUp, user: Any, *, several_centres: bool, today: datetime.date, **extra: Any
+) -> dict[str, Any]:
+    """What one row of the follow-up list needs (the list and the htmx swap share it)."""
     return {
         "item": item,
-        "can_complete": item.done_at is None
-        and follow_up_can_complete(user=user, follow_up=item),
+        "can_complete": item.done_at is None and follow_up_can_complete(user=user, follow_up=item),
         "several_centres": several_centres,
-        "today": timezone.localdate(),
+        "today": today,
         **extra,
     }
 
@@ -153,7 +155,11 @@ def follow_up_list(request: HttpRequest) -> HttpResponse:
         cursor=request.GET.get("cursor"),
         size=PAGE_SIZE,
     )
-    rows = [_row_context(item, request.user, filterset.several_centres) for item in page.items]
+    today = timezone.localdate()
+    rows = [
+        _row_context(item, request.user, several_centres=filterset.several_centres, today=today)
+        for item in page.items
+    ]
     return render(
         request,
         "mentoring/follow_up_list.html",
@@ -231,8 +237,8 @@ def _back_to_list(request: HttpRequest) -> str:
 @role_required(*STAFF_ROLES)
 def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark a follow-up done with a short note: the row again for htmx, else back to the list."""
-    # Outside the scope: 404 from the selector. In scope but not theirs to close: the service
-    # refuses with PermissionDenied (403).
+    # Outside the scope: 404 from the selector. In scope but not theirs to close: 403 (the
+    # service enforces the same rule for any other caller).
     follow_up = get_object_or_404(
         follow_ups_visible_to(request.user).select_related("session__centre__province"), pk=pk
     )
@@ -249,12 +255,18 @@ def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
             follow_up.refresh_from_db(fields=["done_at", "done_note"])
     errors = [message for field_errors in form.errors.values() for message in field_errors]
     if request.htmx:
-        several = scope_of(request.user).centre_id is None
+        row = _row_context(
+            follow_up,
+            request.user,
+            several_centres=scope_of(request.user).centre_id is None,
+            today=timezone.localdate(),
+            errors=errors,
+        )
         return render(
             request,
             "mentoring/_follow_up_row.html",
             {
-                "row": _row_context(follow_up, request.user, several, errors=errors),
+                "row": row,
                 "next_url": request.POST.get("next", ""),
             },
         )

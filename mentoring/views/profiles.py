@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from cooperatives.masking import nik_mask
-from cooperatives.models import Enterprise
+from cooperatives.models import Enterprise, Scale
 from cooperatives.selectors import cooperatives_visible_to, enterprises_visible_to
 from mentoring import services_merge
 from mentoring.outcome_forms import EnterpriseMergeForm, OutcomeForm
@@ -54,6 +54,8 @@ def enterprise_profile(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "enterprise": enterprise,
             "owner": owner,
+            # The generated column has no get_scale_display(): its choices sit on output_field.
+            "scale_label": Scale(enterprise.scale).label if enterprise.scale else "",
             "cooperative_visible": cooperative_visible,
             "owner_nik": nik_mask(owner.nik),
             "owner_phone": phone_mask(owner.phone),

@@ -102,6 +102,4 @@ def export_response(
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
     workbook.save(handle)
     handle.seek(0)
-    return FileResponse(
-        handle, as_attachment=True, filename=name, content_type=XLSX_CONTENT_TYPE
-    )
+    return FileResponse(handle, as_attachment=True, filename=name, content_type=XLSX_CONTENT_TYPE)

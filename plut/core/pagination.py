@@ -108,7 +108,7 @@ def _after(keys: list[_Key], values: list[Any]) -> Q:
         beyond = _beyond(key, value)
         if beyond is not None:
             clauses.append(same & beyond)
-        pass
+        same &= Q(**{f"{key.path}__isnull": True}) if value is None else Q(**{key.path: value})
     condition = reduce(or_, clauses)
     # The same bound once more on the first column alone, which an index can seek to; the OR
     # above would otherwise make the database walk from the top of the list to the cursor.
@@ -199,6 +199,8 @@ class ListFilterSet(django_filters.FilterSet):
         self.user = user
         # Manager and consultant work at one centre; everyone else above them sees several.
         self.several_centres = scope_of(user).centre_id is None
+        # Last in the form, after what the list is narrowed by.
+        self.filters["sort"] = self.filters.pop("sort")
         self.filters["sort"].extra["choices"] = [
             (key, label) for key, (label, _order) in self.orderings.items()
         ]

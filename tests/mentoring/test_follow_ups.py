@@ -169,9 +169,10 @@ def test_open_done_and_overdue(client, named):
     row = open_body[open_body.index(f'id="follow-up-{late.pk}"') :].split("</tr>")[0]
     assert "(terlambat)" in row
     assert 'class="overdue"' in open_body
-    assert "(terlambat)" not in open_body.split(f'id="follow-up-{named.a.follow_up.pk}"')[1].split(
-        "</tr>"
-    )[0]
+    assert (
+        "(terlambat)"
+        not in open_body.split(f'id="follow-up-{named.a.follow_up.pk}"')[1].split("</tr>")[0]
+    )
 
     overdue = _body(client, named.a.consultant, status="overdue")
     assert "Kirim laporan" in overdue and "Urus NIB Lampung" not in overdue
@@ -184,9 +185,13 @@ def test_due_date_range(client, named):
     FollowUpFactory(
         session=named.a.session, action="Jauh di depan", due_on=today + datetime.timedelta(days=60)
     )
-    body = _body(client, named.a.consultant, due_from=(today + datetime.timedelta(days=30)).isoformat())
+    body = _body(
+        client, named.a.consultant, due_from=(today + datetime.timedelta(days=30)).isoformat()
+    )
     assert "Jauh di depan" in body and "Urus NIB Lampung" not in body
-    body = _body(client, named.a.consultant, due_to=(today + datetime.timedelta(days=30)).isoformat())
+    body = _body(
+        client, named.a.consultant, due_to=(today + datetime.timedelta(days=30)).isoformat()
+    )
     assert "Urus NIB Lampung" in body and "Jauh di depan" not in body
 
 
@@ -345,3 +350,16 @@ def test_follow_up_complete_refuses_an_empty_note_and_a_stranger(world):
     with pytest.raises(PermissionDenied):
         follow_up_complete(follow_up=world.a.follow_up, user=world.b.manager, note="Bukan milikku")
     assert FollowUp.objects.get(pk=world.a.follow_up.pk).done_at is None
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("extra_rows", [0, 49])
+def test_export_query_count_does_not_grow_with_rows(
+    client, world, django_assert_num_queries, fmt, extra_rows
+):
+    _grow(world, extra_rows)
+    client.force_login(world.a.consultant)
+    # session + user + membership, then the rows with their sessions and centres in one query
+    with django_assert_num_queries(4):
+        rows = _export_rows(client.get(reverse("mentoring:follow_up_export", args=[fmt])), fmt)
+    assert len(rows) == 2 + extra_rows  # the header and every row

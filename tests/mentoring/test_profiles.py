@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from cooperatives.models import Cooperative
 from mentoring.models import SessionEnterprise, SessionFormat
 from mentoring.profiles import enterprise_ladder, enterprise_timeline
 from tests.factories.cooperatives import EnterpriseFactory, PersonFactory
@@ -138,7 +139,9 @@ def test_the_timeline_merges_sessions_bookings_and_outcomes_newest_first(world):
     old_session = world.a.session  # three days ago
     booking = world.a.booking  # in two days
     outcome = world.a.outcome  # today
-    older = OutcomeFactory(enterprise=enterprise, recorded_on=timezone.localdate() - datetime.timedelta(days=10))
+    older = OutcomeFactory(
+        enterprise=enterprise, recorded_on=timezone.localdate() - datetime.timedelta(days=10)
+    )
     recent = SessionFactory(
         consultant=world.a.consultant,
         enterprises=[enterprise],
@@ -146,7 +149,13 @@ def test_the_timeline_merges_sessions_bookings_and_outcomes_newest_first(world):
         ends_at=now - datetime.timedelta(days=1) + datetime.timedelta(hours=1),
     )
     timeline = enterprise_timeline(world.a.consultant, enterprise)
-    assert [item.record for item in timeline.items] == [booking, outcome, recent, old_session, older]
+    assert [item.record for item in timeline.items] == [
+        booking,
+        outcome,
+        recent,
+        old_session,
+        older,
+    ]
     assert [item.kind for item in timeline.items] == [
         "booking",
         "outcome",
@@ -245,7 +254,11 @@ def _grow_cooperative(world, n: int) -> None:
     for _ in range(n):
         session = SessionFactory(consultant=world.a.consultant)
         session.cooperatives.add(world.a.cooperative)
-        world.a.cooperative.board_members.add(PersonFactory())
+        # Through the link table: an m2m add would fill the cooperative's history, whose
+        # panel costs one query per related model named, not per row.
+        Cooperative.board_members.through.objects.create(
+            cooperative=world.a.cooperative, person=PersonFactory()
+        )
         EnterpriseFactory(centre=world.a.centre, cooperative=world.a.cooperative)
 
 

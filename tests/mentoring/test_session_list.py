@@ -164,8 +164,12 @@ def test_date_range_uses_each_centres_own_calendar(client, named):
     early = datetime.datetime(2026, 11, 5, 0, 30, tzinfo=WITA)
     late = datetime.datetime(2026, 11, 4, 23, 30, tzinfo=WIB)
     hour = datetime.timedelta(hours=1)
-    MentoringSession.objects.filter(pk=named.b.session.pk).update(starts_at=early, ends_at=early + hour)
-    MentoringSession.objects.filter(pk=named.a.session.pk).update(starts_at=late, ends_at=late + hour)
+    MentoringSession.objects.filter(pk=named.b.session.pk).update(
+        starts_at=early, ends_at=early + hour
+    )
+    MentoringSession.objects.filter(pk=named.a.session.pk).update(
+        starts_at=late, ends_at=late + hour
+    )
     body = _body(client, named.national, date_from="2026-11-05")
     assert "Topik Makassar" in body and "Topik Lampung" not in body
     body = _body(client, named.national, date_to="2026-11-04")
@@ -175,9 +179,11 @@ def test_date_range_uses_each_centres_own_calendar(client, named):
 
 
 def test_regency_filter_is_the_clients_regency(client, named):
-    other = Regency.objects.filter(province=named.a.centre.province).exclude(
-        pk=named.a.enterprise.regency_id
-    ).first()
+    other = (
+        Regency.objects.filter(province=named.a.centre.province)
+        .exclude(pk=named.a.enterprise.regency_id)
+        .first()
+    )
     elsewhere = EnterpriseFactory(centre=named.a.centre, regency=other, name="Lada Tanggamus")
     SessionFactory(consultant=named.a.consultant, enterprises=[elsewhere], topic="Sesi lada")
     body = _body(client, named.a.consultant, regency=other.pk)
@@ -238,7 +244,9 @@ def test_a_session_with_two_matching_clients_is_listed_once(client, named):
 def test_sort_oldest_first(client, named):
     hour = datetime.timedelta(hours=1)
     old = datetime.datetime(2025, 1, 6, 9, 0, tzinfo=WIB)
-    SessionFactory(consultant=named.a.consultant, starts_at=old, ends_at=old + hour, topic="Sesi lama")
+    SessionFactory(
+        consultant=named.a.consultant, starts_at=old, ends_at=old + hour, topic="Sesi lama"
+    )
     newest_first = _body(client, named.a.consultant)
     oldest_first = _body(client, named.a.consultant, sort="oldest")
     assert newest_first.index("Topik Lampung") < newest_first.index("Sesi lama")
@@ -305,3 +313,16 @@ def test_query_count_does_not_grow_with_rows(
         response = client.get(LIST)
     visible = sessions_visible_to(world.user(user_name)).count()
     assert len(response.context["page"].items) == min(visible, 50)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("extra_rows", [0, 49])
+def test_export_query_count_does_not_grow_with_rows(
+    client, world, django_assert_num_queries, fmt, extra_rows
+):
+    _grow(world, extra_rows)
+    client.force_login(world.a.consultant)
+    # session + user + membership, then the rows and their clients: one query each per chunk
+    with django_assert_num_queries(5):
+        rows = _export_rows(client.get(reverse("mentoring:session_export", args=[fmt])), fmt)
+    assert len(rows) == 2 + extra_rows  # the header and every row

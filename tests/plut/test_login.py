@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from django.conf import settings
-from django.urls import path, resolve, reverse
+from django.urls import resolve, reverse
 
-import plut.urls
 from plut.accounts.views import LoginView
 
 PASSWORD = "rahasia-123"  # tests.factories.accounts.UserFactory
 NEW_PASSWORD = "padi-sawah-lampung-71"
-
-# The line plut/urls.py needs in front of django.contrib.auth.urls, so these tests run the
-# remember-me login at /accounts/login/ before it is mounted there (then they simply repeat it).
-urlpatterns = [
-    path("accounts/login/", LoginView.as_view(), name="login"),
-    *plut.urls.urlpatterns,
-]
-with_login_view = pytest.mark.urls(__name__)
 
 
 def _log_in(client, username: str, *, remember: bool, password: str = PASSWORD):
@@ -30,7 +20,6 @@ def _log_in(client, username: str, *, remember: bool, password: str = PASSWORD):
     return client.post(reverse("login"), data)
 
 
-@with_login_view
 def test_unticked_the_session_ends_when_the_browser_closes(client, world):
     response = _log_in(client, "consultant_a", remember=False)
     assert response.status_code == 302
@@ -38,7 +27,6 @@ def test_unticked_the_session_ends_when_the_browser_closes(client, world):
     assert client.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == ""
 
 
-@with_login_view
 def test_ticked_the_session_lasts_two_weeks(client, world):
     response = _log_in(client, "consultant_a", remember=True)
     assert response.status_code == 302
@@ -47,13 +35,11 @@ def test_ticked_the_session_lasts_two_weeks(client, world):
     assert client.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == settings.SESSION_COOKIE_AGE
 
 
-@with_login_view
 def test_login_still_lands_each_role_on_its_home(client, world):
     response = _log_in(client, "manager_a", remember=False)
     assert response["Location"] == reverse("accounts:landing")
 
 
-@with_login_view
 def test_login_page_offers_remember_me_and_a_forgotten_password_link(client, db):
     page = client.get(reverse("login")).content.decode()
     assert re.search(r'<input id="id_remember_me" name="remember_me" type="checkbox">', page)
@@ -61,7 +47,6 @@ def test_login_page_offers_remember_me_and_a_forgotten_password_link(client, db)
     assert f'<a href="{reverse("password_reset")}">Lupa kata sandi?</a>' in page
 
 
-@with_login_view
 def test_a_deactivated_user_cannot_log_in(client, world):
     user = world.a.consultant
     user.is_active = False
@@ -73,7 +58,6 @@ def test_a_deactivated_user_cannot_log_in(client, world):
     assert "_auth_user_id" not in client.session
 
 
-@pytest.mark.xfail(reason="needs the login line in plut/urls.py (see urlpatterns above)")
 def test_the_site_serves_the_remember_me_login(db):
     assert resolve("/accounts/login/").func.view_class is LoginView
 

@@ -10,23 +10,28 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cooperatives.models import Cooperative
-from mentoring.models import MentoringSession
+from mentoring.models import MentoringSession, Mode
 from plut.core.pagination import keyset_page
 from tests.factories.cooperatives import CooperativeFactory
 from tests.factories.mentoring import SessionFactory
 
 NEWEST = ("-starts_at", "-id")
+MODES = [Mode.IN_PERSON, Mode.FIELD_VISIT]
 
 
 @pytest.fixture
 def sessions(world):
-    """120 sessions at centre a, in groups of three that start at the very same moment."""
+    """120 sessions at centre a, in groups of three that start at the very same moment, and
+    created out of order, so an id says nothing about the start time."""
     MentoringSession.objects.all().delete()
     base = timezone.now() - datetime.timedelta(days=30)
     for n in range(120):
-        starts = base + datetime.timedelta(hours=n // 3)
+        starts = base + datetime.timedelta(hours=(n * 7) % 40)  # n, n + 40 and n + 80 tie
         SessionFactory(
-            consultant=world.a.consultant, starts_at=starts, ends_at=starts + datetime.timedelta(hours=1)
+            consultant=world.a.consultant,
+            mode=MODES[n % 2],
+            starts_at=starts,
+            ends_at=starts + datetime.timedelta(hours=1),
         )
     return MentoringSession.objects.all()
 
@@ -34,13 +39,15 @@ def sessions(world):
 def _walk(queryset, order, size=50):
     """Every page from the first, following next cursors; the pages' items."""
     pages, cursor = [], None
-    while True:
+    # A cursor that fails to move forward would loop for ever; no walk here needs 100 pages.
+    for _ in range(100):
         page = keyset_page(queryset, order=order, cursor=cursor, size=size)
         pages.append(page.items)
         if not page.has_next:
             assert page.next_cursor is None
             return pages
         cursor = page.next_cursor
+    raise AssertionError("the cursor never reached the last page")
 
 
 def _expected(queryset, order):
@@ -54,7 +61,7 @@ def test_the_first_page_has_size_rows_and_a_cursor(sessions):
     assert page.next_cursor
 
 
-@pytest.mark.parametrize("order", [NEWEST, ("starts_at", "id")])
+@pytest.mark.parametrize("order", [NEWEST, ("starts_at", "id"), ("mode", "-starts_at", "-id")])
 def test_following_cursors_yields_every_row_once_in_order(sessions, order):
     pages = _walk(sessions, order)
     assert [len(items) for items in pages] == [50, 50, 20]

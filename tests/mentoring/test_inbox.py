@@ -1,0 +1,412 @@
+"""The staff booking inbox, a booking's page, and the actions posted from them (htmx and not)."""
+
+from __future__ import annotations
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from clinics.models import ServiceArea
+from mentoring.models import Booking, BookingStatus
+from plut.accounts.models import ConsentText
+from tests.factories.clinics import StaffFactory
+from tests.factories.mentoring import BookingFactory
+
+pytestmark = pytest.mark.django_db
+
+INBOX = reverse("mentoring:inbox")
+HTMX = {"HTTP_HX_REQUEST": "true"}
+ACTIONS = ["confirm", "assign", "decline", "cancel", "no_show"]
+READERS = ["national", "officer_a", "manager_a", "consultant_a"]
+
+# Friday 27 November 2026, 10:00 in Jakarta (WIB), 11:00 in Makassar (WITA).
+NOW = datetime.datetime(2026, 11, 27, 3, 0, tzinfo=datetime.UTC)
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def _at(day: int, hour: int, minute: int = 0, zone: ZoneInfo = WIB) -> datetime.datetime:
+    return datetime.datetime(2026, 11, day, hour, minute, tzinfo=zone)
+
+
+def _detail(booking: Booking) -> str:
+    return reverse("mentoring:booking_detail", args=[booking.pk])
+
+
+def _action(booking: Booking, action: str) -> str:
+    return reverse("mentoring:booking_action", args=[booking.pk, action])
+
+
+@pytest.fixture
+def notices(monkeypatch):
+    sent: list[tuple[int, str]] = []
+    monkeypatch.setattr(
+        "mentoring.booking_actions.booking_notify_later",
+        lambda booking, notice: sent.append((booking.pk, notice.value)),
+    )
+    return sent
+
+
+# --- Who may open what ----------------------------------------------------------------------
+
+
+def _url(world, where: str) -> str:
+    booking = world.a.booking
+    if where == "inbox":
+        return INBOX
+    if where == "detail":
+        return _detail(booking)
+    return _action(booking, where)
+
+
+# (user, method, where, status). Reading is for all staff in scope; acting for the centre's
+# own staff; outside the scope the booking does not exist (404).
+TABLE = [
+    *[("anonymous", "get", where, 302) for where in ("inbox", "detail")],
+    *[("anonymous", "post", action, 302) for action in ACTIONS],
+    *[("owner_a", "get", where, 403) for where in ("inbox", "detail")],
+    *[("owner_a", "post", action, 403) for action in ACTIONS],
+    *[(user, "get", where, 200) for user in READERS for where in ("inbox", "detail")],
+    *[(user, "post", action, 403) for user in ("officer_a", "national") for action in ACTIONS],
+    *[(user, "get", "inbox", 200) for user in ("manager_b", "consultant_b", "officer_b")],
+    *[(user, "get", "detail", 404) for user in ("manager_b", "consultant_b", "officer_b")],
+    *[(user, "post", action, 404) for user in ("manager_b", "consultant_b") for action in ACTIONS],
+    # Side a's booking is unassigned: the consultant may only take it, not act on it.
+    *[("consultant_a", "post", action, 403) for action in ("confirm", "decline", "cancel")],
+    ("manager_a", "post", "assign", 302),
+    ("manager_a", "post", "decline", 302),
+    ("consultant_a", "post", "assign", 302),
+    *[(user, "get", action, 405) for user in ("anonymous", "manager_a") for action in ACTIONS],
+]
+
+
+@pytest.mark.parametrize(("user_name", "method", "where", "status"), TABLE)
+def test_permissions(client, world, notices, user_name, method, where, status):
+    user = world.user(user_name)
+    if user:
+        client.force_login(user)
+    data = {"consultant": world.a.consultant.pk, "reason": "Bidang ini sedang penuh."}
+    response = getattr(client, method)(_url(world, where), data if method == "post" else None)
+    assert response.status_code == status
+    if status == 302 and user is None:
+        assert response["Location"].startswith(reverse("login"))
+
+
+def test_an_unknown_action_is_not_a_page(client, world):
+    client.force_login(world.a.manager)
+    assert client.post(_action(world.a.booking, "delete")).status_code == 404
+    assert client.post(_action(world.a.booking, "complete")).status_code == 404
+
+
+def test_readers_see_no_action_buttons(client, world):
+    client.force_login(world.a.officer)
+    body = client.get(INBOX).content.decode()
+    assert world.a.enterprise.name in body
+    assert "/confirm/" not in body and "/assign/" not in body and "/decline/" not in body
+
+
+# --- What the inbox shows -------------------------------------------------------------------
+
+
+@pytest.fixture
+def week(world):
+    """Side a's bookings around Friday 27 November 2026 (WIB), and one of side b's."""
+    Booking.objects.all().delete()
+    consultant = world.a.consultant
+    enterprise = world.a.enterprise
+    return {
+        "request": BookingFactory(enterprise=enterprise, starts_at=_at(30, 9), ends_at=_at(30, 10)),
+        "today": BookingFactory(
+            enterprise=enterprise,
+            consultant=consultant,
+            status=BookingStatus.CONFIRMED,
+            starts_at=_at(27, 14),
+            ends_at=_at(27, 15),
+        ),
+        "next_week": BookingFactory(
+            enterprise=enterprise,
+            consultant=consultant,
+            status=BookingStatus.CONFIRMED,
+            starts_at=_at(30, 13),
+            ends_at=_at(30, 14),
+        ),
+        "past": BookingFactory(
+            enterprise=enterprise,
+            consultant=consultant,
+            status=BookingStatus.COMPLETED,
+            starts_at=_at(20, 9),
+            ends_at=_at(20, 10),
+        ),
+        "yesterday_late": BookingFactory(
+            enterprise=enterprise,
+            consultant=consultant,
+            status=BookingStatus.CONFIRMED,
+            starts_at=_at(26, 23, 30),
+            ends_at=_at(26, 23, 59),
+        ),
+        "far": BookingFactory(
+            enterprise=enterprise,
+            consultant=consultant,
+            status=BookingStatus.CONFIRMED,
+            starts_at=_at(27, 9) + datetime.timedelta(days=40),
+            ends_at=_at(27, 10) + datetime.timedelta(days=40),
+        ),
+        "other_centre": BookingFactory(
+            enterprise=world.b.enterprise,
+            starts_at=_at(27, 14),
+            ends_at=_at(27, 15),
+        ),
+    }
+
+
+def _listed(client, user, **params) -> list[Booking]:
+    client.force_login(user)
+    response = client.get(INBOX, params)
+    assert response.status_code == 200
+    return [row.booking for row in response.context["rows"]]
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(
+    ("tab", "expected"),
+    [
+        ("needs", ["request"]),
+        ("today", ["today"]),
+        ("upcoming", ["request", "next_week"]),  # active ones, requests too
+        ("other", ["yesterday_late", "past"]),  # newest first
+    ],
+)
+def test_each_tab_holds_its_bookings_on_the_centres_calendar(client, world, week, tab, expected):
+    assert _listed(client, world.a.manager, tab=tab) == [week[name] for name in expected]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_first_tab_is_what_needs_action(client, world, week):
+    unassigned_confirmed = BookingFactory(
+        enterprise=world.a.enterprise,
+        status=BookingStatus.CONFIRMED,
+        starts_at=_at(30, 15),
+        ends_at=_at(30, 16),
+    )
+    assert _listed(client, world.a.manager) == [week["request"], unassigned_confirmed]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_national_sees_every_centre_each_on_its_own_day(client, world, week):
+    # 23:30 WIB on the 27th is already the 28th in Makassar: not "today" there.
+    late = BookingFactory(
+        enterprise=world.b.enterprise,
+        starts_at=_at(27, 23, 30),
+        ends_at=_at(27, 23, 59),
+    )
+    today = _listed(client, world.national, tab="today")
+    assert week["today"] in today and week["other_centre"] in today
+    assert late not in today
+
+
+@time_machine.travel(NOW, tick=False)
+def test_filters_narrow_the_list(client, world, week):
+    other = StaffFactory(centre=world.a.centre).user
+    theirs = BookingFactory(
+        enterprise=world.a.enterprise,
+        consultant=other,
+        status=BookingStatus.CONFIRMED,
+        starts_at=_at(27, 16),
+        ends_at=_at(27, 17),
+        service_area=ServiceArea.objects.get(code="it"),
+    )
+    manager, consultant = world.a.manager, world.a.consultant
+    assert _listed(client, manager, tab="today", consultant=other.pk) == [theirs]
+    assert _listed(client, manager, tab="today", area="it") == [theirs]
+    assert _listed(client, manager, tab="today", status="completed") == []
+    # A consultant sees the whole centre, and their own with "mine".
+    assert _listed(client, consultant, tab="today") == [week["today"], theirs]
+    assert _listed(client, consultant, tab="today", mine="on") == [week["today"]]
+    # A consultant of another centre is not a choice: the list shows nothing, not everything.
+    assert _listed(client, manager, tab="today", consultant=world.b.consultant.pk) == []
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_row_shows_the_time_with_its_zone_and_who_has_it(client, world, week):
+    client.force_login(world.a.manager)
+    body = client.get(INBOX).content.decode()
+    assert "30 Nov 2026 09:00 WIB" in body
+    assert "Belum ditetapkan" in body
+    assert world.b.enterprise.name not in body
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_assign_menu_lists_consultants_of_the_area_first(client, world, week):
+    marketing = ServiceArea.objects.get(code="marketing")
+    world.a.consultant.staff_membership.areas.set([ServiceArea.objects.get(code="it")])
+    covering = StaffFactory(centre=world.a.centre, areas=[marketing], user__first_name="Zaenal")
+    client.force_login(world.a.manager)
+    row = client.get(INBOX).context["rows"][0]
+    assert row.booking == week["request"]
+    assert row.covering == [covering.user]
+    assert row.others == [world.a.consultant]
+    body = client.get(INBOX).content.decode()
+    assert body.index("Menangani bidang ini") < body.index("Konsultan lain")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_buttons_follow_the_status_and_the_clock(client, world, week):
+    client.force_login(world.a.manager)
+    rows = {row.booking: row for row in client.get(INBOX, {"tab": "today"}).context["rows"]}
+    today = rows[week["today"]]
+    assert today.can_cancel and today.can_log and not today.can_confirm
+    assert not today.can_no_show  # 14:00 has not come yet
+    with time_machine.travel(_at(27, 14, 20), tick=False):
+        rows = {row.booking: row for row in client.get(INBOX, {"tab": "today"}).context["rows"]}
+    assert rows[week["today"]].can_no_show
+    request = client.get(INBOX).context["rows"][0]
+    assert request.can_decline and request.can_assign and not request.can_confirm
+    assert request.needs_consultant and not request.can_log  # Monday, not today
+
+
+# --- Acting from the list -------------------------------------------------------------------
+
+
+def test_confirm_with_htmx_swaps_the_row(client, world, notices):
+    booking = BookingFactory(enterprise=world.a.enterprise, consultant=world.a.consultant)
+    client.force_login(world.a.manager)
+    response = client.post(_action(booking, "confirm"), {"next": INBOX}, **HTMX)
+    assert response.status_code == 200
+    assert response.templates[0].name == "mentoring/_inbox_row.html"
+    body = response.content.decode()
+    assert f'id="booking-{booking.pk}"' in body and "Dikonfirmasi" in body
+    assert Booking.objects.get(pk=booking.pk).status == BookingStatus.CONFIRMED
+    assert notices == [(booking.pk, "confirmed")]
+
+
+def test_a_refusal_shows_on_the_row(client, world, notices):
+    client.force_login(world.a.manager)
+    response = client.post(_action(world.a.booking, "confirm"), **HTMX)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'role="alert"' in body and "Tetapkan konsultan dulu" in body
+    response = client.post(_action(world.a.booking, "decline"), {"reason": " "}, **HTMX)
+    body = response.content.decode()
+    assert 'role="alert"' in body and "Tuliskan alasannya" in body
+    assert "<details open>" in body  # the reason form stays open
+    assert Booking.objects.get(pk=world.a.booking.pk).status == BookingStatus.REQUESTED
+    assert notices == []
+
+
+def test_without_javascript_the_form_posts_and_comes_back(client, world, notices):
+    client.force_login(world.a.manager)
+    back = f"{INBOX}?tab=today"
+    response = client.post(
+        _action(world.a.booking, "decline"), {"reason": "Penuh", "next": back}, follow=True
+    )
+    assert response.redirect_chain == [(back, 302)]
+    assert "Pemesanan ditolak" in response.content.decode()
+    assert Booking.objects.get(pk=world.a.booking.pk).status == BookingStatus.CANCELLED
+
+
+def test_a_refusal_without_javascript_comes_back_as_a_message(client, world, notices):
+    client.force_login(world.a.manager)
+    response = client.post(
+        _action(world.a.booking, "confirm"), {"next": "https://evil.example/"}, follow=True
+    )
+    assert response.redirect_chain == [(INBOX, 302)]
+    assert "Tetapkan konsultan dulu" in response.content.decode()
+
+
+def test_a_consultant_takes_an_unassigned_booking_but_gives_none_away(client, world, notices):
+    colleague = StaffFactory(centre=world.a.centre).user
+    client.force_login(world.a.consultant)
+    url = _action(world.a.booking, "assign")
+    assert client.post(url, {"consultant": colleague.pk}).status_code == 403
+    assert client.post(url, {"consultant": world.a.consultant.pk}, **HTMX).status_code == 200
+    assert Booking.objects.get(pk=world.a.booking.pk).consultant == world.a.consultant
+    # Now it is theirs, the colleague cannot take it over.
+    client.force_login(colleague)
+    assert client.post(url, {"consultant": colleague.pk}).status_code == 403
+
+
+def test_assign_refuses_a_consultant_of_another_centre(client, world, notices):
+    client.force_login(world.a.manager)
+    response = client.post(
+        _action(world.a.booking, "assign"), {"consultant": world.b.consultant.pk}, **HTMX
+    )
+    assert "Pilih konsultan aktif" in response.content.decode()
+    assert Booking.objects.get(pk=world.a.booking.pk).consultant is None
+
+
+def test_assign_refuses_a_busy_consultant_on_the_row(client, world, notices):
+    booking = world.a.booking
+    BookingFactory(
+        enterprise=world.a.enterprise,
+        consultant=world.a.consultant,
+        status=BookingStatus.CONFIRMED,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+    )
+    client.force_login(world.a.manager)
+    response = client.post(
+        _action(booking, "assign"), {"consultant": world.a.consultant.pk}, **HTMX
+    )
+    assert "sudah punya jadwal pada waktu itu" in response.content.decode()
+
+
+# --- A booking's page -----------------------------------------------------------------------
+
+
+def test_the_booking_page_shows_the_request_and_its_history(client, world, notices):
+    consent = ConsentText.objects.create(version="2026-11", body="Saya setuju...", published_at=NOW)
+    Booking.objects.filter(pk=world.a.booking.pk).update(
+        description="Ingin memasarkan keripik ke luar kota", consent=consent
+    )
+    client.force_login(world.a.manager)
+    client.post(_action(world.a.booking, "assign"), {"consultant": world.a.consultant.pk})
+    client.post(_action(world.a.booking, "confirm"))
+    body = client.get(_detail(world.a.booking)).content.decode()
+    assert "Ingin memasarkan keripik ke luar kota" in body
+    assert "2026-11" in body
+    assert reverse("mentoring:enterprise_profile", args=[world.a.enterprise.pk]) in body
+    assert "requested → confirmed" in body
+    # Its forms post without htmx, so the history is fresh after each action.
+    assert "hx-post" not in body
+
+
+# --- Query counts ---------------------------------------------------------------------------
+
+
+def _grow(world, n: int) -> None:
+    for i in range(n):
+        BookingFactory(
+            enterprise=world.a.enterprise,
+            consultant=world.a.consultant if i % 2 else None,
+            status=BookingStatus.CONFIRMED if i % 2 else BookingStatus.REQUESTED,
+            starts_at=NOW + datetime.timedelta(days=3, hours=i),
+            ends_at=NOW + datetime.timedelta(days=3, hours=i, minutes=45),
+        )
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(
+    ("user_name", "queries"),
+    [
+        # session, user, membership, centre; dropdowns: consultants, areas; the page, the
+        # "needs action" count; the manager's assign menu: consultants and their areas
+        ("manager_a", 10),
+        ("consultant_a", 8),
+        # session, user; dropdowns: consultants, areas, centres; the page, the count
+        ("national", 7),
+        ("officer_a", 7),
+    ],
+)
+@pytest.mark.parametrize("extra", [0, 29])
+def test_the_inbox_costs_the_same_with_1_or_30_bookings(
+    client, world, django_assert_num_queries, user_name, queries, extra
+):
+    _grow(world, extra)
+    client.force_login(world.user(user_name))
+    for tab in ("needs", "upcoming"):
+        with django_assert_num_queries(queries):
+            response = client.get(INBOX, {"tab": tab})
+        assert response.status_code == 200
+    assert len(response.context["rows"]) >= 1 + extra // 2
