@@ -148,9 +148,9 @@ def _find_slot(offer: SlotOffer, starts_at: datetime.datetime) -> Slot:
 def _open_bookings_of(phone: str, email: str, now: datetime.datetime) -> int:
     contact = Q()
     if phone:
-        contact |= Q(enterprise__owner__phone=phone)
+        contact |= Q(contact_phone=phone) | Q(enterprise__owner__phone=phone)
     if email:
-        contact |= Q(enterprise__owner__email__iexact=email)
+        contact |= Q(contact_email__iexact=email) | Q(enterprise__owner__email__iexact=email)
     if not contact:
         return 0
     return Booking.objects.filter(
@@ -234,6 +234,8 @@ def booking_request(
             mode=mode,
             description=description,
             consent=consent,
+            contact_phone=client.get("phone", ""),
+            contact_email=client.get("email", ""),
             status=BookingStatus.REQUESTED
             if centre.requires_confirmation or not offer.routable
             else BookingStatus.CONFIRMED,

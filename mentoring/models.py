@@ -238,6 +238,11 @@ class Booking(TimestampedModel):
         related_name="bookings",
         verbose_name=_("persetujuan data yang disetujui"),
     )
+    # The contact typed with this booking. Notices go here, not to the details stored on the
+    # enterprise it was filed under: knowing someone's NIB or phone must not redirect their
+    # mail, nor send a stranger's booking to them.
+    contact_phone = models.CharField(_("telepon pemesan"), max_length=16, blank=True)
+    contact_email = models.EmailField(_("email pemesan"), blank=True)
 
     scope_paths = ScopePaths(
         province="centre__province", centre="centre", owner="enterprise__owner__user"

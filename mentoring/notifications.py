@@ -63,8 +63,9 @@ def booking_notice_send(*, booking_id: int, notice: str) -> bool:
     booking = Booking.objects.select_related(
         "centre__province", "service_area", "enterprise__owner", "consultant"
     ).get(pk=booking_id)
-    owner = booking.enterprise.owner
-    if not owner.email:
+    # Bookings made by staff or before this field existed fall back to the owner's email.
+    email = booking.contact_email or booking.enterprise.owner.email
+    if not email:
         # WhatsApp and SMS come with the background-jobs work; email is the channel for now.
         return False
     kind = BookingNotice(notice)
@@ -73,7 +74,7 @@ def booking_notice_send(*, booking_id: int, notice: str) -> bool:
         context = {"booking": booking, "notice": kind.value, "manage_url": manage_url(booking)}
         subject = render_to_string("mentoring/email/booking_subject.txt", context).strip()
         body = render_to_string("mentoring/email/booking_body.txt", context)
-    message = EmailMultiAlternatives(subject=subject, body=body, to=[owner.email])
+    message = EmailMultiAlternatives(subject=subject, body=body, to=[email])
     message.attach("konsultasi-plut.ics", booking_calendar(booking, kind), "text/calendar")
     message.send()
     return True

@@ -256,3 +256,16 @@ def test_twenty_concurrent_requests_for_one_slot_make_one_booking(desk, consent)
         Booking.objects.filter(starts_at=_at(30, 9), status__in=["requested", "confirmed"]).count()
         == 1
     )
+
+
+@pytest.mark.django_db
+def test_a_booking_under_a_known_nib_notifies_whoever_booked(desk, consent, mailoutbox):
+    from mentoring.notifications import booking_notice_send
+
+    known = _book(desk, consent, _at(30, 9), n=1, nib="9120300000999", email="pemilik@contoh.id")
+    other = _book(
+        desk, consent, _at(30, 10), n=2, nib="9120300000999", email="orang.lain@contoh.id"
+    )
+    assert other.enterprise == known.enterprise  # filed with the business's history
+    booking_notice_send(booking_id=other.pk, notice="received")
+    assert mailoutbox[-1].to == ["orang.lain@contoh.id"]
