@@ -127,4 +127,18 @@ def test_an_owner_books_on_a_phone_and_reschedules_from_the_email(
     assert mail.outbox[1].subject.startswith("Jadwal konsultasi Anda diubah")
     moved_ics = Calendar.from_ical(mail.outbox[1].attachments[0][1])
     assert moved_ics.walk("VEVENT")[0].decoded("dtstart") == moved_to
-    # (The consultant's side, in the staff inbox, is added with that page.)
+
+    # The consultant logs in, finds the booking in the inbox and confirms it.
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Nama pengguna").fill("consultant_a")
+    page.get_by_label("Kata sandi").fill("rahasia-123")
+    page.get_by_role("button", name="Masuk").click()
+    page.get_by_role("link", name="Pemesanan", exact=True).click()
+    card = page.locator(f"#booking-{booking.pk}")
+    expect(card).to_contain_text("Keripik Pisang Bu Sari")
+    card.get_by_role("button", name="Konfirmasi").click()
+    expect(card).to_contain_text("Dikonfirmasi")
+    _no_sideways_scroll(page)
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+    assert mail.outbox[-1].subject.startswith("Konsultasi Anda dikonfirmasi")
