@@ -306,3 +306,8 @@ class Enterprise(TimestampedModel):
 
     def clean(self) -> None:
         self.nib = self.nib or None
+
+    def get_scale_display(self) -> str:
+        # Django attaches choices to a GeneratedField's output field, not to the model, so
+        # the usual get_FOO_display() is not generated for it.
+        return Scale(self.scale).label if self.scale else ""

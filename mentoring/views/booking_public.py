@@ -30,12 +30,6 @@ from django.views.decorators.vary import vary_on_headers
 
 from clinics.models import Centre, ServiceArea
 from mentoring import notifications
-from mentoring.booking_forms import (
-    BOOKABLE_MODES,
-    BookingCancelForm,
-    BookingDetailsForm,
-    BookingStartForm,
-)
 from mentoring.bookings import (
     MANAGE_SALT,
     SlotTaken,
@@ -46,6 +40,12 @@ from mentoring.bookings import (
     manage_token,
     owner_may_change,
     slots_for,
+)
+from mentoring.forms.booking import (
+    BOOKABLE_MODES,
+    BookingCancelForm,
+    BookingDetailsForm,
+    BookingStartForm,
 )
 from mentoring.models import Booking, BookingStatus
 from mentoring.notifications import BookingNotice, booking_notify_later

@@ -2,7 +2,7 @@
 
 Centre staff see their centre's bookings, officers their province's and the national
 administrator everything (the scope decides, as everywhere). Only the centre's own staff act
-on a booking (``mentoring.booking_actions.booking_can``); the others read. Actions post to one
+on a booking (``mentoring.services.booking_actions.booking_can``); the others read. Actions post to one
 URL per action; htmx swaps the booking's card, and without JavaScript the form posts and the
 page comes back with a message.
 """
@@ -33,7 +33,10 @@ from django.views.decorators.http import require_GET, require_POST
 from clinics.models import ServiceArea, StaffMembership
 from clinics.selectors import centre_of, centres_visible_to
 from cooperatives.filters import scoped_choices
-from mentoring.booking_actions import (
+from mentoring.filters import StaffChoiceFilter
+from mentoring.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus
+from mentoring.selectors import bookings_visible_to
+from mentoring.services.booking_actions import (
     ACTIONS,
     ASSIGN,
     CANCEL,
@@ -47,9 +50,6 @@ from mentoring.booking_actions import (
     booking_decline,
     booking_no_show,
 )
-from mentoring.filters import StaffChoiceFilter
-from mentoring.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus
-from mentoring.selectors import bookings_visible_to
 from plut.accounts.decorators import STAFF_ROLES, role_required
 from plut.accounts.models import Role, User
 from plut.accounts.scope import scope_of

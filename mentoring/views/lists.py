@@ -27,7 +27,7 @@ from cooperatives.models import Enterprise
 from mentoring.filters import FollowUpFilter, SessionFilter
 from mentoring.models import FollowUp, MentoringSession
 from mentoring.selectors import follow_ups_visible_to, sessions_visible_to
-from mentoring.services_follow_ups import follow_up_can_complete, follow_up_complete
+from mentoring.services.follow_ups import follow_up_can_complete, follow_up_complete
 from plut.accounts.decorators import STAFF_ROLES, role_required
 from plut.accounts.scope import scope_of
 from plut.core.exports import EXPORT_FORMATS, export_response

@@ -15,8 +15,7 @@ from django.views.decorators.http import require_http_methods
 from cooperatives.masking import nik_mask
 from cooperatives.models import Enterprise, Scale
 from cooperatives.selectors import cooperatives_visible_to, enterprises_visible_to
-from mentoring import services_merge
-from mentoring.outcome_forms import EnterpriseMergeForm, OutcomeForm
+from mentoring.forms.profiles import EnterpriseMergeForm, OutcomeForm
 from mentoring.profiles import (
     cooperative_board,
     cooperative_members,
@@ -26,7 +25,8 @@ from mentoring.profiles import (
     enterprise_merge_search,
     enterprise_timeline,
 )
-from mentoring.services_outcomes import outcome_can_record, outcome_record
+from mentoring.services import merge as services_merge
+from mentoring.services.outcomes import outcome_can_record, outcome_record
 from plut.accounts.decorators import STAFF_ROLES, role_required
 from plut.core.history import history_for
 from plut.core.phone import phone_mask

@@ -16,11 +16,11 @@ from django.views.decorators.http import require_http_methods
 from clinics.models import Centre
 from clinics.selectors import centre_of
 from cooperatives.forms import EnterpriseRegisterForm
-from mentoring.forms import FollowUpFormSet, SessionForm
+from mentoring.forms.sessions import FollowUpFormSet, SessionForm
 from mentoring.models import ACTIVE_BOOKING_STATUSES, Booking, MentoringSession, SessionFormat
 from mentoring.selectors import bookings_visible_to, sessions_visible_to
-from mentoring.services import session_can_edit, session_log
-from mentoring.services import session_update as session_save
+from mentoring.services.sessions import session_can_edit, session_log
+from mentoring.services.sessions import session_update as session_save
 from plut.accounts.decorators import STAFF_ROLES, role_required
 from plut.accounts.models import CENTRE_ROLES
 from plut.core.history import history_for

@@ -16,6 +16,8 @@ from auditlog.models import LogEntry
 from django.db import models
 
 EMPTY = {None, "", "None"}
+# Bookkeeping a reader of the history does not need.
+HIDDEN = {"id", "created_at", "updated_at", "submission_key"}
 
 
 @dataclass(frozen=True)
@@ -69,10 +71,16 @@ def history_for(obj: models.Model, *, limit: int = 50) -> list[HistoryEntry]:
     for entry in entries:
         changes = []
         for name, values in entry.changes_dict.items():
+            if name in HIDDEN:
+                continue
             try:
-                label = str(meta.get_field(name).verbose_name)
-            except Exception:  # a field removed since the entry was written
+                model_field = meta.get_field(name)
+            except Exception:  # a note, or a field removed since the entry was written
                 label = name
+            else:
+                if model_field.auto_created and not model_field.concrete:
+                    continue  # a reverse relation, listed by auditlog on creation
+                label = str(model_field.verbose_name)
             if isinstance(values, dict):  # many-to-many: {"operation", "objects"}
                 changes.append(
                     Change(

@@ -55,6 +55,26 @@ def test_consultant_logs_a_session_for_a_new_enterprise_on_a_phone(page: Page, l
     assert list(session.enterprises.all()) == [enterprise]
     assert enterprise.owner.phone == "+6281277778888"
 
+    # Later, at the desk: find the enterprise by its NIB, open its profile, record what changed.
+    page.set_viewport_size({"width": 1200, "height": 900})
+    page.get_by_role("link", name="UMKM", exact=True).click()
+    page.get_by_label("Cari nama, NIB, pemilik atau telepon").fill("9120300000555")
+    page.get_by_role("button", name="Terapkan").click()
+    page.get_by_role("link", name="Madu Hutan Way Kanan").click()
+    expect(page.get_by_role("heading", name="Madu Hutan Way Kanan")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Perizinan PIRT dan label kemasan")
+    page.get_by_role("link", name="Catat hasil").click()
+    page.get_by_label("Omzet tahunan (Rp)").fill("Rp 150.000.000")
+    page.get_by_label("Memperoleh PIRT").check()
+    page.get_by_role("button", name="Simpan hasil").click()
+    expect(page.get_by_role("heading", name="Madu Hutan Way Kanan")).to_be_visible()
+    outcome = enterprise.outcomes.get()
+    assert (outcome.turnover, outcome.obtained_pirt, outcome.reported_by.username) == (
+        150_000_000,
+        True,
+        "consultant_a",
+    )
+
 
 def test_a_form_filled_offline_survives_a_reload_and_is_sent_once_back_online(
     page: Page, live_server, world

@@ -12,7 +12,9 @@ from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from mentoring.booking_actions import (
+from mentoring.models import Booking, BookingStatus
+from mentoring.notifications import BookingNotice
+from mentoring.services.booking_actions import (
     ASSIGN,
     CANCEL,
     CONFIRM,
@@ -25,8 +27,6 @@ from mentoring.booking_actions import (
     booking_decline,
     booking_no_show,
 )
-from mentoring.models import Booking, BookingStatus
-from mentoring.notifications import BookingNotice
 from plut.core.history import history_for
 from tests.factories.clinics import StaffFactory
 from tests.factories.mentoring import BookingFactory
@@ -39,7 +39,7 @@ def notices(monkeypatch):
     """The notices the actions queue, as (booking id, notice)."""
     sent: list[tuple[int, BookingNotice]] = []
     monkeypatch.setattr(
-        "mentoring.booking_actions.booking_notify_later",
+        "mentoring.services.booking_actions.booking_notify_later",
         lambda booking, notice: sent.append((booking.pk, notice)),
     )
     return sent

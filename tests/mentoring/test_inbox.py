@@ -43,7 +43,7 @@ def _action(booking: Booking, action: str) -> str:
 def notices(monkeypatch):
     sent: list[tuple[int, str]] = []
     monkeypatch.setattr(
-        "mentoring.booking_actions.booking_notify_later",
+        "mentoring.services.booking_actions.booking_notify_later",
         lambda booking, notice: sent.append((booking.pk, notice.value)),
     )
     return sent

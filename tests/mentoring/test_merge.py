@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from cooperatives.models import Enterprise, Person
 from mentoring.models import Booking, Outcome, SessionEnterprise
-from mentoring.services_merge import MERGE_NOTE_KEY, enterprise_merge
+from mentoring.services.merge import MERGE_NOTE_KEY, enterprise_merge
 from tests.factories.cooperatives import CooperativeFactory, EnterpriseFactory
 from tests.factories.mentoring import BookingFactory, OutcomeFactory, SessionFactory
 

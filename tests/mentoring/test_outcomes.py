@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from mentoring.forms.profiles import RupiahField
 from mentoring.models import Outcome, OutcomeSource
-from mentoring.outcome_forms import RupiahField
-from mentoring.services_outcomes import outcome_record
+from mentoring.services.outcomes import outcome_record
 from tests.factories.cooperatives import EnterpriseFactory
 from tests.factories.mentoring import SessionFactory
 

@@ -1,0 +1,1 @@
+"""Forms for the mentoring app: the session log, profiles (outcomes, merge), public booking."""

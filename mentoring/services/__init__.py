@@ -1,0 +1,1 @@
+"""Writes for the mentoring app, one module per part: sessions, follow-ups, outcomes, merge, booking actions."""
