@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
@@ -19,12 +19,11 @@ from cooperatives.filters import CooperativeFilter, EnterpriseFilter
 from cooperatives.models import Cooperative, Enterprise, Scale
 from cooperatives.selectors import cooperatives_visible_to, enterprises_visible_to
 from plut.accounts.decorators import STAFF_ROLES, role_required
-from plut.core.exports import EXPORT_FORMATS, export_response
-from plut.core.pagination import keyset_page, ordered
+from plut.core.exports import export_filtered
+from plut.core.pagination import keyset_page
 from plut.core.phone import phone_mask
 
 PAGE_SIZE = 50
-EXPORT_CHUNK = 2000
 
 
 def _scale_label(enterprise: Enterprise) -> str:
@@ -99,12 +98,9 @@ def _enterprise_rows(enterprises: Iterable[Enterprise]) -> Iterator[list[Any]]:
 @require_GET
 @role_required(*STAFF_ROLES)
 def enterprise_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    if fmt not in EXPORT_FORMATS:
-        raise Http404
-    filterset = _enterprise_filter(request)
-    enterprises = ordered(filterset.rows, filterset.ordering)
-    return export_response(
-        rows=_enterprise_rows(enterprises.iterator(chunk_size=EXPORT_CHUNK)),
+    return export_filtered(
+        filterset=_enterprise_filter(request),
+        rows=_enterprise_rows,
         headers=ENTERPRISE_HEADERS,
         filename="umkm",
         fmt=fmt,
@@ -167,12 +163,9 @@ def _cooperative_rows(cooperatives: Iterable[Cooperative]) -> Iterator[list[Any]
 @require_GET
 @role_required(*STAFF_ROLES)
 def cooperative_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    if fmt not in EXPORT_FORMATS:
-        raise Http404
-    filterset = _cooperative_filter(request)
-    cooperatives = ordered(filterset.rows, filterset.ordering)
-    return export_response(
-        rows=_cooperative_rows(cooperatives.iterator(chunk_size=EXPORT_CHUNK)),
+    return export_filtered(
+        filterset=_cooperative_filter(request),
+        rows=_cooperative_rows,
         headers=COOPERATIVE_HEADERS,
         filename="koperasi",
         fmt=fmt,

@@ -15,7 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -30,11 +30,10 @@ from mentoring.selectors import follow_ups_visible_to, sessions_visible_to
 from mentoring.services.follow_ups import follow_up_can_complete, follow_up_complete
 from plut.accounts.decorators import STAFF_ROLES, role_required
 from plut.accounts.scope import scope_of
-from plut.core.exports import EXPORT_FORMATS, export_response
-from plut.core.pagination import keyset_page, ordered
+from plut.core.exports import export_filtered
+from plut.core.pagination import keyset_page
 
 PAGE_SIZE = 50
-EXPORT_CHUNK = 2000
 
 
 def _local(moment: datetime.datetime | None, zone: str) -> datetime.datetime | None:
@@ -104,12 +103,9 @@ def _session_rows(sessions: Iterable[MentoringSession]) -> Iterator[list[Any]]:
 @require_GET
 @role_required(*STAFF_ROLES)
 def session_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    if fmt not in EXPORT_FORMATS:
-        raise Http404
-    filterset = _session_filter(request)
-    sessions = ordered(filterset.rows, filterset.ordering)
-    return export_response(
-        rows=_session_rows(sessions.iterator(chunk_size=EXPORT_CHUNK)),
+    return export_filtered(
+        filterset=_session_filter(request),
+        rows=_session_rows,
         headers=SESSION_HEADERS,
         filename="sesi",
         fmt=fmt,
@@ -212,12 +208,9 @@ def _follow_up_rows(follow_ups: Iterable[FollowUp]) -> Iterator[list[Any]]:
 @require_GET
 @role_required(*STAFF_ROLES)
 def follow_up_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    if fmt not in EXPORT_FORMATS:
-        raise Http404
-    filterset = _follow_up_filter(request)
-    follow_ups = ordered(filterset.rows, filterset.ordering)
-    return export_response(
-        rows=_follow_up_rows(follow_ups.iterator(chunk_size=EXPORT_CHUNK)),
+    return export_filtered(
+        filterset=_follow_up_filter(request),
+        rows=_follow_up_rows,
         headers=FOLLOW_UP_HEADERS,
         filename="tindak-lanjut",
         fmt=fmt,
