@@ -1,13 +1,115 @@
-"""Forms for signing in."""
+"""Forms for signing in, and for owners opening an account."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from plut.accounts.models import ConsentText, User
+from plut.core.phone import phone_to_e164
 
 
 class LoginForm(AuthenticationForm):
     """Username and password, plus whether to stay signed in after the browser closes."""
 
     remember_me = forms.BooleanField(label=_("Ingat saya"), required=False)
+
+
+class OwnerSignupForm(forms.Form):
+    """An owner opens an account with their email; the data-processing consent is required."""
+
+    name = forms.CharField(label=_("Nama Anda"), max_length=150)
+    # The email becomes the username, which holds at most 150 characters.
+    email = forms.EmailField(
+        label=_("Alamat email"),
+        max_length=150,
+        help_text=_("Dipakai untuk masuk. Kami akan mengirim tautan untuk memastikan email ini."),
+    )
+    phone = forms.CharField(
+        label=_("Nomor WhatsApp / telepon (boleh dikosongkan)"),
+        required=False,
+        max_length=30,
+        help_text=_("Contoh: 0812-3456-7890."),
+    )
+    password1 = forms.CharField(
+        label=_("Kata sandi"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Paling sedikit 8 karakter, jangan hanya angka atau kata yang umum."),
+    )
+    password2 = forms.CharField(
+        label=_("Ulangi kata sandi"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    consent = forms.BooleanField(
+        label=_("Saya sudah membaca dan menyetujui pemrosesan data pribadi di atas."),
+        error_messages={
+            "required": _("Centang persetujuan ini supaya kami dapat membuat akun Anda.")
+        },
+    )
+
+    def __init__(self, *args: Any, consent_text: ConsentText, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.consent_text = consent_text
+        self.fields["email"].widget.attrs.update(
+            {"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"}
+        )
+        self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "inputmode": "tel"})
+        self.fields["name"].widget.attrs.update({"autocomplete": "name"})
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        taken = User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email))
+        if taken.exists():
+            raise forms.ValidationError(
+                _(
+                    "Email ini sudah terdaftar. Silakan masuk, atau pilih “Lupa kata sandi” "
+                    "jika Anda lupa."
+                ),
+                code="taken",
+            )
+        return email
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"].strip()
+        return phone_to_e164(phone) if phone else ""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        password1, password2 = data.get("password1"), data.get("password2")
+        if password1 and password2:
+            if password1 != password2:
+                self.add_error("password2", _("Kedua kata sandi tidak cocok."))
+            else:
+                # The similarity check compares with what the owner typed about themselves.
+                candidate = User(
+                    username=data.get("email", ""),
+                    email=data.get("email", ""),
+                    first_name=data.get("name", ""),
+                )
+                try:
+                    password_validation.validate_password(password1, candidate)
+                except forms.ValidationError as error:
+                    self.add_error("password2", error)
+        return data
+
+
+class EmailForm(forms.Form):
+    """One email address: asking for a sign-in link."""
+
+    email = forms.EmailField(label=_("Alamat email"), max_length=254)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs.update(
+            {"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"}
+        )
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()

@@ -31,6 +31,18 @@ class User(AbstractUser):
         verbose_name=_("provinsi"),
         help_text=_("Hanya untuk petugas provinsi: provinsi yang diawasi."),
     )
+    # Owners sign up themselves. Their email counts only once they open the link sent to it:
+    # an unverified address never attaches anyone's records to the account.
+    email_verified_at = models.DateTimeField(_("email diverifikasi pada"), null=True, blank=True)
+    consent = models.ForeignKey(
+        "ConsentText",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("persetujuan data yang disetujui"),
+    )
+    consent_at = models.DateTimeField(_("disetujui pada"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("pengguna")

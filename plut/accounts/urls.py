@@ -2,8 +2,20 @@ from django.urls import path
 
 from plut.accounts import views
 
+# Mounted at /accounts/ after django.contrib.auth.urls: these paths must not collide with
+# login/, logout/, password_change/, password_reset/ and reset/<uidb64>/<token>/.
 app_name = "accounts"
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("me/", views.me, name="me"),
+    path("daftar/", views.owner_signup, name="owner_signup"),
+    # Before verifikasi/<token>/, which would otherwise take "kirim-ulang" for a token.
+    path("verifikasi/kirim-ulang/", views.verify_email_resend, name="verify_email_resend"),
+    path("verifikasi/<str:token>/", views.verify_email, name="verify_email"),
+    path("tautan-masuk/", views.magic_link_request, name="magic_link_request"),
+    path(
+        "tautan-masuk/<str:uidb64>/<str:token>/",
+        views.magic_link_login,
+        name="magic_link_login",
+    ),
 ]

@@ -1,0 +1,160 @@
+"""Writes for owner accounts: signing up, proving an email address, and finding past records.
+
+An owner who booked before having an account already has a ``cooperatives.Person`` (made by
+the booking, or by a centre's staff) with their email on it. Once they prove they read that
+address, the Person is linked to the account and the owner scope shows its enterprises,
+bookings, sessions and outcomes. Only a proven email links anything: a phone number cannot be
+proven yet (no SMS or WhatsApp gateway), so a phone alone never does.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from cooperatives.models import Person
+from plut.accounts.models import ConsentText, Role, User
+from plut.accounts.tokens import email_verification_token, magic_link_token_generator
+
+
+def owner_signup(
+    *,
+    email: str,
+    name: str,
+    password: str,
+    consent: ConsentText,
+    now: datetime.datetime | None = None,
+) -> User:
+    """A new owner account, signed in by its email, with the email not yet verified.
+
+    The username is the email in lower case, so the database's unique username settles two
+    sign-ups racing with the same address.
+    """
+    email = email.strip().lower()
+    user = User(
+        username=email,
+        email=email,
+        # Many Indonesians have one name, or a name that does not split into given and family
+        # names: the whole name goes into first_name, shown as typed.
+        first_name=name.strip(),
+        role=Role.OWNER,
+        is_active=True,
+        consent=consent,
+        consent_at=now or timezone.now(),
+    )
+    user.set_password(password)
+    user.full_clean()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:
+        raise ValidationError(_("Email ini sudah terdaftar.")) from error
+    return user
+
+
+def owner_contact_verified(*, user: User, email: str) -> int:
+    """Link the owner's past records, found by an email they have just proven; how many.
+
+    Only a Person with exactly this address (ignoring case) and no account yet is linked; one
+    already linked to someone else is never taken over. ``Person.user`` is one-to-one, so an
+    account holds one Person: when several match, the oldest (usually the one staff
+    registered first) is linked and the rest stay for the centre to merge.
+    """
+    email = email.strip()
+    if not email:
+        return 0
+    with transaction.atomic():
+        # Lock the account: two verifications at once must not link two Persons to it.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        if Person.objects.filter(user=user).exists():
+            return 0
+        person = (
+            Person.objects.select_for_update()
+            .filter(email__iexact=email, user__isnull=True)
+            .order_by("created_at", "pk")
+            .first()
+        )
+        if person is None:
+            return 0
+        person.user = user
+        # A save, not an update(), so the audit log records who the record now belongs to.
+        # Only the link changes: an unrelated flaw in an old record must not block it.
+        person.save(update_fields=["user", "updated_at"])
+    return 1
+
+
+def owner_email_verify(*, user: User, email: str, now: datetime.datetime | None = None) -> int:
+    """Mark ``email`` verified for ``user`` and link their past records; how many were linked.
+
+    ``email`` is the address the link was sent to: if the account's address changed since,
+    the old link proves nothing about the new one.
+    """
+    if not user.email or user.email.lower() != email.strip().lower():
+        raise ValidationError(_("Tautan ini dibuat untuk alamat email lain."))
+    with transaction.atomic():
+        if user.email_verified_at is None:
+            user.email_verified_at = now or timezone.now()
+            user.save(update_fields=["email_verified_at"])
+        return owner_contact_verified(user=user, email=user.email)
+
+
+def _send(*, user: User, template: str, context: dict[str, object]) -> None:
+    context = {"user": user, **context}
+    subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
+    body = render_to_string(f"accounts/email/{template}.txt", context)
+    send_mail(subject, body, None, [user.email])
+
+
+def owner_verification_email_send(*, user: User) -> None:
+    """Email the owner a link that proves they read their address."""
+    token = email_verification_token(user_pk=user.pk, email=user.email)
+    url = settings.SITE_URL + reverse("accounts:verify_email", args=[token])
+    _send(user=user, template="verify_email", context={"url": url})
+
+
+def _magic_link_url(user: User, generator: PasswordResetTokenGenerator) -> str:
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    return settings.SITE_URL + reverse(
+        "accounts:magic_link_login", args=[uidb64, generator.make_token(user)]
+    )
+
+
+def owner_magic_link_request(*, email: str) -> int:
+    """Email a one-time sign-in link to each active owner with this verified address.
+
+    Returns how many were sent, for tests and logs: the page shown must not depend on it.
+    A link goes only to a verified address, so an account someone opened with another
+    person's email cannot be used to reach that person's records.
+    """
+    owners = User.objects.filter(
+        email__iexact=email.strip(),
+        role=Role.OWNER,
+        is_active=True,
+        email_verified_at__isnull=False,
+    )
+    sent = 0
+    for user in owners:
+        url = _magic_link_url(user, magic_link_token_generator)
+        _send(user=user, template="magic_link", context={"url": url})
+        sent += 1
+    return sent
+
+
+def owner_magic_link_used(*, user: User, now: datetime.datetime | None = None) -> int:
+    """After a sign-in link worked: the owner read that mailbox, so the address is verified.
+
+    Also links any Person made since the last time (a booking at another centre); returns
+    how many were linked.
+    """
+    return owner_email_verify(user=user, email=user.email, now=now)
