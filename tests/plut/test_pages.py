@@ -124,7 +124,11 @@ def _grow(world, n):
     [
         # session + user (+ membership for centre staff), then one query per list or figure
         ("consultant_a", "staff", 8),  # + centre, bookings, follow-ups, sessions, their clients
-        ("owner_a", "me", 8),  # + enterprises, cooperatives, bookings, sessions, follow-ups, outcomes
+        (
+            "owner_a",
+            "me",
+            8,
+        ),  # + enterprises, cooperatives, bookings, sessions, follow-ups, outcomes
         ("national", "national", 7),  # + 4 summary aggregates + breakdown
         ("officer_a", "province_a", 8),  # + province lookup
         ("manager_a", "centre_a", 9),  # + membership + centre lookup
