@@ -103,7 +103,15 @@
     status(t("queued", "Tidak ada sinyal: sesi disimpan di perangkat dan akan dikirim otomatis saat online."));
   }
 
-  async function flush() {
+  // One flush at a time: the browser's "online" event and the page load can fire together, and
+  // two overlapping flushes would post the same queued form twice.
+  let flushing = null;
+  function flush() {
+    if (!flushing) flushing = send().finally(() => { flushing = null; });
+    return flushing;
+  }
+
+  async function send() {
     const outbox = read(QUEUE);
     const keys = Object.keys(outbox);
     if (!keys.length || !navigator.onLine) return;
