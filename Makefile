@@ -8,7 +8,7 @@ PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint check-deploy test-tools clean messages
+.PHONY: install run test lint check-deploy system-libs test-tools clean messages
 
 var/bin/uv:
 	python3.11 .ci/bootstrap_uv.py
@@ -22,7 +22,7 @@ install: .venv/.synced
 ## make run: install, prepare SQLite + the file broker, load data, start web + worker + beat.
 run: export DEBUG := true
 run: export DEMO_MODE := true
-run: install
+run: install system-libs
 	@mkdir -p var
 	@$(PY) manage.py migrate --noinput -v0
 	@$(PY) manage.py load_reference_data
@@ -37,12 +37,22 @@ run: install
 	  $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## make test: the whole suite, on whatever DATABASE_URL / CELERY_BROKER_URL say (default: embedded).
-test: install test-tools
+test: install system-libs test-tools
 	$(PY) -m pytest
 
 lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+
+## WeasyPrint (the PDF reports) draws text with Pango; a bare Debian lacks it and a font.
+system-libs:
+	@if ! ldconfig -p | grep -q libpangoft2-1.0; then \
+	    echo "Installing Debian packages for PDF reports: libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"; \
+	    sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$sudo apt-get update -qq && \
+	    $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
+	  fi
 
 ## Browser tests drive Debian's Chromium (Playwright cannot download its own here); the
 ## translation tests compile catalogues with gettext's msgfmt.

@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from plut.accounts.views import LoginView
-from plut.api import router
+from plut.api.router import router
 
 urlpatterns = [
     path("", include("plut.core.urls")),
