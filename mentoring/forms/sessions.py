@@ -105,7 +105,7 @@ class SessionForm(forms.Form):
             self.add_error(
                 "format",
                 _(
-                    "Sesi individu hanya untuk satu UMKM; pilih \u201cKelompok\u201d untuk beberapa peserta."
+                    "Sesi individu hanya untuk satu UMKM; pilih “Kelompok” untuk beberapa peserta."
                 ),
             )
         if data.get("date") and data.get("start_time"):
