@@ -8,7 +8,7 @@ PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint check-deploy system-libs test-tools clean messages
+.PHONY: install run test lint check-deploy system-libs test-tools clean messages bench
 
 var/bin/uv:
 	python3.11 .ci/bootstrap_uv.py
@@ -70,6 +70,13 @@ test-tools:
 check-deploy: install
 	DEBUG=false SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=portal.example.id \
 	  $(PY) manage.py check --deploy --fail-level WARNING
+
+## make bench: the national-scale benchmark on PostgreSQL + Redis at 127.0.0.1 (docs/performance.md).
+## SCALE=1 is the whole country (generating it takes ~20 minutes once); BENCH_ARGS=--help.
+SCALE ?= 0.01
+BENCH_ARGS ?=
+bench: install
+	nice -n 10 $(PY) -m plut.bench --scale $(SCALE) $(BENCH_ARGS)
 
 clean:
 	rm -rf var/plut.sqlite3* var/broker var/static

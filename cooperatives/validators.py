@@ -8,7 +8,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-_DIGITS = re.compile(r"\d+")
+# ASCII digits only: \d would also take other scripts' digits ("٣"), which int() reads.
+_DIGITS = re.compile(r"[0-9]+")
 
 
 def _digits_only(value: str, length: int, message: str, code: str) -> None:

@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from mentoring.models import Booking, FollowUp, MentoringSession, Outcome, SessionEnterprise
+from mentoring.models import (
+    Booking,
+    FollowUp,
+    MentoringSession,
+    Outcome,
+    OutcomeCheckIn,
+    SatisfactionSurvey,
+    SessionEnterprise,
+)
 from plut.core.admin import ScopedAdmin
 
 
@@ -60,4 +68,18 @@ class OutcomeAdmin(ScopedAdmin):
     list_select_related = ["enterprise"]
     search_fields = ["enterprise__name", "enterprise__nib"]
     date_hierarchy = "recorded_on"
-    autocomplete_fields = ["enterprise", "sessions", "reported_by"]
+    autocomplete_fields = ["enterprise", "sessions", "reported_by", "verified_by"]
+
+
+@admin.register(SatisfactionSurvey)
+class SatisfactionSurveyAdmin(ScopedAdmin):
+    list_display = ["session", "enterprise", "score", "sent_at", "answered_at"]
+    list_select_related = ["session", "enterprise"]
+    readonly_fields = ["session", "enterprise", "score", "comment", "sent_at", "answered_at"]
+
+
+@admin.register(OutcomeCheckIn)
+class OutcomeCheckInAdmin(ScopedAdmin):
+    list_display = ["enterprise", "months", "sent_at", "answered_at"]
+    list_select_related = ["enterprise"]
+    readonly_fields = ["enterprise", "months", "sent_at", "answered_at", "outcome"]

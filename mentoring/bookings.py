@@ -16,11 +16,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from clinics.models import Absence, Centre, ServiceArea, StaffMembership, WorkingHours
@@ -28,6 +29,7 @@ from cooperatives.models import Enterprise, Person
 from mentoring.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus, Mode
 from mentoring.slots import Slot, WeeklyWindow, free_slots
 from plut.accounts.models import ConsentText, Role
+from plut.messaging.models import Channel
 
 BOOKING_DAYS = 28
 MANAGE_SALT = "mentoring.booking.manage"
@@ -194,6 +196,11 @@ def _client(centre: Centre, client: dict[str, Any]) -> Enterprise:
     return enterprise
 
 
+def booking_language() -> str:
+    active = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    return active if active in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 def booking_request(
     *,
     centre: Centre,
@@ -236,6 +243,9 @@ def booking_request(
             consent=consent,
             contact_phone=client.get("phone", ""),
             contact_email=client.get("email", ""),
+            preferred_channel=client.get("preferred_channel", Channel.EMAIL),
+            # Messages about the booking are written in the language it was made in.
+            language=booking_language(),
             status=BookingStatus.REQUESTED
             if centre.requires_confirmation or not offer.routable
             else BookingStatus.CONFIRMED,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from plut.accounts.scope import ScopePaths
 from plut.core.models import TimestampedModel
+from plut.messaging.models import Channel
 
 
 class Mode(models.TextChoices):
@@ -243,6 +245,20 @@ class Booking(TimestampedModel):
     # mail, nor send a stranger's booking to them.
     contact_phone = models.CharField(_("telepon pemesan"), max_length=16, blank=True)
     contact_email = models.EmailField(_("email pemesan"), blank=True)
+    # How the owner wants reminders (email, WhatsApp, SMS), and in which language: a booking
+    # made without an account has no user to carry either, so it keeps what was active then.
+    preferred_channel = models.CharField(
+        _("kirim pemberitahuan lewat"),
+        max_length=10,
+        choices=Channel.choices,
+        default=Channel.EMAIL,
+    )
+    language = models.CharField(
+        _("bahasa"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    # For online bookings; when staff leave it empty the reminder carries a room of its own
+    # (mentoring.notifications.booking_video_link).
+    meeting_link = models.URLField(_("tautan pertemuan daring"), blank=True)
 
     scope_paths = ScopePaths(
         province="centre__province", centre="centre", owner="enterprise__owner__user"
@@ -341,6 +357,16 @@ class Outcome(TimestampedModel):
         related_name="+",
         verbose_name=_("dilaporkan oleh"),
     )
+    # Self-reported outcomes (the owner's check-in answers) count once staff have checked them.
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("diverifikasi oleh"),
+    )
+    verified_at = models.DateTimeField(_("diverifikasi pada"), null=True, blank=True)
 
     scope_paths = ScopePaths(
         province="enterprise__regency__province",
@@ -362,3 +388,92 @@ class Outcome(TimestampedModel):
             raise ValidationError(
                 {"financing_source": _("Sebutkan sumber pembiayaan yang diperoleh.")}
             )
+
+
+class SatisfactionSurvey(TimestampedModel):
+    """One owner's rating of one logged session, asked through a signed link (no login)."""
+
+    session = models.ForeignKey(
+        MentoringSession,
+        on_delete=models.CASCADE,
+        related_name="surveys",
+        verbose_name=_("sesi"),
+    )
+    enterprise = models.ForeignKey(
+        "cooperatives.Enterprise",
+        on_delete=models.CASCADE,
+        related_name="surveys",
+        verbose_name=_("UMKM"),
+    )
+    score = models.PositiveSmallIntegerField(
+        _("nilai (1-5)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    comment = models.TextField(_("komentar"), blank=True)
+    sent_at = models.DateTimeField(_("dikirim pada"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("dijawab pada"), null=True, blank=True)
+
+    scope_paths = ScopePaths(
+        province="session__centre__province",
+        centre="session__centre",
+        owner="enterprise__owner__user",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("survei kepuasan")
+        verbose_name_plural = _("survei kepuasan")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "enterprise"], name="survey_once"),
+            models.CheckConstraint(
+                condition=models.Q(score__isnull=True) | models.Q(score__gte=1, score__lte=5),
+                name="survey_score_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} @ {self.session_id}"
+
+
+class OutcomeCheckIn(TimestampedModel):
+    """A question to the owner, 3 or 6 months after the first session: what has changed?
+
+    Answered once, through a signed link; the answer becomes a self-reported ``Outcome``.
+    """
+
+    enterprise = models.ForeignKey(
+        "cooperatives.Enterprise",
+        on_delete=models.CASCADE,
+        related_name="check_ins",
+        verbose_name=_("UMKM"),
+    )
+    months = models.PositiveSmallIntegerField(_("bulan setelah sesi pertama"))
+    sent_at = models.DateTimeField(_("dikirim pada"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("dijawab pada"), null=True, blank=True)
+    outcome = models.OneToOneField(
+        Outcome,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="check_in",
+        verbose_name=_("hasil yang dilaporkan"),
+    )
+
+    scope_paths = ScopePaths(
+        province="enterprise__regency__province",
+        centre="enterprise__centre",
+        owner="enterprise__owner__user",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("tanya kabar hasil")
+        verbose_name_plural = _("tanya kabar hasil")
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "months"], name="check_in_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} +{self.months}"

@@ -86,7 +86,7 @@ def enterprise_timeline(
     outcomes, more_outcomes = _newest(
         outcomes_visible_to(user)
         .filter(enterprise=enterprise)
-        .select_related("reported_by")
+        .select_related("reported_by", "verified_by")
         .order_by("-recorded_on", "-id"),
         limit,
     )

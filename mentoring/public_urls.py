@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from mentoring.views import booking_public
+from mentoring.views import booking_public, feedback
 
 app_name = "booking"
 urlpatterns = [
@@ -11,4 +11,6 @@ urlpatterns = [
     path("pesan/selesai/<str:token>/", booking_public.booking_done, name="done"),
     path("pemesanan/<str:token>/", booking_public.booking_manage, name="manage"),
     path("pemesanan/<str:token>/kalender.ics", booking_public.booking_calendar, name="calendar"),
+    path("survei/<str:token>/", feedback.survey, name="survey"),
+    path("kabar-usaha/<str:token>/", feedback.check_in, name="check_in"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mentoring.views import inbox, lists, profiles, sessions, today
+from mentoring.views import inbox, lists, profiles, sessions, today, verification
 
 app_name = "mentoring"
 urlpatterns = [
@@ -16,6 +16,7 @@ urlpatterns = [
     path("enterprises/<int:pk>/", profiles.enterprise_profile, name="enterprise_profile"),
     path("enterprises/<int:pk>/outcomes/new/", profiles.outcome_create, name="outcome_create"),
     path("enterprises/<int:pk>/merge/", profiles.enterprise_merge, name="enterprise_merge"),
+    path("outcomes/<int:pk>/verify/", verification.outcome_verify_view, name="outcome_verify"),
     path("cooperatives/<int:pk>/", profiles.cooperative_profile, name="cooperative_profile"),
     path("bookings/", inbox.inbox, name="inbox"),
     path("bookings/<int:pk>/", inbox.booking_detail, name="booking_detail"),

@@ -7,6 +7,7 @@ be given as a file (``SECRET_KEY_FILE=/run/secrets/key``), for Docker and Kubern
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -51,9 +52,16 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_htmx",
     "auditlog",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "plut.core",
     "plut.accounts",
     "plut.regions",
@@ -70,17 +78,27 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "plut.core.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: a logged-in user's stored language wins over the cookie.
+    "plut.core.middleware.ChosenLanguageMiddleware",
     # Records who made each change in the audit log (after authentication, so it knows).
     "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Two-factor state on request.user, the staff idle timeout, then axes' lockout answer.
+    "django_otp.middleware.OTPMiddleware",
+    "plut.accounts.middleware.StaffIdleTimeoutMiddleware",
+    "plut.accounts.middleware.TwoFactorRequiredMiddleware",
+    "axes.middleware.AxesMiddleware",
+    # Last, so it sees the resolved view: marks the reads of REPLICA_READ_VIEWS for the replica.
+    "plut.core.db_router.ReplicaReadMiddleware",
 ]
 
 ROOT_URLCONF = "plut.urls"
@@ -120,6 +138,28 @@ else:
     # After a PostgreSQL restart a pooled connection is dead; check it before reuse.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
+# A streaming read replica (docs/scaling.md): dashboards, reports and exports read from it
+# (plut/core/db_router.py); everything else, and every write, stays on the primary. Tests
+# mirror it onto the test database, whose copy a physical replica receives by itself.
+if DATABASE_REPLICA_URL := env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["plut.core.db_router.ReplicaRouter"]
+# URL names (or "namespace:") whose GET requests read from the replica when there is one.
+REPLICA_READ_VIEWS = env.list(
+    "REPLICA_READ_VIEWS",
+    default=[
+        "dashboards:",
+        "reports:",
+        "mentoring:session_export",
+        "mentoring:follow_up_export",
+        "cooperatives:enterprise_export",
+        "cooperatives:cooperative_export",
+    ],
+)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts -------------------------------------------------------------------------------
@@ -127,6 +167,11 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "accounts:landing"
 LOGOUT_REDIRECT_URL = "core:home"
+# Axes first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "plut.accounts.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -168,6 +213,13 @@ STORAGES = {
     },
 }
 
+# Request bodies: form fields beyond this are refused with a 400 before any view reads them
+# (Django's default, stated so it is a decision). Uploaded files are limited by their own
+# checks (IMPORT_MAX_UPLOAD_BYTES) and stream to disk above FILE_UPLOAD_MAX_MEMORY_SIZE.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 # --- Email ----------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 # The portal's public address, for links in emails (manage links, password resets).
@@ -190,7 +242,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     for folder in ("queue", "control"):
         (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        # Publishing gives up within a second when Redis is down, so a request never hangs on
+        # it; messages wait in the outbox for the sweep (plut.messaging) instead.
+        "max_retries": 2,
+        "interval_start": 0,
+        "interval_step": 0.2,
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None)
 # A task is acknowledged only after it ran, so a worker killed mid-task loses nothing.
@@ -203,11 +262,63 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # where an administrator can adjust or pause them.
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "plut.core.tasks.worker_heartbeat", "schedule": 60.0},
+    # Messaging (docs/background-jobs.md): the outbox sweep and the message producers.
+    "outbox-sweep": {"task": "plut.messaging.tasks.outbox_sweep", "schedule": 60.0},
+    "booking-reminders": {"task": "mentoring.tasks.booking_reminders", "schedule": 300.0},
+    "consultant-agendas": {"task": "mentoring.tasks.consultant_agendas", "schedule": 1800.0},
+    "unconfirmed-booking-nudges": {
+        "task": "mentoring.tasks.unconfirmed_booking_nudges",
+        "schedule": 1800.0,
+    },
+    "outcome-check-ins": {"task": "mentoring.tasks.outcome_check_ins", "schedule": 3600.0},
+    # Reports and under-use (docs/reports.md): each run finds what is missing for last month /
+    # last week, so the 1st of the month (or Monday) is caught even after a missed run.
+    "monthly-reports": {"task": "plut.reports.tasks.monthly_reports", "schedule": 3600.0},
+    "centre-utilisation": {
+        "task": "plut.dashboards.tasks.centre_utilisation_weekly",
+        "schedule": 3600.0,
+    },
 }
+
+# --- Messaging (outbox) -----------------------------------------------------------------------
+# Which class sends each channel; WhatsApp and SMS go to a JSON-over-HTTP provider, switched on
+# by giving its URL (and bearer token). Without a URL, owners who prefer them get email.
+MESSAGING_CHANNELS = {
+    "email": "plut.messaging.channels.EmailChannel",
+    "whatsapp": "plut.messaging.channels.WhatsAppChannel",
+    "sms": "plut.messaging.channels.SmsChannel",
+}
+MESSAGING_WHATSAPP_URL = env.str("MESSAGING_WHATSAPP_URL", default="")
+MESSAGING_WHATSAPP_TOKEN = env.str("MESSAGING_WHATSAPP_TOKEN", default="")
+MESSAGING_SMS_URL = env.str("MESSAGING_SMS_URL", default="")
+MESSAGING_SMS_TOKEN = env.str("MESSAGING_SMS_TOKEN", default="")
+MESSAGING_HTTP_TIMEOUT = env.float("MESSAGING_HTTP_TIMEOUT", default=10.0)
+MESSAGING_MESSAGE_ID_DOMAIN = env.str("MESSAGING_MESSAGE_ID_DOMAIN", default="plut-kumkm")
+# Attempts per message before it is recorded as failed for good; backoff doubles from the base.
+MESSAGING_MAX_ATTEMPTS = env.int("MESSAGING_MAX_ATTEMPTS", default=6)
+MESSAGING_RETRY_BASE_SECONDS = env.int("MESSAGING_RETRY_BASE_SECONDS", default=60)
+# A claim lasts this long: a worker killed mid-send frees its message after it (for the sweep).
+MESSAGING_LEASE_SECONDS = env.int("MESSAGING_LEASE_SECONDS", default=300)
+# A queued message no worker took for this long is queued again (the broker lost it).
+MESSAGING_REQUEUE_AFTER_SECONDS = env.int("MESSAGING_REQUEUE_AFTER_SECONDS", default=600)
+# The Celery queue the send tasks go to ("celery", the default queue, unless a deployment
+# runs separate workers for messages: then start them with -Q <this name>).
+MESSAGING_QUEUE = env.str("MESSAGING_QUEUE", default="celery")
+# Consultants' agendas go out once the centre's local clock passes this hour.
+MESSAGING_AGENDA_HOUR = env.int("MESSAGING_AGENDA_HOUR", default=6)
+# Online bookings without a link set by staff meet in a room named from the booking.
+MESSAGING_VIDEO_ROOM_URL = env.str(
+    "MESSAGING_VIDEO_ROOM_URL", default="https://meet.jit.si/plut-kumkm-{room}"
+)
+# Signed links in surveys and check-ins stop working after this many days.
+MESSAGING_LINK_MAX_AGE_DAYS = env.int("MESSAGING_LINK_MAX_AGE_DAYS", default=30)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Personal API tokens (plut/api/authentication.py): "Authorization: Bearer plut_...".
+        # First, so a request without credentials gets 401 with its challenge, not 403.
+        "plut.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -215,9 +326,46 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "plut.api.pagination.ApiCursorPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "plut.api.exceptions.api_exception_handler",
+    # Counted in the shared cache (Redis in production): per token or user, per anonymous IP.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "plut.api.throttles.AnonIpThrottle",
+        "plut.api.throttles.TokenOrUserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="120/min"),
+        "user": env.str("API_THROTTLE_USER", default="600/min"),
+    },
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
+SPECTACULAR_SETTINGS = {
+    "TITLE": "PLUT KUMKM API",
+    "DESCRIPTION": "REST API portal PLUT KUMKM. Lihat docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "plut.api.schema.add_error_responses",
+    ],
+    # Three choice sets share the field name "mode"; each gets its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "SessionModeEnum": "mentoring.models.Mode.choices",
+        "BookableModeEnum": "mentoring.apis.BOOKABLE_MODES",
+        "ImportModeEnum": "plut.api.models.ImportMode.choices",
+    },
+}
+# Bulk import of clients (plut/api, cooperatives/imports.py): upload cap, and the row count
+# above which an import runs in the background (Celery) instead of in the request.
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
+IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=200)
 
 # --- Audit trail -----------------------------------------------------------------------------
 # Every create, change and delete of client and mentoring records is kept (who, when, what).
@@ -238,6 +386,13 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
 COOPERATIVE_ACTIVE_RAT_YEARS = env.int("COOPERATIVE_ACTIVE_RAT_YEARS", default=3)
 if COOPERATIVE_ACTIVE_RAT_YEARS < 1:
     raise ImproperlyConfigured("COOPERATIVE_ACTIVE_RAT_YEARS must be at least 1.")
+# Under-use ("rumah hantu") alert, weekly per centre: flagged below these floors, or when
+# sessions per consultant per working day fall under this share of its own 8-week average.
+UNDERUSE_MIN_SESSIONS_PER_CONSULTANT_DAY = env.float(
+    "UNDERUSE_MIN_SESSIONS_PER_CONSULTANT_DAY", default=1.0
+)
+UNDERUSE_MIN_FILL_RATE = env.float("UNDERUSE_MIN_FILL_RATE", default=25.0)  # percent
+UNDERUSE_DROP_RATIO = env.float("UNDERUSE_DROP_RATIO", default=0.5)
 # A worker that has not beaten for this long is reported as missing by /healthz.
 WORKER_HEARTBEAT_STALE_SECONDS = env.int("WORKER_HEARTBEAT_STALE_SECONDS", default=300)
 
@@ -256,14 +411,83 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Only our own files run or style a page: no inline scripts, styles or handler attributes
+# anywhere in templates/ (tests/security/test_csp.py enforces it in Chromium). Images may be
+# data: URIs for the two-factor QR code. See docs/security.md.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Login lockout (django-axes, plut/accounts/lockout.py): failed passwords are counted per
+# account (from any address) and per address (on any account); either reaching its limit
+# refuses logins for AXES_COOLOFF_TIME since the last failure. An address gets a higher limit
+# because a centre's staff share one. Staff unlock early at /accounts/terkunci/ or with
+# `manage.py axes_reset` (docs/security.md).
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=10)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
+AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_ACCOUNT
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "plut.accounts.lockout.LoginLockoutHandler"
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_USERNAME_CALLABLE = "plut.accounts.lockout.username_of"
+AXES_LOCKOUT_CALLABLE = "plut.accounts.lockout.lockout_response"
+# Behind the proxy that sets X-Forwarded-For (compose, production); REMOTE_ADDR otherwise.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+# The failed username and password are never stored with the attempt.
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "ip_address"]
+# One-time login links and booking manage links: wrong tokens per address before refusing.
+BAD_TOKENS_PER_ADDRESS = env.int("BAD_TOKENS_PER_ADDRESS", default=20)
+
+# Two-factor authentication (TOTP, plut/accounts/two_factor.py): optional for every staff
+# member; required for the roles listed here when on (national, provincial by default).
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=False)
+TWO_FACTOR_REQUIRED_ROLES = env.list("TWO_FACTOR_REQUIRED_ROLES", default=["national", "provincial"])
+OTP_TOTP_ISSUER = "PLUT KUMKM"
+# Staff signed in but idle this long are signed out (plut/accounts/middleware.py).
+STAFF_IDLE_TIMEOUT_MINUTES = env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=30)
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# No personal data in logs or error reports: every handler masks NIKs, phone numbers and
+# emails (plut/core/logging.py); error reports hide identity fields (tests/security/test_logging.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "personal_data": {"()": "plut.core.logging.PersonalDataFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["personal_data"],
+        },
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false", "personal_data"],
+        },
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": LOG_LEVEL},
+        "django.db.backends": {"level": "INFO"},
+    },
 }
+DEFAULT_EXCEPTION_REPORTER_FILTER = "plut.core.logging.PersonalDataExceptionReporterFilter"

@@ -3,7 +3,10 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from plut.accounts.views import LoginView
-from plut.api.router import router
+from plut.api import urls as api_urls
+from plut.bench.views import ping
+from plut.core.language import language_set
+from plut.core.pwa import web_manifest
 
 urlpatterns = [
     path("", include("plut.core.urls")),
@@ -13,14 +16,22 @@ urlpatterns = [
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("plut.accounts.urls")),
+    # The benchmark's floor: a logged-in page that does nothing (plut/bench).
+    path("staff/ping/", ping, name="ping"),
     # The clinic workspace: sessions and profiles (mentoring), client lists (cooperatives),
     # the centre's team (clinics).
     path("staff/", include("mentoring.urls")),
     path("staff/", include("cooperatives.urls")),
     path("staff/team/", include("clinics.urls")),
+    path("staff/outbox/", include("plut.messaging.urls")),
     path("dashboard/", include("plut.dashboards.urls")),
+    path("privasi/", include("plut.privacy.urls")),
     path("api/", RedirectView.as_view(url="/api/v1/", permanent=False), name="api-root"),
-    path("api/v1/", include((router.urls, "api"))),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include(api_urls.api)),
+    path("", include((api_urls.pages, "api_pages"))),
+    # The language switch (Django's set_language, remembered on the account too).
+    path("i18n/setlang/", language_set, name="set_language"),
+    # Installs the staff workspace on a phone's home screen (linked from staff pages).
+    path("manifest.webmanifest", web_manifest, name="web_manifest"),
     path("admin/", admin.site.urls),
 ]

@@ -12,6 +12,8 @@ from cooperatives.models import Enterprise
 from mentoring.models import Mode
 from plut.accounts.models import ConsentText
 from plut.core.phone import phone_to_e164
+from plut.messaging.channels import channel_available
+from plut.messaging.models import Channel
 from plut.regions.models import Regency
 
 # Owners book a visit to the centre or a video call; field visits are arranged by staff.
@@ -64,6 +66,10 @@ class BookingDetailsForm(forms.Form):
         help_text=_("Contoh: 0812-3456-7890."),
     )
     email = forms.EmailField(label=_("Alamat email"), required=False, max_length=254)
+    # Offered only when a WhatsApp or SMS provider is configured (see __init__).
+    preferred_channel = forms.ChoiceField(
+        label=_("Kirim pengingat lewat"), choices=Channel.choices, initial=Channel.EMAIL
+    )
     description = forms.CharField(
         label=_("Apa yang ingin Anda konsultasikan?"),
         required=False,
@@ -94,6 +100,11 @@ class BookingDetailsForm(forms.Form):
         self.fields["regency"].queryset = Regency.objects.filter(province_id=centre.province_id)
         if centre.regency_id:
             self.fields["regency"].initial = centre.regency_id
+        offered = [(v, label) for v, label in Channel.choices if channel_available(v)]
+        if len(offered) > 1:
+            self.fields["preferred_channel"].choices = offered
+        else:
+            del self.fields["preferred_channel"]
 
     @property
     def is_bot(self) -> bool:
@@ -114,6 +125,8 @@ class BookingDetailsForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if data.get("preferred_channel", Channel.EMAIL) != Channel.EMAIL and not data.get("phone"):
+            self.add_error("phone", _("Isi nomor telepon untuk menerima pesan lewat WhatsApp/SMS."))
         # Only a missing pair is reported here; a malformed one already has its own error.
         given = data.get("phone") or data.get("email")
         if not given and not self.has_error("phone") and not self.has_error("email"):
@@ -133,6 +146,7 @@ class BookingDetailsForm(forms.Form):
             "owner_name": data["owner_name"].strip(),
             "phone": data["phone"],
             "email": data["email"],
+            "preferred_channel": data.get("preferred_channel", Channel.EMAIL),
         }
 
     def contacts(self) -> list[str]:

@@ -104,9 +104,7 @@ class SessionForm(forms.Form):
         if data.get("format") == SessionFormat.INDIVIDUAL and len(enterprises) > 1:
             self.add_error(
                 "format",
-                _(
-                    "Sesi individu hanya untuk satu UMKM; pilih “Kelompok” untuk beberapa peserta."
-                ),
+                _("Sesi individu hanya untuk satu UMKM; pilih “Kelompok” untuk beberapa peserta."),
             )
         if data.get("date") and data.get("start_time"):
             starts_at = self.starts_at

@@ -18,6 +18,7 @@ from mentoring.models import (
     MentoringSession,
     SessionEnterprise,
 )
+from mentoring.surveys import surveys_send
 from plut.accounts.models import Role, User
 
 
@@ -98,6 +99,8 @@ def session_log(
             _follow_ups_add(session, follow_ups)
             if booking is not None:
                 _booking_complete(booking, session)
+            # The owners are asked how it went (once each, through the outbox).
+            surveys_send(session=session)
     except IntegrityError:
         # Two submits raced; the other one saved the session.
         already = MentoringSession.objects.filter(submission_key=submission_key).first()

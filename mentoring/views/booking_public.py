@@ -50,6 +50,7 @@ from mentoring.forms.booking import (
 from mentoring.models import Booking, BookingStatus
 from mentoring.notifications import BookingNotice, booking_notify_later
 from mentoring.slots import Slot
+from plut.accounts import lockout
 from plut.accounts.consent import consent_current
 from plut.core.ratelimit import hit
 
@@ -273,12 +274,18 @@ def _rate_limited(request: HttpRequest, centre: Centre | None) -> HttpResponse:
 
 
 def _booking_or_response(request: HttpRequest, token: str) -> Booking | HttpResponse:
-    """The booking a link points at, or the page explaining why the link does not work."""
+    """The booking a link points at, or the page explaining why the link does not work.
+
+    Forged tokens are counted per address (plut/accounts/lockout.py): past the limit the
+    address is refused every link until the window passes."""
+    if lockout.bad_tokens_exceeded(request):
+        return lockout.bad_tokens_refused(request)
     try:
         return booking_from_token(token)
     except signing.SignatureExpired:
         return _invalid_link(request, expired=True, centre=_centre_of_old_link(token))
     except (signing.BadSignature, Booking.DoesNotExist):
+        lockout.bad_token_seen(request)
         return _invalid_link(request, expired=False, centre=None)
 
 

@@ -113,3 +113,18 @@ class EmailForm(forms.Form):
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
+
+
+class TwoFactorCodeForm(forms.Form):
+    """A six-digit code from the authenticator app, or one of the backup codes."""
+
+    code = forms.CharField(
+        label=_("Kode"),
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class UnlockForm(forms.Form):
+    username = forms.CharField(max_length=150, required=False)
+    ip_address = forms.GenericIPAddressField(required=False)

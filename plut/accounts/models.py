@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -43,6 +45,17 @@ class User(AbstractUser):
         verbose_name=_("persetujuan data yang disetujui"),
     )
     consent_at = models.DateTimeField(_("disetujui pada"), null=True, blank=True)
+    # The language the user reads: pages after login and every email or message sent to them
+    # (plut.core.middleware applies it; the language switch stores it).
+    language = models.CharField(
+        _("bahasa"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
+    # Part of the session hash: raising it ends every session of the user at once ("keluar
+    # dari semua perangkat"), without touching the password (plut.accounts.services).
+    session_generation = models.PositiveIntegerField(_("generasi sesi"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("pengguna")
@@ -72,6 +85,19 @@ class User(AbstractUser):
     @property
     def is_centre_staff(self) -> bool:
         return self.role in CENTRE_ROLES
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django signs sessions with a hash of the password; the generation joins it, so
+        # "log out everywhere" invalidates them all. Generation 0 keeps Django's own hash, so
+        # sessions opened before this field existed stay valid.
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "plut.accounts.models.User.get_session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class ConsentText(models.Model):

@@ -16,9 +16,10 @@ from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -34,6 +35,7 @@ def owner_signup(
     name: str,
     password: str,
     consent: ConsentText,
+    language: str = settings.LANGUAGE_CODE,
     now: datetime.datetime | None = None,
 ) -> User:
     """A new owner account, signed in by its email, with the email not yet verified.
@@ -52,6 +54,8 @@ def owner_signup(
         is_active=True,
         consent=consent,
         consent_at=now or timezone.now(),
+        # The language they signed up in is the one they read: pages and emails follow it.
+        language=language,
     )
     user.set_password(password)
     user.full_clean()
@@ -111,9 +115,20 @@ def owner_email_verify(*, user: User, email: str, now: datetime.datetime | None 
 
 def _send(*, user: User, template: str, context: dict[str, object]) -> None:
     context = {"user": user, **context}
-    subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
-    body = render_to_string(f"accounts/email/{template}.txt", context)
+    # In the recipient's language, not the language of whoever triggered the email.
+    with translation.override(user.language):
+        subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"accounts/email/{template}.txt", context)
     send_mail(subject, body, None, [user.email])
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    """Remember the language ``user`` chose with the switch (pages after login, emails)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Bahasa tidak tersedia.")})
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
 
 
 def owner_verification_email_send(*, user: User) -> None:
@@ -158,3 +173,14 @@ def owner_magic_link_used(*, user: User, now: datetime.datetime | None = None) -
     how many were linked.
     """
     return owner_email_verify(user=user, email=user.email, now=now)
+
+
+def user_sessions_end_all(*, user: User) -> None:
+    """End every session of this user on every device ("keluar dari semua perangkat").
+
+    Raising the generation changes the user's session hash (User._get_session_auth_hash), so
+    each session still carrying the old hash is refused on its next request. Works with any
+    session engine, without searching the session store.
+    """
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])

@@ -19,3 +19,11 @@ urlpatterns = [
         name="magic_link_login",
     ),
 ]
+urlpatterns += [
+    # Staff security: two-factor authentication, sessions, lockouts (docs/security.md).
+    path("dua-langkah/", views.two_factor_setup, name="two_factor_setup"),
+    path("dua-langkah/verifikasi/", views.two_factor_verify, name="two_factor_verify"),
+    path("dua-langkah/matikan/", views.two_factor_disable, name="two_factor_disable"),
+    path("keluar-semua/", views.logout_everywhere, name="logout_everywhere"),
+    path("terkunci/", views.lockouts, name="lockouts"),
+]

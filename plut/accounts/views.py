@@ -1,22 +1,26 @@
 from __future__ import annotations
 
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core import signing
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
 from django.utils.encoding import force_str
-from django.utils.http import urlsafe_base64_decode
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import user_has_device
 
+from clinics.models import StaffMembership
 from cooperatives.selectors import cooperatives_visible_to, enterprises_visible_to
 from mentoring.bookings import manage_token
 from mentoring.models import ACTIVE_BOOKING_STATUSES
@@ -26,20 +30,28 @@ from mentoring.selectors import (
     outcomes_visible_to,
     sessions_visible_to,
 )
-from plut.accounts import services
+from plut.accounts import lockout, services, two_factor
 from plut.accounts.consent import consent_current
 from plut.accounts.decorators import role_required
-from plut.accounts.forms import EmailForm, LoginForm, OwnerSignupForm
+from plut.accounts.forms import (
+    EmailForm,
+    LoginForm,
+    OwnerSignupForm,
+    TwoFactorCodeForm,
+    UnlockForm,
+)
 from plut.accounts.models import Role, User
+from plut.accounts.scope import visible_to
 from plut.accounts.tokens import email_verification_read, magic_link_token_generator
 from plut.core.ratelimit import hit
 
 # Owners have no other backend; naming it keeps login() working if another is ever added.
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
-LOGIN_WINDOW_SECONDS = 15 * 60
 HOUR = 3600
 # Rows per list on the owner's page: enough for years of an owner's visits, and a bound.
 OWNER_PAGE_ROWS = 20
+# Locked-out attempts shown at once; older ones end by themselves within the cool-off.
+LOCKOUT_PAGE_ROWS = 100
 
 
 @login_required
@@ -117,26 +129,19 @@ def _rate_limited(request: HttpRequest, *, window_seconds: int) -> HttpResponse:
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login, with "Ingat saya" and a limit on attempts.
+    """Django's login, with "Ingat saya", the lockout and the second factor.
 
     Unticked, the session ends when the browser closes: staff often sign in on a shared
     computer at the centre. Ticked, it lasts SESSION_COOKIE_AGE (two weeks), set explicitly so a
     later SESSION_EXPIRE_AT_BROWSER_CLOSE cannot silently undo the choice.
 
-    Attempts are counted per client address and per username before the password is checked,
-    so guessing costs the same whether the guesses are right or wrong.
+    Failed passwords are counted by django-axes (plut/accounts/lockout.py), per account and per
+    address; once either is over its limit even the right password is refused, so guessing
+    learns nothing. A staff member with a confirmed authenticator is then asked for a code
+    (plut/accounts/two_factor.py) before the session counts as verified.
     """
 
     form_class = LoginForm
-
-    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        counters = [(f"login:ip:{_client_ip(request)}", _limit("RATELIMIT_LOGIN_PER_IP", 20))]
-        username = request.POST.get("username", "").strip().lower()
-        if username:
-            counters.append((f"login:user:{username}", _limit("RATELIMIT_LOGIN_PER_USERNAME", 10)))
-        if not _within_limits(counters, window_seconds=LOGIN_WINDOW_SECONDS):
-            return _rate_limited(request, window_seconds=LOGIN_WINDOW_SECONDS)
-        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: LoginForm) -> HttpResponse:
         response = super().form_valid(form)
@@ -177,6 +182,7 @@ def owner_signup(request: HttpRequest) -> HttpResponse:
                     name=data["name"],
                     password=data["password1"],
                     consent=consent,
+                    language=request.LANGUAGE_CODE,
                 )
             except ValidationError as error:
                 form.add_error(None, error.messages)
@@ -286,8 +292,12 @@ def _magic_link_user(uidb64: str, token: str) -> User | None:
 def magic_link_login(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     """GET shows a button (mail scanners open links; they must not spend them); POST signs in.
     Signing in moves last_login, which the token covers, so the link works once."""
+    # Wrong tokens from one address are counted; past the limit even a right one waits.
+    if lockout.bad_tokens_exceeded(request):
+        return lockout.bad_tokens_refused(request)
     user = _magic_link_user(uidb64, token)
     if user is None:
+        lockout.bad_token_seen(request)
         return _link_invalid(request, reason="magic_link")
     if request.method == "POST":
         login(request, user, backend=MODEL_BACKEND)
@@ -296,3 +306,153 @@ def magic_link_login(request: HttpRequest, uidb64: str, token: str) -> HttpRespo
         services.owner_magic_link_used(user=user)
         return redirect("accounts:me")
     return render(request, "accounts/magic_link_login.html", {"email": user.email})
+
+
+# --- Two-factor authentication (staff) ----------------------------------------------------------
+
+
+def _staff_only(request: HttpRequest) -> None:
+    if not two_factor.is_staff_user(request.user):
+        raise PermissionDenied
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Pair an authenticator app (QR code), confirm it with a code, receive backup codes."""
+    _staff_only(request)
+    user = request.user
+    has_device = user_has_device(user, confirmed=True)
+    if has_device and two_factor.owed(request) is None:
+        return render(
+            request,
+            "accounts/two_factor_setup.html",
+            {"active": True, "required": two_factor.two_factor_required(user)},
+        )
+    device = two_factor.totp_device_pending(user=user)
+    form = TwoFactorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = two_factor.totp_device_confirm(
+                request=request, device=device, token=form.cleaned_data["code"]
+            )
+        except ValueError:
+            form.add_error("code", _("Kode salah atau sudah kedaluwarsa. Coba kode terbaru."))
+        else:
+            return render(request, "accounts/two_factor_codes.html", {"codes": codes})
+    return render(
+        request,
+        "accounts/two_factor_setup.html",
+        {"form": form, "qr": two_factor.qr_data_uri(device), "secret": device.config_url},
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """The second step of a staff login: a code from the app, or a backup code."""
+    if two_factor.owed(request) != two_factor.VERIFY:
+        return redirect(_safe_next(request))
+    form = TwoFactorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        # Codes are counted per account; six digits must not be guessable by brute force.
+        counters = [(f"2fa:user:{request.user.pk}", _limit("RATELIMIT_TWO_FACTOR_PER_USER", 10))]
+        if not _within_limits(counters, window_seconds=15 * 60):
+            return _rate_limited(request, window_seconds=15 * 60)
+        if two_factor.two_factor_verify(request=request, token=form.cleaned_data["code"]):
+            return redirect(_safe_next(request))
+        form.add_error("code", _("Kode tidak cocok."))
+    return render(
+        request, "accounts/two_factor_verify.html", {"form": form, "next": _safe_next(request)}
+    )
+
+
+@require_POST
+@login_required
+def two_factor_disable(request: HttpRequest) -> HttpResponse:
+    _staff_only(request)
+    if two_factor.two_factor_required(request.user):
+        raise PermissionDenied
+    two_factor.two_factor_disable(user=request.user)
+    messages.success(request, _("Verifikasi dua langkah dimatikan."))
+    return redirect("accounts:two_factor_setup")
+
+
+# --- Sessions -----------------------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def logout_everywhere(request: HttpRequest) -> HttpResponse:
+    """End this user's sessions on every device, this one included."""
+    services.user_sessions_end_all(user=request.user)
+    logout(request)
+    messages.success(request, _("Anda sudah keluar dari semua perangkat."))
+    return redirect("login")
+
+
+# --- Locked-out logins --------------------------------------------------------------------------
+
+LOCKOUT_ROLES = (Role.NATIONAL, Role.PROVINCIAL, Role.MANAGER)
+
+
+def _unlockable_usernames(user: User) -> set[str] | None:
+    """Usernames this user may unlock: their scope's staff; None means every one (national)."""
+    if user.is_superuser or user.role == Role.NATIONAL:
+        return None
+    memberships = visible_to(user, StaffMembership.objects.all())
+    names = {name.lower() for name in memberships.values_list("user__username", flat=True)}
+    if user.role == Role.PROVINCIAL:
+        names |= {
+            name.lower()
+            for name in User.objects.filter(province=user.province_id).values_list(
+                "username", flat=True
+            )
+        }
+    return names
+
+
+@never_cache
+@role_required(*LOCKOUT_ROLES)
+@require_http_methods(["GET", "POST"])
+def lockouts(request: HttpRequest) -> HttpResponse:
+    """Accounts (and, for national administrators, addresses) with failed logins in the
+    cool-off window, and a button that lifts the lockout before it ends by itself."""
+    allowed = _unlockable_usernames(request.user)
+    if request.method == "POST":
+        form = UnlockForm(request.POST)
+        if form.is_valid():
+            username = form.cleaned_data["username"].lower()
+            address = form.cleaned_data["ip_address"]
+            if username and (allowed is None or username in allowed):
+                axes_reset(username=username)
+                messages.success(request, _("Akun %(name)s dibuka lagi.") % {"name": username})
+            elif address and allowed is None:
+                axes_reset(ip=address)
+                messages.success(request, _("Alamat %(ip)s dibuka lagi.") % {"ip": address})
+            else:
+                raise Http404
+        return redirect("accounts:lockouts")
+    attempts = AccessAttempt.objects.filter(
+        attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME
+    ).order_by("-attempt_time")
+    if allowed is not None:
+        attempts = attempts.filter(username__in=allowed)
+    return render(
+        request,
+        "accounts/lockouts.html",
+        {
+            "attempts": attempts[:LOCKOUT_PAGE_ROWS],
+            "show_addresses": allowed is None,
+            "limit": settings.LOGIN_FAILURES_PER_ACCOUNT,
+        },
+    )

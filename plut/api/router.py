@@ -4,6 +4,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from clinics.apis import CentreViewSet, ServiceAreaViewSet
+from cooperatives.apis import CooperativeViewSet, EnterpriseViewSet, PersonViewSet
+from mentoring.apis import BookingViewSet, FollowUpViewSet, OutcomeViewSet, SessionViewSet
+from plut.api.endpoints import ImportJobViewSet
 from plut.regions.apis import ProvinceViewSet, RegencyViewSet
 
 
@@ -15,7 +18,17 @@ class PublicAPIRootView(APIRootView):
 
 router = DefaultRouter()
 router.APIRootView = PublicAPIRootView
+# Public reference data.
 router.register("provinces", ProvinceViewSet, basename="province")
 router.register("regencies", RegencyViewSet, basename="regency")
 router.register("service-areas", ServiceAreaViewSet, basename="service-area")
 router.register("centres", CentreViewSet, basename="centre")
+# Scoped like the pages.
+router.register("persons", PersonViewSet, basename="person")
+router.register("enterprises", EnterpriseViewSet, basename="enterprise")
+router.register("cooperatives", CooperativeViewSet, basename="cooperative")
+router.register("sessions", SessionViewSet, basename="session")
+router.register("follow-ups", FollowUpViewSet, basename="follow-up")
+router.register("outcomes", OutcomeViewSet, basename="outcome")
+router.register("bookings", BookingViewSet, basename="booking")
+router.register("imports", ImportJobViewSet, basename="import")

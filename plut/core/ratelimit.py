@@ -36,3 +36,10 @@ def hit(key: str, *, limit: int, window_seconds: int) -> bool:
             # The counter expired between add and incr: this hit opens a new one.
             cache.add(cache_key, count, timeout=window_seconds)
     return count <= limit
+
+
+def count(key: str, *, window_seconds: int) -> int:
+    """Hits on ``key`` so far in the current window, without counting one more: for limits
+    that only count failures but must refuse before the next attempt is checked."""
+    window = int(time.time() // window_seconds)
+    return int(cache.get(_cache_key(key, window), 0))

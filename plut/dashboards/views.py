@@ -1,93 +1,129 @@
+"""Dashboards of the nation, a province and a centre: one view per section, and its export."""
+
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
 
-from clinics.models import Centre
-from clinics.selectors import centres_visible_to
-from cooperatives.selectors import cooperatives_visible_to, enterprises_visible_to
-from mentoring.selectors import sessions_visible_to
 from plut.accounts.decorators import role_required
 from plut.accounts.models import Role
-from plut.accounts.scope import get_visible_or_404, scope_of
-from plut.dashboards.selectors import sessions_by, summary
-from plut.regions.models import Province
+from plut.core.exports import EXPORT_FORMATS, export_response
+from plut.dashboards.filters import (
+    CENTRE,
+    NATIONAL,
+    PROVINCE,
+    Place,
+    filters_from,
+    home_place,
+    place_for,
+)
+from plut.dashboards.sections import SECTIONS, Section, sections_for
 
 DASHBOARD_ROLES = (Role.NATIONAL, Role.PROVINCIAL, Role.MANAGER)
 
 
+def _url(level: str, key: Any, section: str = "overview") -> str:
+    kwargs: dict[str, Any] = {} if level == NATIONAL else {"key": key}
+    if section != "overview":
+        kwargs["section"] = section
+    return reverse(f"dashboards:{level}", kwargs=kwargs)
+
+
+def _export_url(place: Place, section: str, fmt: str) -> str:
+    kwargs: dict[str, Any] = {"section": section, "fmt": fmt}
+    if place.level != NATIONAL:
+        kwargs["key"] = place.key
+    return reverse(f"dashboards:{place.level}_export", kwargs=kwargs)
+
+
+@require_GET
 @role_required(*DASHBOARD_ROLES)
 def home(request: HttpRequest) -> HttpResponse:
     """Each role lands on its own scope: the nation, its province, or its centre."""
-    scope = scope_of(request.user)
-    if scope.national:
-        return redirect("dashboards:national")
-    if scope.province_code:
-        return redirect("dashboards:province", code=scope.province_code)
-    if scope.centre_id:
-        return redirect("dashboards:centre", pk=scope.centre_id)
-    raise Http404
+    level, key = home_place(request.user)
+    return redirect(_url(level, key))
 
 
-def _render(
-    request: HttpRequest, title: str, narrow: dict[str, Any], breakdown: list, level: str
+def _section(place: Place, name: str) -> Section:
+    section = SECTIONS.get(name)
+    if section is None or place.level not in section.levels:
+        raise Http404
+    return section
+
+
+def _compute(
+    request: HttpRequest, level: str, key: Any, name: str
+) -> tuple[Place, Section, Any, Any, dict]:
+    place = place_for(request.user, level, key)
+    section = _section(place, name)
+    form, filters = filters_from(request.GET, user=request.user, place=place)
+    data = section.compute(request.user, place, filters, request.GET.get("sort", ""))
+    return place, section, form, filters, data
+
+
+def _drill_links(place: Place, filters: Any) -> dict[str, str]:
+    """Where a row of the breakdown leads, with the same filters (a narrower place)."""
+    query = filters.as_query()
+    query.pop("centre", None)
+    suffix = "?" + urlencode(query)
+    session_query = filters.session_list_query()
+    if place.centre:
+        session_query["centre"] = place.centre.pk
+    return {
+        "suffix": suffix,
+        "sessions": reverse("mentoring:session_list") + "?" + urlencode(session_query),
+    }
+
+
+@require_GET
+@role_required(*DASHBOARD_ROLES)
+def dashboard(
+    request: HttpRequest, level: str, key: Any = None, section: str = "overview"
 ) -> HttpResponse:
-    user = request.user
-    figures = summary(
-        centres=centres_visible_to(user).filter(**narrow.get("centre", {})),
-        sessions=sessions_visible_to(user).filter(**narrow.get("session", {})),
-        enterprises=enterprises_visible_to(user).filter(**narrow.get("enterprise", {})),
-        cooperatives=cooperatives_visible_to(user).filter(**narrow.get("cooperative", {})),
-    )
+    place, current, form, filters, data = _compute(request, level, key, section)
+    tabs = [
+        {"key": s.key, "title": s.title, "url": _url(level, place.key, s.key)}
+        for s in sections_for(place.level)
+    ]
     return render(
         request,
         "dashboards/dashboard.html",
-        {"title": title, "figures": figures, "breakdown": breakdown, "level": level},
+        {
+            "place": place,
+            "section": current,
+            "tabs": tabs,
+            "form": form,
+            "filters": filters,
+            "data": data,
+            "links": _drill_links(place, filters),
+            "exports": {fmt: _export_url(place, current.key, fmt) for fmt in EXPORT_FORMATS},
+            "query": request.GET.urlencode(),
+            "columns": current.columns,
+            "sort": request.GET.get("sort", ""),
+            # The value the monthly report form expects for this place.
+            "report_place": place.level
+            if place.level == NATIONAL
+            else f"{place.level}:{place.key}",
+        },
     )
 
 
+@require_GET
 @role_required(*DASHBOARD_ROLES)
-def national(request: HttpRequest) -> HttpResponse:
-    if not scope_of(request.user).national:
-        raise Http404
-    breakdown = sessions_by(
-        sessions_visible_to(request.user), "centre__province_id", "centre__province__name"
+def dashboard_export(
+    request: HttpRequest, level: str, fmt: str, key: Any = None, section: str = "overview"
+) -> HttpResponseBase:
+    place, current, _form, _filters, data = _compute(request, level, key, section)
+    headers, rows = current.table(data)
+    slug = {NATIONAL: "indonesia", PROVINCE: f"provinsi-{place.key}", CENTRE: f"plut-{place.key}"}
+    return export_response(
+        rows=rows,
+        headers=headers,
+        filename=f"dasbor-{slug[place.level]}-{current.key}",
+        fmt=fmt,
     )
-    return _render(request, "Indonesia", {}, breakdown, "national")
-
-
-@role_required(*DASHBOARD_ROLES)
-def province(request: HttpRequest, code: str) -> HttpResponse:
-    place = get_visible_or_404(request.user, Province.objects.all(), code=code)
-    narrow = {
-        "centre": {"province": place},
-        "session": {"centre__province": place},
-        "enterprise": {"regency__province": place},
-        "cooperative": {"regency__province": place},
-    }
-    breakdown = sessions_by(
-        sessions_visible_to(request.user).filter(centre__province=place),
-        "centre_id",
-        "centre__name",
-    )
-    return _render(request, place.name, narrow, breakdown, "province")
-
-
-@role_required(*DASHBOARD_ROLES)
-def centre(request: HttpRequest, pk: int) -> HttpResponse:
-    place = get_visible_or_404(request.user, Centre.objects.select_related("province"), pk=pk)
-    narrow = {
-        "centre": {"pk": place.pk},
-        "session": {"centre": place},
-        "enterprise": {"centre": place},
-        "cooperative": {"centre": place},
-    }
-    breakdown = sessions_by(
-        sessions_visible_to(request.user).filter(centre=place),
-        "consultant_id",
-        "consultant__first_name",
-        "consultant__last_name",
-    )
-    return _render(request, place.name, narrow, breakdown, "centre")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
 
@@ -22,6 +23,22 @@ class RegencySerializer(serializers.ModelSerializer):
         fields = ["code", "name", "province"]
 
 
+PROVINCE_EXAMPLE = OpenApiExample(
+    "Provinsi",
+    response_only=True,
+    value={"code": "18", "name": "Lampung", "timezone": "Asia/Jakarta", "timezone_label": "WIB"},
+)
+REGENCY_EXAMPLE = OpenApiExample(
+    "Kabupaten/kota",
+    response_only=True,
+    value={"code": "18.71", "name": "Kota Bandar Lampung", "province": "18"},
+)
+
+
+@extend_schema_view(
+    list=extend_schema(examples=[PROVINCE_EXAMPLE]),
+    retrieve=extend_schema(examples=[PROVINCE_EXAMPLE]),
+)
 class ProvinceViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [AllowAny]
     serializer_class = ProvinceSerializer
@@ -30,6 +47,10 @@ class ProvinceViewSet(viewsets.ReadOnlyModelViewSet):
     filter_backends = []
 
 
+@extend_schema_view(
+    list=extend_schema(examples=[REGENCY_EXAMPLE]),
+    retrieve=extend_schema(examples=[REGENCY_EXAMPLE]),
+)
 class RegencyViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [AllowAny]
     serializer_class = RegencySerializer

@@ -10,11 +10,13 @@
   const read = (key) => JSON.parse(localStorage.getItem(key) || "{}");
   const write = (key, value) => localStorage.setItem(key, JSON.stringify(value));
 
-  const status = (text) => {
-    const box = document.getElementById("draft-status");
-    if (box) box.textContent = text;
+  // The status line carries its own messages, translated on the server (data-* attributes):
+  // no user-facing text lives in this file, so the message catalogue covers them all.
+  const statusBox = () => document.getElementById("draft-status");
+  const status = (id) => {
+    const box = statusBox();
+    if (box) box.textContent = box.dataset[id] || "";
   };
-  const t = (id, fallback) => document.documentElement.dataset[id] || fallback;
 
   // ---- Clients picked for the session --------------------------------------------------
   function addChip(form, kind, id, label) {
@@ -64,7 +66,7 @@
     const drafts = read(DRAFTS);
     drafts[draftKey(form)] = { fields: fieldsOf(form), chips: chipsOf(form), saved: Date.now() };
     write(DRAFTS, drafts);
-    status(t("draftSaved", "Draf tersimpan di perangkat ini."));
+    status("draftSaved");
   }
 
   function restoreDraft(form) {
@@ -83,7 +85,7 @@
       const box = form.querySelector(`.chip[data-id="${chip.id}"] input[name="attended"]`);
       if (box) box.checked = chip.attended;
     }
-    status(t("draftRestored", "Draf yang belum terkirim dipulihkan."));
+    status("draftRestored");
   }
 
   function forgetDraft(submissionKey) {
@@ -100,7 +102,7 @@
     const body = new URLSearchParams(new FormData(form)).toString();
     outbox[form.elements.submission_key.value] = { url: form.action || location.href, body };
     write(QUEUE, outbox);
-    status(t("queued", "Tidak ada sinyal: sesi disimpan di perangkat dan akan dikirim otomatis saat online."));
+    status("queued");
   }
 
   // One flush at a time: the browser's "online" event and the page load can fire together, and
@@ -135,7 +137,7 @@
       }
     }
     write(QUEUE, outbox);
-    status(t("synced", "Sesi yang tersimpan di perangkat sudah terkirim."));
+    status("synced");
   }
 
   // ---- Wiring ------------------------------------------------------------------------------
@@ -174,7 +176,10 @@
     if (saved && saved.dataset.savedSubmission) forgetDraft(saved.dataset.savedSubmission);
     const form = document.querySelector("form[data-draft]");
     if (form) setUp(form);
+    // Sessions still waiting on the device are said so on every visit, until they are sent.
+    if (Object.keys(read(QUEUE)).length) status("queued");
     flush();
   });
   window.addEventListener("online", flush);
+  window.addEventListener("offline", () => status("offline"));
 })();

@@ -141,15 +141,20 @@ def test_a_double_confirm_changes_the_booking_once(world, notices):
 
 
 def test_confirm_queues_the_notice_after_the_commit(world, django_capture_on_commit_callbacks):
-    booking = _assigned(world)
+    from plut.messaging.models import Message
+
+    booking = _assigned(world, contact_email="pemilik@contoh.id")
     with (
-        mock.patch("mentoring.tasks.booking_notice.delay") as delay,
+        mock.patch("plut.messaging.tasks.message_send.apply_async") as publish,
         django_capture_on_commit_callbacks(execute=True) as callbacks,
     ):
         booking_confirm(booking=booking, by=world.a.manager)
-        delay.assert_not_called()  # nothing leaves before the commit
+        publish.assert_not_called()  # nothing leaves before the commit
     assert len(callbacks) == 1
-    delay.assert_called_once_with(booking.pk, "confirmed")
+    message = Message.objects.get(booking=booking)
+    assert message.kind == "booking-confirmed"
+    publish.assert_called_once()
+    assert publish.call_args.args[0] == (message.pk,)
 
 
 def test_the_history_shows_who_changed_the_status(world, notices):

@@ -1,10 +1,17 @@
+"""Dashboards: each role's landing, scope, filters that only narrow, drill-down, exports, and
+the cooperatives block (Lampung's 57 %)."""
+
 from __future__ import annotations
 
+import csv
 import datetime
+import io
+from urllib.parse import parse_qs, urlparse
 
 import pytest
-from django.utils import timezone
+from openpyxl import load_workbook
 
+from clinics.models import Centre
 from cooperatives.models import Cooperative
 from plut.regions.models import Regency
 
@@ -12,8 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _cooperatives(count: int, active: int, regency: Regency) -> None:
-    recent = timezone.localdate() - datetime.timedelta(days=100)
-    stale = timezone.localdate() - datetime.timedelta(days=365 * 5)
+    recent = datetime.date.today() - datetime.timedelta(days=100)
+    stale = datetime.date.today() - datetime.timedelta(days=365 * 5)
     Cooperative.objects.bulk_create(
         Cooperative(
             name=f"Koperasi {i}",
@@ -32,24 +39,159 @@ def test_lampung_with_5302_cooperatives_of_which_3017_active_shows_57_percent(cl
     _cooperatives(5302, 3017, Regency.objects.get(code="18.71"))
     _cooperatives(10, 10, Regency.objects.get(code="73.71"))  # another province, never counted
     client.force_login(world.a.officer)
-    response = client.get("/dashboard/province/18/")
+    response = client.get("/dashboard/province/18/cooperatives/")
     body = response.content.decode()
-    assert response.context["figures"].cooperatives == 5302
-    assert response.context["figures"].cooperatives_active == 3017
-    assert '<span id="kpi-active-rate">57 %</span>' in body
-    assert response.context["figures"].members == 53020
+    total = response.context["data"]["cooperatives"]["total"]
+    assert (total["total"], total["active"], total["members"]) == (5302, 3017, 53020)
+    assert '<dd id="coop-active-rate">57 %</dd>' in body
+    assert "Kota Bandar Lampung" in body
 
 
-def test_province_totals_never_include_another_province(client, world):
+@pytest.mark.parametrize(
+    ("user", "landing"),
+    [
+        ("national", "/dashboard/national/"),
+        ("officer_a", "/dashboard/province/18/"),
+        ("manager_a", "/dashboard/centre/{a}/"),
+    ],
+)
+def test_each_role_lands_on_its_own_scope(client, world, user, landing):
+    client.force_login(world.user(user))
+    response = client.get("/dashboard/")
+    assert response.status_code == 302
+    assert response["Location"] == landing.format(a=world.a.centre.pk)
+
+
+@pytest.mark.parametrize(
+    ("user", "url", "status"),
+    [
+        ("anonymous", "/dashboard/national/", 302),
+        ("consultant_a", "/dashboard/centre/{a}/", 403),
+        ("owner_a", "/dashboard/", 403),
+        ("officer_a", "/dashboard/national/", 404),
+        ("officer_b", "/dashboard/province/18/", 404),
+        ("officer_b", "/dashboard/centre/{a}/", 404),
+        ("officer_b", "/dashboard/centre/{a}/overview/export.xlsx", 404),
+        ("officer_b", "/dashboard/province/18/centres/export.csv", 404),
+        ("manager_b", "/dashboard/centre/{a}/", 404),
+        ("manager_a", "/dashboard/province/18/", 404),
+        ("manager_a", "/dashboard/centre/{a}/centres/", 404),  # no league below a centre
+        ("officer_a", "/dashboard/province/18/provinces/", 404),  # the ministry's view only
+        ("officer_a", "/dashboard/province/18/", 200),
+        ("officer_a", "/dashboard/centre/{a}/", 200),
+        ("manager_a", "/dashboard/centre/{a}/consultants/", 200),
+        ("national", "/dashboard/centre/{b}/", 200),
+    ],
+)
+def test_who_may_open_which_dashboard(client, world, user, url, status):
+    if world.user(user):
+        client.force_login(world.user(user))
+    response = client.get(url.format(a=world.a.centre.pk, b=world.b.centre.pk))
+    assert response.status_code == status
+
+
+def _card(response, key: str) -> dict:
+    return next(c for c in response.context["data"]["kpis"]["cards"] if c["key"] == key)
+
+
+def test_foreign_rows_never_reach_a_total(client, world):
     client.force_login(world.national)
-    figures = client.get("/dashboard/province/18/").context["figures"]
-    assert (figures.sessions, figures.enterprises, figures.cooperatives) == (1, 1, 1)
-    assert client.get("/dashboard/national/").context["figures"].sessions == 2
+    assert _card(client.get("/dashboard/national/"), "sessions")["current"] == 2
+    assert _card(client.get("/dashboard/province/18/"), "sessions")["current"] == 1
+    client.force_login(world.a.officer)
+    response = client.get("/dashboard/province/18/")
+    assert _card(response, "sessions")["current"] == 1
+    assert _card(response, "enterprises")["current"] == 1
+    league = client.get("/dashboard/province/18/centres/").context["data"]["league"]
+    assert [row["centre_id"] for row in league] == [world.a.centre.pk]
 
 
-def test_drill_down_links_go_one_level_deeper(client, world):
+@pytest.mark.parametrize("name", ["centre", "regency"])
+def test_a_filter_from_outside_the_scope_shows_nothing_instead_of_more(client, world, name):
+    client.force_login(world.a.officer)
+    value = world.b.centre.pk if name == "centre" else "73.71"
+    response = client.get(f"/dashboard/province/18/?{name}={value}")
+    assert response.status_code == 200
+    assert response.context["filters"].invalid
+    assert _card(response, "sessions")["current"] == 0
+    assert name in response.context["form"].errors
+
+
+def test_filters_narrow_and_survive_in_links(client, world):
+    client.force_login(world.a.officer)
+    response = client.get("/dashboard/province/18/?service_area=legal&mode=online")
+    assert _card(response, "sessions")["current"] == 0  # the fixture's session is in_person
+    body = response.content.decode()
+    assert "/dashboard/province/18/charts/?service_area=legal&amp;mode=online" in body
+    response = client.get(f"/dashboard/province/18/?centre={world.a.centre.pk}&mode=in_person")
+    assert _card(response, "sessions")["current"] == 1
+
+
+def test_drill_down_goes_from_nation_to_a_consultants_sessions(client, world):
     client.force_login(world.national)
-    body = client.get("/dashboard/national/").content.decode()
-    assert 'href="/dashboard/province/18/"' in body
-    body = client.get("/dashboard/province/18/").content.decode()
-    assert f'href="/dashboard/centre/{world.a.centre.pk}/"' in body
+    body = client.get("/dashboard/national/provinces/").content.decode()
+    assert 'href="/dashboard/province/18/?period=12m"' in body
+    body = client.get("/dashboard/province/18/centres/").content.decode()
+    assert f'href="/dashboard/centre/{world.a.centre.pk}/?period=12m"' in body
+    response = client.get(f"/dashboard/centre/{world.a.centre.pk}/consultants/")
+    rows = response.context["data"]["workload"]
+    assert [row["consultant_id"] for row in rows] == [world.a.consultant.pk]
+    link = response.context["links"]["sessions"] + f"&consultant={world.a.consultant.pk}"
+    assert link.startswith("/staff/sessions/?")
+    query = parse_qs(urlparse(link).query)
+    assert query["centre"] == [str(world.a.centre.pk)]
+    # The officer may open the list the link leads to, and it holds exactly that session.
+    client.force_login(world.a.officer)
+    listing = client.get(link)
+    assert listing.status_code == 200
+    assert [s.pk for s in listing.context["page"].items] == [world.a.session.pk]
+
+
+def test_league_table_sorts_on_the_server(client, world):
+    client.force_login(world.national)
+    names = lambda sort: [  # noqa: E731
+        row["name"]
+        for row in client.get(f"/dashboard/national/centres/?sort={sort}").context["data"]["league"]
+    ]
+    every = sorted(Centre.objects.values_list("name", flat=True))
+    assert names("name") == every
+    assert names("-name") == every[::-1]
+    assert names("nonsense") == every  # an unknown key falls back to the name
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_exports_hold_the_numbers_shown(client, world, fmt):
+    client.force_login(world.a.officer)
+    shown = client.get("/dashboard/province/18/")
+    cards = {c["label"]: c["current"] for c in shown.context["data"]["kpis"]["cards"]}
+    response = client.get(f"/dashboard/province/18/overview/export.{fmt}")
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content)
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    else:
+        sheet = load_workbook(io.BytesIO(content)).active
+        rows = [[cell for cell in row] for row in sheet.iter_rows(values_only=True)]
+    exported = {str(row[0]): row[1] for row in rows[1:]}
+    assert str(exported["Sesi pendampingan"]) == str(cards["Sesi pendampingan"]) == "1"
+    assert str(exported["UMKM dilayani (unik)"]) == "1"
+
+
+@pytest.mark.parametrize("section", ["charts", "cooperatives", "centres"])
+def test_every_section_exports(client, world, section):
+    client.force_login(world.a.officer)
+    response = client.get(f"/dashboard/province/18/{section}/export.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert sheet.max_row >= 2
+
+
+def test_charts_carry_their_numbers_as_tables_and_json_without_inline_script(client, world):
+    client.force_login(world.a.manager)
+    body = client.get(f"/dashboard/centre/{world.a.centre.pk}/charts/").content.decode()
+    for chart in ("areas", "modes", "workload", "outcomes", "ladder"):
+        assert f'data-chart="{chart}"' in body
+        assert f'id="table-{chart}"' in body
+    assert '<script id="chart-data" type="application/json">' in body
+    assert "chartjs-4.6.1/chart.umd.min.js" in body
+    assert "<script>" not in body and " style=" not in body and "onclick" not in body

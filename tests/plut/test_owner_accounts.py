@@ -418,33 +418,7 @@ def test_the_login_page_links_to_the_email_link_and_to_signup(client, db):
 # --- Rate limits -------------------------------------------------------------------------------
 
 
-def test_login_attempts_per_username_are_limited_before_the_password_is_checked(
-    client, world, frozen
-):
-    for _ in range(10):
-        response = client.post(reverse("login"), {"username": "owner_a", "password": "salah"})
-        assert response.status_code == 200
-    # The right password does not help once over the limit, and nobody is signed in.
-    response = client.post(reverse("login"), {"username": "OWNER_A", "password": "rahasia-123"})
-    assert response.status_code == 429
-    assert "Terlalu banyak percobaan" in response.content.decode()
-    assert response["Retry-After"] == str(15 * 60)
-    assert "_auth_user_id" not in client.session
-    # Another account from the same address still can.
-    response = client.post(reverse("login"), {"username": "owner_b", "password": "rahasia-123"})
-    assert response.status_code == 302
-
-
-def test_login_attempts_per_address_are_limited(client, world, frozen):
-    for n in range(20):
-        response = client.post(reverse("login"), {"username": f"x{n}", "password": "salah"})
-        assert response.status_code == 200
-    response = client.post(reverse("login"), {"username": "owner_a", "password": "rahasia-123"})
-    assert response.status_code == 429
-    # The window passes.
-    frozen.shift(datetime.timedelta(minutes=15))
-    response = client.post(reverse("login"), {"username": "owner_a", "password": "rahasia-123"})
-    assert response.status_code == 302
+# Login attempts are limited by django-axes: tests/security/test_lockout.py.
 
 
 def test_link_requests_per_email_are_limited(client, db, mailoutbox, frozen):

@@ -1,0 +1,32 @@
+"""The outbox as managers see it: what their centre sent, and what failed."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from plut.accounts.decorators import role_required
+from plut.accounts.models import Role
+from plut.core.pagination import keyset_page
+from plut.messaging.models import MessageStatus
+from plut.messaging.selectors import messages_visible_to
+
+PAGE_SIZE = 50
+
+
+@require_GET
+@role_required(Role.NATIONAL, Role.PROVINCIAL, Role.MANAGER)
+def outbox(request: HttpRequest) -> HttpResponse:
+    rows = messages_visible_to(request.user)
+    status = request.GET.get("status", "")
+    if status in MessageStatus.values:
+        rows = rows.filter(status=status)
+    page = keyset_page(
+        rows, order=("-created_at", "-id"), cursor=request.GET.get("cursor"), size=PAGE_SIZE
+    )
+    return render(
+        request,
+        "messaging/outbox.html",
+        {"page": page, "status": status, "statuses": MessageStatus.choices},
+    )

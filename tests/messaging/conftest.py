@@ -1,0 +1,1 @@
+from tests.messaging.fixtures import fake_provider, phone_channels, wit_centre  # noqa: F401

@@ -1,0 +1,253 @@
+"""The outbox: a key is queued once, a claim lets one sender through, failures are sorted
+into temporary (retried with backoff, up to a limit) and permanent (recorded)."""
+
+from __future__ import annotations
+
+import datetime
+import smtplib
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
+from django.utils import timezone
+
+from plut.messaging.channels import message_id_header
+from plut.messaging.models import Message, MessageStatus
+from plut.messaging.services import (
+    Attachment,
+    message_deliver,
+    message_queue,
+    messages_sweep,
+    retry_delay,
+)
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2026, 12, 1, 2, 0, tzinfo=datetime.UTC)
+
+
+def _queue(key="test:1", **extra) -> Message:
+    values = {
+        "key": key,
+        "kind": "test",
+        "to": "pemilik@contoh.id",
+        "template": "messaging/plain",
+        "context": {"subject": "Halo", "body": "Isi pesan https://plut.example.id/survei/x/"},
+    }
+    return message_queue(**(values | extra))
+
+
+class FlakySmtp(EmailBackend):
+    """A mail server that answers with the code in ``FlakySmtp.code`` (None: accepts)."""
+
+    code: int | None = None
+
+    def send_messages(self, messages):
+        if self.code == 0:
+            raise smtplib.SMTPServerDisconnected("gone")
+        if self.code:
+            raise smtplib.SMTPResponseException(self.code, b"no")
+        return super().send_messages(messages)
+
+
+@pytest.fixture
+def flaky_smtp(settings):
+    settings.EMAIL_BACKEND = f"{__name__}.FlakySmtp"
+    yield FlakySmtp
+    FlakySmtp.code = None
+
+
+def test_the_same_key_twice_is_one_message_and_one_task(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        first = _queue()
+        second = _queue(to="orang.lain@contoh.id")
+    assert first.pk == second.pk
+    assert Message.objects.count() == 1
+    assert Message.objects.get().recipient == "pemilik@contoh.id"
+    assert len(callbacks) == 1
+
+
+def test_a_task_delivered_twice_sends_once():
+    message = _queue(attachments=[Attachment("a.ics", b"BEGIN:VCALENDAR", "text/calendar")])
+    message_deliver(message_id=message.pk)
+    message_deliver(message_id=message.pk)
+    assert len(mail.outbox) == 1
+    sent = mail.outbox[0]
+    assert sent.to == ["pemilik@contoh.id"]
+    assert sent.extra_headers["Message-ID"] == message_id_header("test:1")
+    assert sent.attachments[0][0] == "a.ics"
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (MessageStatus.SENT, 1)
+    assert message.sent_at is not None
+
+
+def test_a_row_claimed_by_another_worker_is_left_alone_until_its_lease_runs_out(settings):
+    message = _queue()
+    with time_machine.travel(NOW, tick=False):
+        # Another worker took it a moment ago and is still sending.
+        Message.objects.filter(pk=message.pk).update(
+            status=MessageStatus.SENDING, claimed_until=NOW + datetime.timedelta(minutes=5)
+        )
+        message_deliver(message_id=message.pk)
+        assert mail.outbox == []
+    # That worker died: after the lease, the message is anyone's again, and goes once.
+    with time_machine.travel(NOW + datetime.timedelta(minutes=6), tick=False):
+        message_deliver(message_id=message.pk)
+        message_deliver(message_id=message.pk)
+    assert len(mail.outbox) == 1
+
+
+def test_a_stale_worker_cannot_overwrite_its_successors_result():
+    message = _queue()
+    message_deliver(message_id=message.pk)
+    # A worker whose lease ran out reports a failure late: its claim is no longer the row's.
+    Message.objects.filter(pk=message.pk).update(last_error="")
+    from plut.messaging.services import _settle
+
+    stale = Message.objects.get(pk=message.pk)
+    stale.claim = None
+    _settle(stale, status=MessageStatus.FAILED_PERMANENT, last_error="late")
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT
+
+
+@pytest.mark.parametrize("code", [421, 450, 0])
+def test_a_temporary_smtp_failure_is_retried_with_backoff_then_sent(flaky_smtp, settings, code):
+    settings.MESSAGING_RETRY_BASE_SECONDS = 60
+    message = _queue()
+    flaky_smtp.code = code
+    with time_machine.travel(NOW, tick=False):
+        assert message_deliver(message_id=message.pk) == 60
+        message.refresh_from_db()
+        assert message.status == MessageStatus.FAILED_TEMPORARY
+        assert message.next_attempt_at == NOW + datetime.timedelta(seconds=60)
+        assert message.last_error
+        # Not before its time, even if a task arrives early.
+        assert message_deliver(message_id=message.pk) is None
+    flaky_smtp.code = None
+    with time_machine.travel(NOW + datetime.timedelta(seconds=61), tick=False):
+        message_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (MessageStatus.SENT, 2)
+    assert len(mail.outbox) == 1
+
+
+def test_the_backoff_doubles_and_is_capped(settings):
+    settings.MESSAGING_RETRY_BASE_SECONDS = 60
+    assert [retry_delay(n) for n in (1, 2, 3, 4)] == [60, 120, 240, 480]
+    assert retry_delay(20) == 3600
+
+
+def test_temporary_failures_stop_at_the_limit_and_become_permanent(flaky_smtp, settings):
+    settings.MESSAGING_MAX_ATTEMPTS = 3
+    settings.MESSAGING_RETRY_BASE_SECONDS = 1
+    flaky_smtp.code = 451
+    message = _queue()
+    moment = NOW
+    for _ in range(3):
+        moment += datetime.timedelta(hours=2)
+        with time_machine.travel(moment, tick=False):
+            message_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (MessageStatus.FAILED_PERMANENT, 3)
+    assert message.last_error == "SMTP 451"
+
+
+def test_a_permanent_smtp_failure_is_recorded_and_not_retried(flaky_smtp):
+    flaky_smtp.code = 550
+    message = _queue()
+    assert message_deliver(message_id=message.pk) is None
+    message.refresh_from_db()
+    assert (message.status, message.last_error) == (MessageStatus.FAILED_PERMANENT, "SMTP 550")
+    assert messages_sweep(now=timezone.now() + datetime.timedelta(days=1)) == 0
+
+
+def test_whatsapp_goes_to_the_provider_with_token_and_idempotency_key(phone_channels):
+    message = _queue(channel="whatsapp", to="+6281234567890")
+    message_deliver(message_id=message.pk)
+    (request,) = phone_channels.requests
+    assert request["headers"]["Authorization"] == "Bearer wa-token"
+    assert request["headers"]["Idempotency-Key"] == "test:1"
+    assert request["json"]["to"] == "+6281234567890"
+    assert request["json"]["channel"] == "whatsapp"
+    assert "survei" in request["json"]["body"]
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT
+    assert message.provider_id == "fake-1"
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("script", "status"),
+    [
+        ([503], MessageStatus.FAILED_TEMPORARY),
+        ([429], MessageStatus.FAILED_TEMPORARY),
+        ([400], MessageStatus.FAILED_PERMANENT),
+        ([401], MessageStatus.FAILED_PERMANENT),
+    ],
+)
+def test_provider_errors_are_sorted_into_temporary_and_permanent(phone_channels, script, status):
+    phone_channels.script = list(script)
+    message = _queue(channel="sms", to="+6281234567890")
+    message_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.status == status
+    assert message.last_error == f"HTTP {script[0]}"
+
+
+def test_a_provider_timeout_is_temporary(phone_channels, settings):
+    settings.MESSAGING_HTTP_TIMEOUT = 0.3
+    phone_channels.delay = 1
+    message = _queue(channel="sms", to="+6281234567890")
+    message_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.status == MessageStatus.FAILED_TEMPORARY
+
+
+def test_an_unreachable_provider_is_temporary(settings):
+    settings.MESSAGING_SMS_URL = "http://127.0.0.1:1/send"
+    message = _queue(channel="sms", to="+6281234567890")
+    message_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.status == MessageStatus.FAILED_TEMPORARY
+
+
+def test_the_sweep_queues_what_the_broker_never_got_and_what_a_dead_worker_left(monkeypatch):
+    published = []
+    monkeypatch.setattr(
+        "plut.messaging.tasks.message_send.apply_async",
+        lambda args, **kwargs: published.append(args[0]),
+    )
+    with time_machine.travel(NOW, tick=False):
+        never_queued = _queue(key="a")
+        lost = _queue(key="b")
+        half_sent = _queue(key="c")
+        retry_due = _queue(key="d")
+        fresh = _queue(key="e")
+        sent = _queue(key="f")
+    Message.objects.filter(pk=lost.pk).update(status=MessageStatus.QUEUED, queued_at=NOW)
+    Message.objects.filter(pk=half_sent.pk).update(
+        status=MessageStatus.SENDING, claimed_until=NOW + datetime.timedelta(minutes=5)
+    )
+    Message.objects.filter(pk=retry_due.pk).update(
+        status=MessageStatus.FAILED_TEMPORARY, next_attempt_at=NOW + datetime.timedelta(minutes=2)
+    )
+    Message.objects.filter(pk=sent.pk).update(status=MessageStatus.SENT)
+    later = NOW + datetime.timedelta(minutes=11)
+    with time_machine.travel(later, tick=False):
+        fresh.created_at = later
+        Message.objects.filter(pk=fresh.pk).update(created_at=later)
+        assert messages_sweep() == 4
+    assert sorted(published) == sorted([never_queued.pk, lost.pk, half_sent.pk, retry_due.pk])
+    never_queued.refresh_from_db()
+    assert never_queued.status == MessageStatus.QUEUED
+
+
+def test_a_queue_call_inside_a_failed_transaction_leaves_nothing():
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _queue()
+        raise RuntimeError
+    assert not Message.objects.exists()

@@ -1,0 +1,130 @@
+"""The benchmark harness, run in this process at a tiny scale (CI proves the served run with
+``make bench SCALE=0.0005``). Nothing here checks a timing: only that every number is measured
+and printed, and that booking under load never double-books."""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from mentoring.models import ACTIVE_BOOKING_STATUSES, Booking
+from plut.bench import data, harness
+from plut.bench.middleware import HEADER
+from plut.demo.scale import Sizes, generate_scale
+
+TINY = Sizes(
+    centres=2, consultants=4, cooperatives=4, enterprises=30, sessions=140, bookings=40, years=1
+)
+
+
+@pytest.fixture
+def bench(reference_data, settings):
+    settings.MIDDLEWARE = ["plut.bench.middleware.QueryCountMiddleware", *settings.MIDDLEWARE]
+    settings.RATELIMIT_BOOKING_PER_IP = 10_000
+    generate_scale(sizes=TINY, stream=io.StringIO())
+    centre = data.bench_accounts()
+    clients = {}
+    for role, username in data.ACCOUNTS.items():
+        clients[role] = harness.InProcessClient()
+        clients[role].login(username, harness.BENCH_PASSWORD)
+    return centre, data.context_for(centre), clients
+
+
+@pytest.mark.django_db
+def test_the_floor_is_a_logged_in_page_behind_the_middleware(bench, client):
+    _centre, _ctx, clients = bench
+    reply = clients["national"].get("/staff/ping/")
+    assert (reply.status, reply.text) == (200, "ok")
+    # Logged in: the session and the user are read, like on every staff page.
+    assert reply.queries >= 2
+    anonymous = client.get("/staff/ping/")
+    assert anonymous.status_code == 302
+    assert HEADER in anonymous.headers
+
+
+@pytest.mark.django_db
+def test_every_key_page_is_measured_and_printed(bench):
+    _centre, ctx, clients = bench
+    floor, pages = harness.measure(clients, ctx, requests=2)
+    assert floor.count == 4 and floor.median_ms > 0
+    by_label = {page.label: page for page in pages}
+    assert set(by_label) == {spec.label for spec in harness.PAGES}
+    for label in (
+        "sessions: first page",
+        "sessions: deep page",
+        "sessions: search",
+        "sessions: filtered",
+        "sessions: centre staff",
+        "enterprise profile",
+        "free slots (public)",
+        "admin: session changelist",
+    ):
+        page = by_label[label]
+        assert page.status == 200, (label, page)
+        assert page.stats.count == 2
+        assert page.queries is not None and page.queries > 0
+    # The deep page followed the keyset cursors to the last page there is.
+    deep = by_label["sessions: deep page"]
+    assert "cursor=" in deep.path
+    assert deep.note == "only 3 pages"
+    # A page whose URL does not exist yet gets a row that says so, not a crash.
+    for page in pages:
+        assert page.stats is not None or page.note
+    result = harness.Result(scale=0.0001, floor=floor, pages=pages)
+    baseline = harness.Result.from_json(result.to_json())
+    printed = harness.table(result, baseline=baseline)
+    assert "Floor (logged-in trivial page)" in printed
+    assert "sessions: deep page" in printed
+    assert "Admin changelist / workspace session list" in printed
+    assert "growth vs" in printed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_booking_under_load_books_and_never_double_books(bench):
+    centre, ctx, _clients = bench
+    # SQLite serialises writers; PostgreSQL takes real concurrency and its exclusion constraint.
+    owners = 4 if connection.vendor == "postgresql" else 1
+    before = Booking.objects.count()
+    result = harness.booking_load(
+        harness.InProcessClient,
+        ctx,
+        clients=owners,
+        seconds=2,
+        regency_id=centre.regency_id or centre.province.regencies.first().pk,
+    )
+    assert result.attempts >= 1
+    assert result.booked >= 1
+    assert result.errors == 0
+    assert result.double_bookings == 0
+    assert Booking.objects.count() == before + result.booked
+    assert result.stats is not None
+
+
+@pytest.mark.django_db
+def test_double_bookings_are_counted_in_sql(bench):
+    booking = Booking.objects.filter(
+        status__in=ACTIVE_BOOKING_STATUSES, consultant__isnull=False
+    ).first()
+    since = timezone.now() - datetime.timedelta(minutes=1)
+    assert harness.double_bookings(since) == 0
+    overlap = Booking(
+        enterprise=booking.enterprise,
+        centre=booking.centre,
+        service_area=booking.service_area,
+        consultant=booking.consultant,
+        starts_at=booking.starts_at + datetime.timedelta(minutes=30),
+        ends_at=booking.ends_at + datetime.timedelta(minutes=30),
+        status=booking.status,
+    )
+    if connection.vendor == "postgresql":
+        # The exclusion constraint refuses the overlap outright, so the count stays 0.
+        with pytest.raises(IntegrityError), transaction.atomic():
+            overlap.save()
+        assert harness.double_bookings(since) == 0
+    else:
+        overlap.save()
+        assert harness.double_bookings(since) == 1
