@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from cooperatives.models import Cooperative, Enterprise, Person
 from plut.core.admin import ScopedAdmin
+from plut.privacy.models import NikView
 
 
 @admin.register(Person)
@@ -11,6 +12,21 @@ class PersonAdmin(ScopedAdmin):
     list_select_related = ["regency", "centre"]
     search_fields = ["full_name", "=nik", "=phone", "email"]
     autocomplete_fields = ["user", "regency", "centre"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        # The form shows the full NIK: logged like every other showing (docs/security.md).
+        person = (
+            response.context_data.get("original") if hasattr(response, "context_data") else None
+        )
+        if request.method == "GET" and response.status_code == 200 and person and person.nik:
+            NikView.objects.create(
+                viewer=request.user,
+                person=person,
+                centre_id=person.centre_id,
+                channel=NikView.Channel.ADMIN,
+            )
+        return response
 
 
 @admin.register(Enterprise)

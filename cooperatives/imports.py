@@ -362,6 +362,16 @@ def _ticker(progress: Callable[[int], None] | None) -> Callable[[int], None]:
     return tick
 
 
+def _assign(instance: Any, **values: Any) -> None:
+    """Set the row's non-empty values. An empty cell keeps what is stored (a provincial list
+    without phone numbers must not erase the ones the centre has) or, on a new record, the
+    model's default."""
+    for name, value in values.items():
+        if value is None or (value == "" and instance.pk is not None):
+            continue
+        setattr(instance, name, value)
+
+
 def _elsewhere(found: Any, centre: Centre) -> bool:
     return found is not None and found.centre_id not in (None, centre.pk)
 
@@ -445,24 +455,30 @@ def _validate_enterprises(
             # Without a NIK, a known business keeps its owner (whose details the row updates).
             keep = known.owner if known is not None and not nik else None
             person = owner or keep or Person(nik=nik)
-            person.full_name = data["nama_pemilik"]
-            person.gender = data["jenis_kelamin"]
-            person.phone = data["telepon_pemilik"]
-            person.email = data["email_pemilik"]
-            person.regency_id = data["kode_kabupaten"]
-            person.centre = centre
+            _assign(
+                person,
+                full_name=data["nama_pemilik"],
+                gender=data["jenis_kelamin"],
+                phone=data["telepon_pemilik"],
+                email=data["email_pemilik"],
+                regency_id=data["kode_kabupaten"],
+                centre=centre,
+            )
             row_errors += _model_errors(
                 number, person, ["regency", "centre", "user"], PERSON_COLUMNS
             )
         enterprise = known or Enterprise(nib=nib)
-        enterprise.name = data["nama_usaha"]
-        enterprise.kbli = data["kbli"]
-        enterprise.regency_id = data["kode_kabupaten"]
-        enterprise.address = data["alamat"]
-        enterprise.business_capital = data["modal_usaha"]
-        enterprise.annual_turnover = data["omzet_tahunan"]
-        enterprise.employees = data["jumlah_tenaga_kerja"] or 0
-        enterprise.centre = centre
+        _assign(
+            enterprise,
+            name=data["nama_usaha"],
+            kbli=data["kbli"],
+            regency_id=data["kode_kabupaten"],
+            address=data["alamat"],
+            business_capital=data["modal_usaha"],
+            annual_turnover=data["omzet_tahunan"],
+            employees=data["jumlah_tenaga_kerja"],
+            centre=centre,
+        )
         row_errors += _model_errors(
             number,
             enterprise,
@@ -552,16 +568,19 @@ def _validate_cooperatives(
                 )
             )
         cooperative = known or Cooperative(number=official)
-        cooperative.name = data["nama_koperasi"]
-        cooperative.legal_entity_number = data["nomor_badan_hukum"]
-        cooperative.legal_entity_date = data["tanggal_badan_hukum"]
-        cooperative.type = data["jenis"]
-        cooperative.regency_id = data["kode_kabupaten"]
-        cooperative.address = data["alamat"]
-        cooperative.members = data["jumlah_anggota"] or 0
-        cooperative.workforce = data["jumlah_karyawan"] or 0
-        cooperative.last_rat_on = data["tanggal_rat_terakhir"]
-        cooperative.centre = centre
+        _assign(
+            cooperative,
+            name=data["nama_koperasi"],
+            legal_entity_number=data["nomor_badan_hukum"],
+            legal_entity_date=data["tanggal_badan_hukum"],
+            type=data["jenis"],
+            regency_id=data["kode_kabupaten"],
+            address=data["alamat"],
+            members=data["jumlah_anggota"],
+            workforce=data["jumlah_karyawan"],
+            last_rat_on=data["tanggal_rat_terakhir"],
+            centre=centre,
+        )
         row_errors += _model_errors(
             number, cooperative, ["regency", "centre", "board_members"], COOPERATIVE_COLUMNS
         )

@@ -185,6 +185,8 @@ class Cooperative(TimestampedModel):
         indexes = [
             models.Index(fields=["centre", "name"]),
             models.Index(fields=["regency", "last_rat_on"]),
+            # The national list's order (name, then id for the keyset cursor).
+            models.Index(fields=["name", "id"], name="cooperative_name_id"),
         ]
 
     def __str__(self) -> str:
@@ -299,6 +301,8 @@ class Enterprise(TimestampedModel):
         indexes = [
             models.Index(fields=["centre", "name"]),
             models.Index(fields=["regency", "scale"]),
+            # The national list's order (name, then id for the keyset cursor).
+            models.Index(fields=["name", "id"], name="enterprise_name_id"),
         ]
 
     def __str__(self) -> str:

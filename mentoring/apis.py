@@ -13,6 +13,7 @@ from typing import Any
 
 import django_filters
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -544,22 +545,35 @@ class BookingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             ServiceArea.objects.filter(is_active=True, centres=centre), code=values["service_area"]
         )
         owner = enterprise.owner
-        booking = booking_request(
-            centre=centre,
-            area=area,
-            mode=values["mode"],
-            starts_at=values["starts_at"],
-            client={
-                "name": enterprise.name,
-                "nib": enterprise.nib,
-                "regency": enterprise.regency,
-                "owner_name": owner.full_name,
-                "phone": owner.phone,
-                "email": owner.email,
-            },
-            description=values["description"].strip(),
-            consent=consent_current(),
-        )
+        with transaction.atomic():
+            booking = booking_request(
+                centre=centre,
+                area=area,
+                mode=values["mode"],
+                starts_at=values["starts_at"],
+                client={
+                    "name": enterprise.name,
+                    "nib": enterprise.nib,
+                    "regency": enterprise.regency,
+                    "owner_name": owner.full_name,
+                    "phone": owner.phone,
+                    "email": owner.email,
+                },
+                description=values["description"].strip(),
+                consent=consent_current(),
+            )
+            # The public booking finds its client by NIB, else by the owner's contact at the
+            # centre; an enterprise it cannot recognise would be registered again. Refuse
+            # (and roll back) rather than book under a duplicate.
+            if booking.enterprise_id != enterprise.pk:
+                raise ValidationError(
+                    {
+                        "enterprise": _t(
+                            "UMKM ini tidak dapat dikenali oleh PLUT tujuan: lengkapi NIB atau "
+                            "telepon/email pemiliknya, atau pesan di PLUT pendampingnya."
+                        )
+                    }
+                )
         booking_notify_later(
             booking,
             BookingNotice.CONFIRMED

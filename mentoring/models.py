@@ -94,6 +94,9 @@ class MentoringSession(TimestampedModel):
         verbose_name_plural = _("sesi pendampingan")
         indexes = [
             models.Index(fields=["centre", "-starts_at", "-id"]),
+            # The national and provincial lists (no one centre): newest first without sorting
+            # millions of rows; also the keyset cursor's seek (docs/performance.md).
+            models.Index(fields=["-starts_at", "-id"], name="session_newest_first"),
             models.Index(fields=["consultant", "-starts_at"]),
             models.Index(fields=["service_area", "starts_at"]),
         ]

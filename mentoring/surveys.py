@@ -23,6 +23,9 @@ from plut.messaging.channels import contact_choose
 from plut.messaging.services import message_queue, user_language
 
 SURVEY_SALT = "mentoring.survey"
+# Sessions logged later than this after they happened (records typed in from paper) are not
+# surveyed: the owner would barely remember, and a burst of old surveys looks like spam.
+SURVEY_WITHIN = datetime.timedelta(days=14)
 
 
 def link_max_age() -> datetime.timedelta:
@@ -67,6 +70,8 @@ def surveys_send(*, session: MentoringSession) -> int:
 
     Call inside the transaction that logs the session.
     """
+    if session.starts_at < timezone.now() - SURVEY_WITHIN:
+        return 0  # a back-filled old session: too late to ask how it went
     booking = Booking.objects.filter(session=session).first()
     enterprises = Enterprise.objects.filter(
         sessionenterprise__session=session, sessionenterprise__attended=True

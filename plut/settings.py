@@ -455,7 +455,9 @@ BAD_TOKENS_PER_ADDRESS = env.int("BAD_TOKENS_PER_ADDRESS", default=20)
 # Two-factor authentication (TOTP, plut/accounts/two_factor.py): optional for every staff
 # member; required for the roles listed here when on (national, provincial by default).
 TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=False)
-TWO_FACTOR_REQUIRED_ROLES = env.list("TWO_FACTOR_REQUIRED_ROLES", default=["national", "provincial"])
+TWO_FACTOR_REQUIRED_ROLES = env.list(
+    "TWO_FACTOR_REQUIRED_ROLES", default=["national", "provincial"]
+)
 OTP_TOTP_ISSUER = "PLUT KUMKM"
 # Staff signed in but idle this long are signed out (plut/accounts/middleware.py).
 STAFF_IDLE_TIMEOUT_MINUTES = env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=30)

@@ -329,9 +329,13 @@ def _safe_next(request: HttpRequest) -> str:
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Pair an authenticator app (QR code), confirm it with a code, receive backup codes."""
     _staff_only(request)
+    # A session that owes a code must give it first: pairing a new app here would let a
+    # stolen password replace the owner's authenticator.
+    if two_factor.owed(request) == two_factor.VERIFY:
+        return redirect("accounts:two_factor_verify")
     user = request.user
     has_device = user_has_device(user, confirmed=True)
-    if has_device and two_factor.owed(request) is None:
+    if has_device:
         return render(
             request,
             "accounts/two_factor_setup.html",

@@ -19,10 +19,10 @@ from rest_framework.views import APIView
 
 from clinics.selectors import centre_of
 from cooperatives.imports import COLUMNS, template_response
-from plut.accounts.scope import visible_to
 from plut.api.models import ImportJob, ImportKind, ImportMode
 from plut.api.opendata import OPEN_DATA_DIMENSIONS, OpenDataCSVRenderer, open_data_rows
-from plut.api.permissions import IsManager, roles_permission
+from plut.api.permissions import IsDashboardRole, IsManager
+from plut.api.selectors import import_jobs_visible_to
 from plut.api.services import import_job_create, import_payload_check
 
 # --- Imports ---------------------------------------------------------------------------------
@@ -97,10 +97,6 @@ IMPORT_EXAMPLE = OpenApiExample(
 )
 
 
-def import_jobs_visible_to(user: Any) -> QuerySet[ImportJob]:
-    return visible_to(user, ImportJob.objects.all())
-
-
 class ImportJobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Bulk imports of enterprises or cooperatives into the manager's centre.
 
@@ -109,7 +105,8 @@ class ImportJobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """
 
     serializer_class = ImportJobSerializer
-    permission_classes = [roles_permission("national", "provincial", "manager")]
+    # Read by those who oversee a centre (as its dashboard); written by its manager.
+    permission_classes = [IsDashboardRole]
     parser_classes = [parsers.MultiPartParser, parsers.FormParser]
     filterset_fields = ["status", "kind"]
     ordering_fields = ["id"]

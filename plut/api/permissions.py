@@ -7,7 +7,6 @@ from typing import Any
 
 from rest_framework.permissions import BasePermission
 
-from plut.accounts.decorators import STAFF_ROLES
 from plut.accounts.models import CENTRE_ROLES, Role
 
 
@@ -32,7 +31,6 @@ def roles_permission(*roles: str) -> type[BasePermission]:
     return RolePermission
 
 
-IsStaff = roles_permission(*STAFF_ROLES)
 IsDashboardRole = roles_permission(Role.NATIONAL, Role.PROVINCIAL, Role.MANAGER)
 IsManager = roles_permission(Role.MANAGER)
 IsCentreStaffOrOwner = roles_permission(*CENTRE_ROLES, Role.OWNER)

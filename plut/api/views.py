@@ -15,10 +15,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clinics.selectors import centre_of
 from plut.accounts.decorators import role_required
 from plut.accounts.models import Role
-from plut.accounts.scope import get_visible_or_404
-from plut.api.endpoints import import_jobs_visible_to
 from plut.api.forms import ImportUploadForm, TokenCreateForm
-from plut.api.models import ApiToken, ImportJob, ImportStatus
+from plut.api.models import ApiToken, ImportStatus
+from plut.api.selectors import import_jobs_visible_to
 from plut.api.services import import_job_create, token_create, token_revoke
 
 RECENT_JOBS = 20
@@ -83,12 +82,12 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             form.add_error("file", error.message_dict.get("file", error.messages))
         else:
             return redirect("api_pages:import_detail", pk=job.pk)
-    jobs = import_jobs_visible_to(request.user).select_related("created_by")[:RECENT_JOBS]
+    jobs = import_jobs_visible_to(request.user)[:RECENT_JOBS]
     return render(request, "api/import_upload.html", {"form": form, "centre": centre, "jobs": jobs})
 
 
 @role_required(Role.NATIONAL, Role.PROVINCIAL, Role.MANAGER)
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_visible_or_404(request.user, ImportJob.objects.select_related("centre"), pk=pk)
+    job = get_object_or_404(import_jobs_visible_to(request.user), pk=pk)
     running = job.status in (ImportStatus.PENDING, ImportStatus.RUNNING)
     return render(request, "api/import_detail.html", {"job": job, "running": running})

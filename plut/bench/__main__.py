@@ -55,6 +55,9 @@ def _environment(args: argparse.Namespace) -> dict[str, str]:
         "RATELIMIT_BOOKING_PER_IP": "100000000",
         "RATELIMIT_BOOKING_PER_CONTACT": "100000000",
         "LOG_LEVEL": "ERROR",
+        # Static files come from the source folders (plut.bench.settings); an empty root
+        # keeps WhiteNoise from warning about a missing one.
+        "STATIC_ROOT": str(OUT / "static"),
     }
 
 
@@ -141,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     env = _environment(args)
     os.environ.update(env)
     os.environ["DJANGO_SETTINGS_MODULE"] = "plut.bench.settings"
-    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "static").mkdir(parents=True, exist_ok=True)
     _create_database(env["DATABASE_URL"])
 
     import django

@@ -17,17 +17,21 @@ from typing import Any
 from django.conf import settings
 from django.db.models import (
     Avg,
+    Case,
     Count,
     DurationField,
     Exists,
     ExpressionWrapper,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
+    Value,
+    When,
 )
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -49,7 +53,7 @@ from mentoring.models import (
 from mentoring.selectors import bookings_visible_to, outcomes_visible_to, sessions_visible_to
 from plut.accounts.models import Role
 from plut.accounts.scope import visible_to
-from plut.dashboards.filters import CENTRE, NATIONAL, Filters, Place
+from plut.dashboards.filters import NATIONAL, Filters, Place
 from plut.dashboards.models import CentreUtilisation
 from plut.dashboards.periods import Period, before, in_period, local_month
 from plut.regions.models import Province
@@ -167,42 +171,38 @@ def session_figures(sessions: QuerySet[MentoringSession], filters: Filters) -> d
 
 
 def enterprise_figures(sessions: QuerySet[MentoringSession], filters: Filters) -> dict[str, dict]:
-    """Unique enterprises that attended a session in the period; "new" ones had never attended
-    a session in this scope and filters before the period began."""
+    """Unique enterprises that attended a session in the period; "returning" ones had attended
+    a session in this scope and filters before the period began, the others are "new".
+
+    One pass over the attendances, grouped per enterprise (flags per period), then counted.
+    """
     periods = filters.period.comparisons()
-    attended = SessionEnterprise.objects.filter(
-        attended=True, enterprise=OuterRef("pk"), session__in=sessions.values("pk")
+    start, zone = "session__starts_at", f"session__{SESSION_ZONE}"
+
+    def flag(condition: Q) -> Max:
+        return Max(Case(When(condition, then=Value(1)), default=Value(0)))
+
+    per_enterprise = (
+        SessionEnterprise.objects.filter(attended=True, session__in=sessions.values("pk"))
+        .values("enterprise_id")
+        .annotate(
+            **{f"served_{key}": flag(in_period(start, zone, p)) for key, p in periods.items()},
+            **{f"earlier_{key}": flag(before(start, zone, p.start)) for key, p in periods.items()},
+        )
     )
-    annotations: dict[str, Any] = {}
-    aggregates: dict[str, Any] = {}
-    for key, period in periods.items():
-        annotations[f"served_{key}"] = Exists(
-            attended.filter(in_period("session__starts_at", f"session__{SESSION_ZONE}", period))
-        )
-        annotations[f"earlier_{key}"] = Exists(
-            attended.filter(before("session__starts_at", f"session__{SESSION_ZONE}", period.start))
-        )
-        served = Q(**{f"served_{key}": True})
-        aggregates[f"{key}__unique"] = Count("pk", filter=served)
-        aggregates[f"{key}__returning"] = Count("pk", filter=served & Q(**{f"earlier_{key}": True}))
-    row = (
-        Enterprise.objects.annotate(**annotations)
-        .filter(
-            Exists(
-                attended.filter(
-                    _any_of(
-                        periods.values(),
-                        lambda p: in_period("session__starts_at", f"session__{SESSION_ZONE}", p),
-                    )
-                )
+    row = per_enterprise.aggregate(
+        **{f"{key}__unique": Sum(f"served_{key}") for key in periods},
+        **{
+            f"{key}__returning": Count(
+                "enterprise_id", filter=Q(**{f"served_{key}": 1, f"earlier_{key}": 1})
             )
-        )
-        .aggregate(**aggregates)
+            for key in periods
+        },
     )
     return {
         key: {
-            "enterprises": row[f"{key}__unique"],
-            "enterprises_new": row[f"{key}__unique"] - row[f"{key}__returning"],
+            "enterprises": row[f"{key}__unique"] or 0,
+            "enterprises_new": (row[f"{key}__unique"] or 0) - row[f"{key}__returning"],
             "enterprises_returning": row[f"{key}__returning"],
         }
         for key in periods
@@ -346,9 +346,10 @@ def turnover_figures(
         enterprises = enterprises.filter(centre_id=filters.centre)
     if filters.regency:
         enterprises = enterprises.filter(regency_id=filters.regency)
-    assisted = SessionEnterprise.objects.filter(
-        enterprise=OuterRef("pk"), attended=True, session__in=sessions.values("pk")
-    )
+    # Semi-joins, not correlated subqueries: only assisted enterprises with a turnover on
+    # record get the per-enterprise lookups below.
+    assisted = SessionEnterprise.objects.filter(attended=True, session__in=sessions.values("pk"))
+    measured = Outcome.objects.filter(turnover__isnull=False)
     turnovers = Outcome.objects.filter(enterprise=OuterRef("pk"), turnover__isnull=False)
     first = turnovers.order_by("recorded_on", "pk")
     annotations: dict[str, Any] = {
@@ -368,7 +369,13 @@ def turnover_figures(
         aggregates[f"{key}__n"] = Count("pk", filter=paired)
         aggregates[f"{key}__base"] = Sum("base", filter=paired)
         aggregates[f"{key}__last"] = Sum(f"last_{key}", filter=paired)
-    row = enterprises.filter(Exists(assisted)).annotate(**annotations).aggregate(**aggregates)
+    row = (
+        enterprises.filter(
+            pk__in=assisted.values("enterprise_id"), id__in=measured.values("enterprise_id")
+        )
+        .annotate(**annotations)
+        .aggregate(**aggregates)
+    )
     result = {}
     for key in periods:
         base, last = row[f"{key}__base"] or 0, row[f"{key}__last"] or 0
@@ -637,6 +644,11 @@ def _per(queryset: QuerySet, group: str, value: Any) -> Subquery:
     )
 
 
+def _grouped(queryset: QuerySet, group: str, value: Any) -> dict[Any, Any]:
+    """``{group value: aggregate}`` from one GROUP BY query."""
+    return dict(queryset.order_by().values(group).annotate(value=value).values_list(group, "value"))
+
+
 LEAGUE_SORTS = (
     "name",
     "sessions",
@@ -663,7 +675,7 @@ def _sorted(rows: list[dict[str, Any]], sort: str, allowed: Iterable[str]) -> li
 def centre_league(
     user: Any, place: Place, filters: Filters, *, sort: str = "-sessions"
 ) -> list[dict[str, Any]]:
-    """Every centre in scope with its utilisation in the period (two queries).
+    """Every centre in scope with its utilisation in the period (four queries).
 
     Sessions per consultant per working day divides the centre's sessions by its active
     consultants times the working days (Monday-Friday less public holidays) elapsed so far;
@@ -697,15 +709,15 @@ def centre_league(
     rows = centres.values("pk", "name", "province_id", "province__name").annotate(
         sessions=Coalesce(_per(sessions, "centre", Count("pk")), 0),
         consultants=Coalesce(_per(consultants, "centre", Count("pk")), 0),
-        enterprises=Coalesce(
-            _per(attended, "session__centre", Count("enterprise", distinct=True)), 0
-        ),
-        satisfaction=_per(surveys, "session__centre", Avg("score")),
         outcomes=Coalesce(_per(outcomes, "enterprise__centre", Count("pk")), 0),
         booked=_per(booked, "centre", Sum(duration)),
         flagged=Coalesce(Subquery(latest_week.values("flagged")[:1]), False),
     )
     rows = list(rows)
+    # Grouped queries rather than correlated subqueries: each would re-read the scoped
+    # sessions once per centre.
+    enterprises = _grouped(attended, "session__centre", Count("enterprise", distinct=True))
+    satisfaction = _grouped(surveys, "session__centre", Avg("score"))
     available = _working_minutes({row["pk"] for row in rows}, period)
     working_days = period.working_days(until=timezone.localdate())
     league = []
@@ -724,9 +736,9 @@ def centre_league(
                 if staff_days
                 else None,
                 "fill_rate": _rate(booked_minutes, available.get(row["pk"])),
-                "enterprises": row["enterprises"],
-                "satisfaction": round(row["satisfaction"], 2)
-                if row["satisfaction"] is not None
+                "enterprises": enterprises.get(row["pk"], 0),
+                "satisfaction": round(satisfaction[row["pk"]], 2)
+                if row["pk"] in satisfaction
                 else None,
                 "outcomes": row["outcomes"],
                 "flagged": row["flagged"],
@@ -769,7 +781,7 @@ def province_ranking(
     user: Any, place: Place, filters: Filters, *, sort: str = "-sessions"
 ) -> list[dict[str, Any]]:
     """The ministry's ranked view: each province's centres, sessions, enterprises served and
-    active cooperatives in the period (one query)."""
+    active cooperatives in the period (two queries)."""
     if place.level != NATIONAL:
         return []
     sessions = sessions_in_scope(user, place, filters).filter(_sessions_in(filters.period))
@@ -785,9 +797,6 @@ def province_ranking(
     rows = provinces.values("code", "name").annotate(
         centres_count=Coalesce(_per(centres, "province", Count("pk")), 0),
         sessions=Coalesce(_per(sessions, "centre__province", Count("pk")), 0),
-        enterprises=Coalesce(
-            _per(attended, "session__centre__province", Count("enterprise", distinct=True)), 0
-        ),
         cooperatives=Coalesce(_per(cooperatives, "regency__province", Count("pk")), 0),
         active=Coalesce(
             _per(
@@ -798,23 +807,19 @@ def province_ranking(
             0,
         ),
     )
+    enterprises = _grouped(
+        attended, "session__centre__province", Count("enterprise", distinct=True)
+    )
     ranking = [
         {
             "code": row["code"],
             "name": row["name"],
             "centres": row["centres_count"],
             "sessions": row["sessions"],
-            "enterprises": row["enterprises"],
+            "enterprises": enterprises.get(row["code"], 0),
             "cooperatives": row["cooperatives"],
             "active_rate": _rate(row["active"], row["cooperatives"]),
         }
         for row in rows
     ]
     return _sorted(ranking, sort, PROVINCE_SORTS)
-
-
-def breakdown_level(place: Place) -> str:
-    """The next level down from a place: provinces, centres or consultants."""
-    if place.level == NATIONAL:
-        return "provinces"
-    return "consultants" if place.level == CENTRE else "centres"

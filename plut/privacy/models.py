@@ -17,7 +17,7 @@ class NikView(models.Model):
     class Channel(models.TextChoices):
         PAGE = "page", _("halaman")
         API = "api", _("API")
-        EXPORT = "export", _("unduhan data pemilik")
+        ADMIN = "admin", _("admin")
 
     viewer = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -7,6 +7,7 @@ import datetime
 import pytest
 
 from clinics.models import ServiceArea, WorkingHours
+from cooperatives.models import Enterprise, Person
 from mentoring.models import Booking, BookingStatus
 from tests.conftest import World
 from tests.factories.clinics import StaffFactory
@@ -187,3 +188,19 @@ def test_owner_cannot_book_someone_elses_enterprise(as_user, world: World, desk)
         format="json",
     )
     assert response.status_code == 404
+
+
+def test_an_enterprise_the_centre_cannot_recognise_is_not_duplicated(
+    as_user, world: World, desk
+) -> None:
+    """No NIB and no owner contact: the booking service would register it again."""
+    centre, _consultant = desk
+    enterprise = world.a.enterprise
+    Enterprise.objects.filter(pk=enterprise.pk).update(nib=None)
+    Person.objects.filter(pk=enterprise.owner_id).update(phone="", email="")
+    before = (Enterprise.objects.count(), Person.objects.count(), Booking.objects.count())
+    slot = _slots(as_user("owner_a"), centre)[10]
+    response = _book(as_user("owner_a"), world, centre, slot)
+    assert response.status_code == 400
+    assert "enterprise" in response.json()["error"]["fields"]
+    assert (Enterprise.objects.count(), Person.objects.count(), Booking.objects.count()) == before

@@ -125,6 +125,7 @@ def test_valid_rows_mode_imports_the_good_rows_only(world: World) -> None:
 def test_duplicates_update_instead_of_duplicating(world: World) -> None:
     known = EnterpriseFactory(centre=world.a.centre, nib="9120000000009", employees=1)
     known.owner.nik = NIK_FEMALE
+    known.owner.phone = "+6281234567890"
     known.owner.save()
     rows = [
         row(nama_usaha="Nama Baru", nib="9120000000009", jumlah_tenaga_kerja="7"),
@@ -139,7 +140,10 @@ def test_duplicates_update_instead_of_duplicating(world: World) -> None:
     assert (known.name, known.employees) == ("Nama Baru", 7)
     other = Enterprise.objects.get(name="Usaha Lain")
     assert other.owner_id == known.owner_id
-    assert Person.objects.get(nik=NIK_FEMALE).full_name == "Siti Aminah"
+    owner = Person.objects.get(nik=NIK_FEMALE)
+    assert owner.full_name == "Siti Aminah"
+    # An empty cell does not erase what the centre already holds.
+    assert owner.phone == "+6281234567890"
     # Importing the same file again changes nothing in the counts.
     again = _import(world, as_csv(rows))
     # The NIB updates again; a business without a NIB cannot be recognised and is added.

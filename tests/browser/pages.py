@@ -18,7 +18,11 @@ from playwright.sync_api import BrowserContext, Page
 
 from clinics.models import WorkingHours
 from mentoring.bookings import manage_token
+from mentoring.checkins import check_in_token
+from mentoring.models import OutcomeCheckIn, SatisfactionSurvey
+from mentoring.surveys import survey_token
 from plut.accounts.models import User
+from plut.dashboards.sections import sections_for
 
 AXE_VERSION = "4.14.1"
 AXE_SOURCE = (
@@ -148,9 +152,7 @@ def _slots_url(world, page: Page) -> str:
 
 def _submit_empty(page: Page) -> None:
     """Send the page's main form untouched, to check how its errors are shown and announced."""
-    page.locator("main form.stack, main form.session-form").first.locator(
-        "button.primary[type=submit]"
-    ).click()
+    page.locator('main form[method="post"]').first.locator("[type=submit]").last.click()
     page.wait_for_load_state("networkidle")
 
 
@@ -232,6 +234,8 @@ STAFF = [
     ),
     Visit("my availability", "consultant_a", _path("clinics:availability")),
     Visit("change password", "consultant_a", _path("password_change")),
+    Visit("API tokens", "consultant_a", _path("api_pages:tokens")),
+    Visit("two-step login", "consultant_a", _path("accounts:two_factor_setup")),
     Visit("team", "manager_a", _path("clinics:team_list")),
     Visit("team member", "manager_a", _path("clinics:team_member", lambda w: w.a.consultant.pk)),
     Visit("invite to team", "manager_a", _path("clinics:team_invite")),
@@ -241,20 +245,55 @@ STAFF = [
         _path("clinics:availability_member", lambda w: w.a.consultant.pk),
     ),
     Visit("booking policy", "manager_a", _path("clinics:booking_policy")),
+    Visit("data import", "manager_a", _path("api_pages:import_upload")),
+    Visit("locked-out accounts", "national", _path("accounts:lockouts")),
 ]
+
+
+def _dashboard(level: str, user: str, key: Callable[[object], object] | None = None) -> list[Visit]:
+    """Every section of one dashboard level, as its user sees it."""
+    visits = []
+    for section in sections_for(level):
+        args = ([key] if key else []) + [section.key]
+        visits.append(
+            Visit(f"{level} dashboard: {section.key}", user, _path(f"dashboards:{level}", *args))
+        )
+    return visits
+
 
 DASHBOARDS = [
     Visit("dashboards", "national", _path("dashboards:home")),
-    Visit("national dashboard", "national", _path("dashboards:national")),
-    Visit(
-        "province dashboard",
-        "officer_a",
-        _path("dashboards:province", lambda w: w.a.centre.province.code),
-    ),
-    Visit("centre dashboard", "manager_a", _path("dashboards:centre", lambda w: w.a.centre.pk)),
+    *_dashboard("national", "national"),
+    *_dashboard("province", "officer_a", lambda w: w.a.centre.province.code),
+    *_dashboard("centre", "manager_a", lambda w: w.a.centre.pk),
 ]
 
-GROUPS = {"public": PUBLIC, "owner": OWNER, "staff": STAFF, "dashboards": DASHBOARDS}
+
+def _survey_url(world, page: Page) -> str:
+    survey, _ = SatisfactionSurvey.objects.get_or_create(
+        session=world.a.session, enterprise=world.a.enterprise
+    )
+    return reverse("booking:survey", args=[survey_token(survey)])
+
+
+def _check_in_url(world, page: Page) -> str:
+    check_in, _ = OutcomeCheckIn.objects.get_or_create(enterprise=world.a.enterprise, months=3)
+    return reverse("booking:check_in", args=[check_in_token(check_in)])
+
+
+# Pages the owners open from a message: the satisfaction survey and the 3/6-month check-in.
+MESSAGES = [
+    Visit("satisfaction survey", "anonymous", _survey_url),
+    Visit("satisfaction survey with errors", "anonymous", _survey_url, _submit_empty),
+    Visit("business check-in", "anonymous", _check_in_url),
+]
+
+GROUPS = {
+    "public": PUBLIC + MESSAGES,
+    "owner": OWNER,
+    "staff": STAFF,
+    "dashboards": DASHBOARDS,
+}
 
 
 def walk(

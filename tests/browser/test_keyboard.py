@@ -135,3 +135,24 @@ def test_a_consultant_logs_a_session_with_the_keyboard_alone(page: Page, live_se
     assert list(session.enterprises.all()) == [enterprise]
     follow_up = session.follow_ups.get()
     assert (follow_up.action, follow_up.due_on.isoformat()) == ("Kirim contoh label", "2099-12-31")
+
+
+def test_a_table_wider_than_the_phone_can_be_scrolled_with_the_keyboard(
+    page: Page, live_server, world
+):
+    page.set_viewport_size(PHONE)
+    log_in(page.context, live_server, world.a.consultant)
+    page.goto(f"{live_server.url}/staff/sessions/")
+    table = page.locator("main table").first
+    assert table.evaluate("t => t.scrollWidth > t.clientWidth")  # it does scroll at 360 px
+    keys = Keyboard(page)
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if table.evaluate("t => t === document.activeElement"):
+            break
+    else:
+        raise AssertionError("Tab never reached the scrolling table")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert table.evaluate("t => t.scrollLeft") > 0
+    assert keys.focused()["visible"]  # the focus ring shows which table the arrows move

@@ -171,3 +171,14 @@ def test_group_sessions_ask_every_attending_enterprise(world):
     session = SessionFactory(consultant=world.a.consultant, enterprises=others)
     assert surveys_send(session=session) == 3
     assert SatisfactionSurvey.objects.filter(session=session).count() == 3
+
+
+def test_a_session_typed_in_weeks_later_is_not_surveyed(world):
+    old = EnterpriseFactory(centre=world.a.centre, owner__email="lama@contoh.id")
+    session = SessionFactory(
+        consultant=world.a.consultant,
+        enterprises=[old],
+        starts_at=timezone.now() - datetime.timedelta(days=15),
+    )
+    assert surveys_send(session=session) == 0
+    assert not SatisfactionSurvey.objects.filter(session=session).exists()

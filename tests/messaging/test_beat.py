@@ -58,7 +58,9 @@ def test_an_entry_changed_in_the_admin_is_kept_by_the_next_sync():
     assert not PeriodicTask.objects.get(name="outcome-check-ins").enabled
 
 
-def test_beat_starting_up_does_not_undo_admin_changes():
+def test_beat_starting_up_does_not_undo_admin_changes(monkeypatch):
+    # The scheduler closes "old" connections, which would include the test's own.
+    monkeypatch.setattr("django_celery_beat.schedulers.close_old_connections", lambda: None)
     _edit_in_admin("booking-reminders", 900)
     DatabaseScheduler(app=celery_app, lazy=False)
     assert PeriodicTask.objects.get(name="booking-reminders").interval.every == 900

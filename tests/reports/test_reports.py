@@ -283,3 +283,19 @@ def test_the_dashboard_offers_its_own_place_for_a_report(
     report = Report.objects.get()
     assert response["Location"] == f"/dashboard/reports/{report.pk}/"
     assert (report.level, report.province_id, report.centre) == ("province", "18", None)
+
+
+def test_the_report_page_and_its_polling_run_a_fixed_number_of_queries(
+    client, world, december, django_assert_num_queries
+):
+    client.force_login(world.a.manager)
+    with django_assert_num_queries(4):  # session, user, membership, the report
+        assert client.get(f"/dashboard/reports/{december.pk}/").status_code == 200
+    with django_assert_num_queries(4):
+        client.get(f"/dashboard/reports/{december.pk}/", headers={"HX-Request": "true"})
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, world):
+    response = client.get("/dashboard/reports/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")

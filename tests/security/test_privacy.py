@@ -70,6 +70,19 @@ def test_the_profile_shows_the_mask_and_a_button_for_the_full_nik(client, world)
     assert not NikView.objects.exists()
 
 
+def test_the_admins_person_form_shows_a_full_nik_and_logs_it(client, world):
+    User.objects.filter(pk=world.national.pk).update(is_staff=True, is_superuser=True)
+    client.force_login(world.national)
+    response = client.get(f"/admin/cooperatives/person/{world.a.person.pk}/change/")
+    assert world.a.person.nik in response.content.decode()
+    view = NikView.objects.get()
+    assert (view.viewer, view.person, view.channel) == (
+        world.national,
+        world.a.person,
+        NikView.Channel.ADMIN,
+    )
+
+
 def test_managers_read_the_nik_log_of_their_centre_only(client, world):
     for side in (world.a, world.b):
         client.force_login(side.consultant)

@@ -65,6 +65,16 @@ def test_a_consultant_sets_up_an_authenticator_and_is_asked_for_a_code_at_login(
         assert client.get(reverse("mentoring:staff_home")).status_code == 200
 
 
+def test_a_password_alone_cannot_pair_a_new_authenticator(client, world):
+    _set_up_two_factor(client, world.a.consultant)
+    _login(client, "consultant_a")
+    response = client.get(reverse("accounts:two_factor_setup"))
+    assert response["Location"] == reverse("accounts:two_factor_verify")
+    client.post(reverse("accounts:two_factor_setup"), {"code": "123456"})
+    assert TOTPDevice.objects.filter(user=world.a.consultant).count() == 1
+    assert client.get(reverse("mentoring:staff_home")).status_code == 302
+
+
 def test_a_backup_code_works_once(client, world):
     _device, codes = _set_up_two_factor(client, world.a.consultant)
     _login(client, "consultant_a")

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             name='NikView',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('page', 'halaman'), ('api', 'API'), ('export', 'unduhan data pemilik')], max_length=10, verbose_name='saluran')),
+                ('channel', models.CharField(choices=[('page', 'halaman'), ('api', 'API'), ('admin', 'admin')], max_length=10, verbose_name='saluran')),
                 ('viewed_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='waktu')),
                 ('centre', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clinics.centre', verbose_name='PLUT')),
                 ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='nik_views', to='cooperatives.person', verbose_name='orang')),
