@@ -19,3 +19,6 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 # Serve static files from the source folders: tests never run collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Many tests log in and then travel days ahead (time_machine); the staff idle timeout would sign
+# them out. Its own tests (tests/security/test_sessions.py) set it back to production's value.
+STAFF_IDLE_TIMEOUT_MINUTES = 60 * 24 * 366

@@ -399,7 +399,8 @@ def measure(
 
 # --- Booking under load ---------------------------------------------------------------------
 
-_SLOT = re.compile(r"slot=([0-9T:%A-Z-]+Z|[0-9T:-]+%3A[0-9%A-Z]+)")
+# A slot in a link of the public page: slot=2026-12-01T01%3A00%3A00Z (UTC, URL-encoded).
+_SLOT = re.compile(r"slot=(\d{4}-\d{2}-\d{2}T[0-9:%A]+Z)")
 
 
 def _slots(reply: Reply) -> list[str]:

@@ -126,6 +126,7 @@ def test_duplicates_update_instead_of_duplicating(world: World) -> None:
     known = EnterpriseFactory(centre=world.a.centre, nib="9120000000009", employees=1)
     known.owner.nik = NIK_FEMALE
     known.owner.phone = "+6281234567890"
+    known.owner.gender = "P"
     known.owner.save()
     rows = [
         row(nama_usaha="Nama Baru", nib="9120000000009", jumlah_tenaga_kerja="7"),
@@ -134,6 +135,7 @@ def test_duplicates_update_instead_of_duplicating(world: World) -> None:
     ]
     count = Enterprise.objects.count()
     result = _import(world, as_csv(rows))
+    assert not result.errors, result.errors
     assert (result.created, result.updated) == (1, 1)
     assert Enterprise.objects.count() == count + 1
     known.refresh_from_db()

@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from playwright.sync_api import Page, expect
 
+from clinics.models import Centre
 from mentoring.models import SatisfactionSurvey
 from mentoring.surveys import surveys_send
 from plut.messaging.models import Message
@@ -27,7 +28,9 @@ def _fresh_rate_limits():
 
 
 def test_an_owner_answers_the_survey_on_a_phone(page: Page, live_server, reference_data):
-    consultant = StaffFactory().user
+    # The centre given explicitly: the factory's own iterator may hold ids from before the
+    # previous transactional test emptied the tables.
+    consultant = StaffFactory(centre=Centre.objects.first()).user
     enterprise = EnterpriseFactory(
         centre=consultant.staff_membership.centre, owner__email="sari@contoh.id"
     )

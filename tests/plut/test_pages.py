@@ -129,9 +129,10 @@ def _grow(world, n):
             "me",
             8,
         ),  # + enterprises, cooperatives, bookings, sessions, follow-ups, outcomes
-        ("national", "national", 7),  # + 4 summary aggregates + breakdown
-        ("officer_a", "province_a", 8),  # + province lookup
-        ("manager_a", "centre_a", 9),  # + membership + centre lookup
+        # Dashboards: one grouped query per KPI block and period (docs/dashboards.md)
+        ("national", "national", 11),
+        ("officer_a", "province_a", 13),  # + province lookup and its centres
+        ("manager_a", "centre_a", 13),  # + membership + centre lookup
     ],
 )
 @pytest.mark.parametrize("extra_rows", [0, 49])

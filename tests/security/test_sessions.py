@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime
 import re
+import subprocess
+import sys
 
 import pytest
 import time_machine
@@ -133,36 +135,43 @@ def test_an_owner_is_never_asked(client, world, settings):
 # --- Idle timeout -------------------------------------------------------------------------------
 
 
-def test_staff_idle_too_long_are_signed_out(client, world, settings):
+@pytest.fixture
+def idle_timeout(settings):
+    # plut/settings_test.py lengthens it for the suite's time travel; back to the default here.
+    settings.STAFF_IDLE_TIMEOUT_MINUTES = 30
+    return settings
+
+
+def test_staff_idle_too_long_are_signed_out(client, world, idle_timeout):
     start = datetime.datetime(2026, 11, 30, 10, 0, tzinfo=datetime.UTC)
     with time_machine.travel(start, tick=False) as clock:
         _login(client, "consultant_a")
-        clock.shift(datetime.timedelta(minutes=settings.STAFF_IDLE_TIMEOUT_MINUTES - 1))
+        clock.shift(datetime.timedelta(minutes=idle_timeout.STAFF_IDLE_TIMEOUT_MINUTES - 1))
         assert client.get(reverse("mentoring:staff_home")).status_code == 200
         # Activity moved the clock: another almost-timeout later it still works.
-        clock.shift(datetime.timedelta(minutes=settings.STAFF_IDLE_TIMEOUT_MINUTES - 1))
+        clock.shift(datetime.timedelta(minutes=idle_timeout.STAFF_IDLE_TIMEOUT_MINUTES - 1))
         assert client.get(reverse("mentoring:staff_home")).status_code == 200
-        clock.shift(datetime.timedelta(minutes=settings.STAFF_IDLE_TIMEOUT_MINUTES + 1))
+        clock.shift(datetime.timedelta(minutes=idle_timeout.STAFF_IDLE_TIMEOUT_MINUTES + 1))
         response = client.get(reverse("mentoring:staff_home"))
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
         assert "_auth_user_id" not in client.session
 
 
-def test_htmx_requests_are_sent_to_the_login_page_whole(client, world, settings):
+def test_htmx_requests_are_sent_to_the_login_page_whole(client, world, idle_timeout):
     start = datetime.datetime(2026, 11, 30, 10, 0, tzinfo=datetime.UTC)
     with time_machine.travel(start, tick=False) as clock:
         _login(client, "consultant_a")
-        clock.shift(datetime.timedelta(minutes=settings.STAFF_IDLE_TIMEOUT_MINUTES + 1))
+        clock.shift(datetime.timedelta(minutes=idle_timeout.STAFF_IDLE_TIMEOUT_MINUTES + 1))
         response = client.get(reverse("cooperatives:client_search"), HTTP_HX_REQUEST="true")
         assert response["HX-Redirect"].startswith(reverse("login"))
 
 
-def test_owners_are_not_timed_out(client, world, settings):
+def test_owners_are_not_timed_out(client, world, idle_timeout):
     start = datetime.datetime(2026, 11, 30, 10, 0, tzinfo=datetime.UTC)
     with time_machine.travel(start, tick=False) as clock:
         _login(client, "owner_a")
-        clock.shift(datetime.timedelta(minutes=settings.STAFF_IDLE_TIMEOUT_MINUTES + 5))
+        clock.shift(datetime.timedelta(minutes=idle_timeout.STAFF_IDLE_TIMEOUT_MINUTES + 5))
         assert client.get(reverse("accounts:me")).status_code == 200
 
 
@@ -178,6 +187,17 @@ def test_the_idle_clock_costs_no_query_on_a_normal_request(
 
 
 # --- Logging out everywhere ---------------------------------------------------------------------
+
+
+def test_production_idles_staff_out_after_thirty_minutes():
+    out = subprocess.run(
+        [sys.executable, "-c", "import plut.settings as s; print(s.STAFF_IDLE_TIMEOUT_MINUTES)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"DEBUG": "true", "PATH": "/usr/bin:/bin"},
+    )
+    assert out.stdout.strip() == "30"
 
 
 def test_logging_out_everywhere_ends_every_session_of_the_user_only(world):
