@@ -15,6 +15,7 @@ It never fails on a timing: only on a broken setup (a page that errors still get
 from __future__ import annotations
 
 import argparse
+import datetime
 import io
 import os
 import secrets
@@ -23,6 +24,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -207,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
                 log=log,
             )
         result.worker_peak_rss_mb = _peak_rss_mb(_workers(gunicorn.pid))
+        month = datetime.date.fromisoformat(f"{ctx.month}-01")
+        report = harness.monthly_report(ctx.province_code, month, repeats=3)
+        result.extra["monthly_report"] = asdict(report)
+        log(f"monthly report: median {report.median_ms:.0f} ms")
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         try:

@@ -313,15 +313,6 @@ PAGES: list[PageSpec] = [
     PageSpec("api: enterprises", "national", _first("api:enterprise-list")),
     PageSpec("api: enterprises deep", "national", _first("api:enterprise-list"), follow=DEEP),
     PageSpec("api: bookings", "national", _first("api:booking-list")),
-    PageSpec(
-        "report: province month",
-        "national",
-        _first(
-            "reports:province_monthly",
-            "reports:monthly",
-            query={"province": _province, "month": lambda ctx: ctx.month},
-        ),
-    ),
 ]
 
 _NEXT_HTML = re.compile(r'href="([^"]*[?&](?:amp;)?cursor=[^"]+)"')
@@ -395,6 +386,24 @@ def measure(
         shown = f"{stats.median_ms:.1f} ms" if stats else note
         log(f"{spec.label}: {shown}, {reply.queries} queries")
     return floor, results
+
+
+def monthly_report(province_code: str, month: datetime.date, repeats: int) -> Stats:
+    """The monthly report of one province, computed as its Celery task does (every section's
+    figures and rows), timed in this process: the files' rendering is left out."""
+    from plut.regions.models import Province
+    from plut.reports.models import ReportLevel
+    from plut.reports.services import report_request, report_sections
+
+    report = report_request(
+        level=ReportLevel.PROVINCE, month=month, province=Province.objects.get(pk=province_code)
+    )
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        report_sections(report)
+        timings.append(time.perf_counter() - started)
+    return Stats.of(timings)
 
 
 # --- Booking under load ---------------------------------------------------------------------
@@ -584,6 +593,15 @@ def table(result: Result, baseline: Result | None = None) -> str:
         lines.append(f"  double bookings (SQL): {b.double_bookings}")
     if result.worker_peak_rss_mb:
         lines.append(f"\nPeak RSS of a gunicorn worker: {result.worker_peak_rss_mb:.0f} MB")
+    report = result.extra.get("monthly_report")
+    if report:
+        line = f"\nMonthly report, one province: median {report['median_ms']:.0f} ms"
+        if baseline and baseline.extra.get("monthly_report"):
+            ratio = report["median_ms"] / baseline.extra["monthly_report"]["median_ms"]
+            line += f", {ratio:.2f}x the {baseline.scale:g} run"
+        lines.append(line)
     for key, value in result.extra.items():
+        if key == "monthly_report":
+            continue
         lines.append(f"{key}: {value}")
     return "\n".join(lines)

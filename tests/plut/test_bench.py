@@ -4,6 +4,7 @@ and printed, and that booking under load never double-books."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import io
 
@@ -81,6 +82,18 @@ def test_every_key_page_is_measured_and_printed(bench):
     assert "sessions: deep page" in printed
     assert "Admin changelist / workspace session list" in printed
     assert "growth vs" in printed
+
+
+@pytest.mark.django_db
+def test_the_monthly_report_of_a_province_is_timed(bench):
+    _centre, ctx, _clients = bench
+    month = datetime.date.fromisoformat(f"{ctx.month}-01")
+    stats = harness.monthly_report(ctx.province_code, month, repeats=2)
+    assert stats.count == 2 and stats.median_ms > 0
+    result = harness.Result(
+        scale=1, floor=stats, extra={"monthly_report": dataclasses.asdict(stats)}
+    )
+    assert "Monthly report, one province" in harness.table(result, baseline=result)
 
 
 @pytest.mark.django_db(transaction=True)
