@@ -17,7 +17,7 @@ class TokenCreateForm(forms.Form):
     name = forms.CharField(
         label=_("Nama token"),
         max_length=100,
-        help_text=_("Untuk apa token ini, misalnya \u201cSistem data Dinas Provinsi\u201d."),
+        help_text=_("Untuk apa token ini, misalnya “Sistem data Dinas Provinsi”."),
     )
     expires_on = forms.DateField(
         label=_("Berlaku sampai (opsional)"),

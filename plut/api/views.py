@@ -56,7 +56,7 @@ def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     # Someone else's token is simply not there (404), as for any row outside the scope.
     token = get_object_or_404(ApiToken, pk=pk, owner=request.user)
     token_revoke(token=token, by=request.user)
-    messages.success(request, _("Token \u201c%(name)s\u201d dicabut.") % {"name": token.name})
+    messages.success(request, _("Token “%(name)s” dicabut.") % {"name": token.name})
     return redirect("api_pages:tokens")
 
 
