@@ -10,13 +10,21 @@ from rest_framework.request import Request
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from plut.api.models import ApiToken
+from plut.core.ratelimit import fail_open
 
 
-class AnonIpThrottle(AnonRateThrottle):
+class FailOpenMixin:
+    """Counting happens in Redis; while it is down, requests are served uncounted."""
+
+    def allow_request(self, request: Request, view: object) -> bool:
+        return fail_open(lambda: super().allow_request(request, view), fallback=True)
+
+
+class AnonIpThrottle(FailOpenMixin, AnonRateThrottle):
     scope = "anon"
 
 
-class TokenOrUserThrottle(UserRateThrottle):
+class TokenOrUserThrottle(FailOpenMixin, UserRateThrottle):
     scope = "user"
 
     def get_cache_key(self, request: Request, view: object) -> str | None:
