@@ -13,18 +13,21 @@ from plut.accounts.models import Role
 STAFF_ROLES = (Role.NATIONAL, Role.PROVINCIAL, Role.MANAGER, Role.CONSULTANT)
 
 
-def role_required(*roles: str) -> Callable:
+def role_required(*roles: str, superuser: bool = True) -> Callable:
     """Log in first; then only these roles may open the page (others get 403).
 
     The role check is about which *kind* of page a user may open. Which *rows* they see is
-    decided by plut.accounts.scope, never here.
+    decided by plut.accounts.scope, never here. ``superuser=False`` keeps a superuser out of
+    pages about the user's own records (an owner's "my data"): through the national scope they
+    would list the whole country as "mine".
     """
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @login_required
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not (request.user.is_superuser or request.user.role in roles):
+            passes = superuser and request.user.is_superuser
+            if not (passes or request.user.role in roles):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

@@ -65,7 +65,7 @@ def landing(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:me")
 
 
-@role_required(Role.OWNER)
+@role_required(Role.OWNER, superuser=False)
 def me(request: HttpRequest) -> HttpResponse:
     """An owner's own records: enterprises, coming bookings, the advice received, what to do
     next, and how the business has changed. Every list comes through the owner scope."""
@@ -236,7 +236,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.OWNER)
+@role_required(Role.OWNER, superuser=False)
 def verify_email_resend(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.email or user.email_verified_at is not None:

@@ -35,14 +35,14 @@ PAGE_SIZE = 50
 
 
 @never_cache
-@role_required(Role.OWNER)
+@role_required(Role.OWNER, superuser=False)
 def my_data(request: HttpRequest) -> HttpResponse:
     data = services.owner_data(user=request.user)
     return render(request, "privacy/my_data.html", {"data": data})
 
 
 @never_cache
-@role_required(Role.OWNER)
+@role_required(Role.OWNER, superuser=False)
 def my_data_json(request: HttpRequest) -> HttpResponse:
     data = services.owner_data(user=request.user)
     response = HttpResponse(
@@ -55,7 +55,7 @@ def my_data_json(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@role_required(Role.OWNER)
+@role_required(Role.OWNER, superuser=False)
 @require_http_methods(["GET", "POST"])
 def erasure_request(request: HttpRequest) -> HttpResponse:
     """Ask for erasure. The account stays usable until a manager completes the request."""

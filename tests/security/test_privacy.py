@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from cooperatives.models import Cooperative, Enterprise, Person
 from mentoring.models import Booking, FollowUp, MentoringSession, Outcome
-from plut.accounts.models import ConsentText, User
+from plut.accounts.models import ConsentText, Role, User
 from plut.privacy.models import ErasureRequest, NikView
 from plut.privacy.services import erasure_request
 from tests.factories.mentoring import SessionFactory
@@ -267,3 +267,15 @@ def test_bookings_and_accounts_keep_the_version_they_accepted(world, client):
     data = json.loads(client.get(reverse("privacy:my_data_json")).content)
     assert data["account"]["consent_version"] == "2025-01"
     assert data["bookings"][0]["consent__version"] == "2025-01"
+
+
+@pytest.mark.parametrize("url", ["/accounts/me/", "/privasi/data-saya/", "/privasi/data-saya.json"])
+def test_a_superuser_is_not_an_owner_on_the_owners_own_pages(client, world, url):
+    # Through the national scope "my data" would be the whole country's.
+    admin = User.objects.create_superuser(
+        "root-admin", "root@example.id", "rahasia-123", role=Role.NATIONAL
+    )
+    client.force_login(admin)
+    assert client.get(url).status_code == 403
+    client.force_login(world.a.owner)
+    assert client.get(url).status_code == 200
