@@ -12,7 +12,9 @@ class StaffFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory, role="consultant")
-    centre = factory.Iterator(Centre.objects.all())
+    # Round the known centres, read afresh each time: transactional tests reload the reference
+    # data with new ids, and a factory.Iterator would keep handing out the deleted rows.
+    centre = factory.Sequence(lambda n: Centre.objects.order_by("pk")[n % Centre.objects.count()])
 
     @factory.post_generation
     def areas(obj, create, extracted, **kwargs):
