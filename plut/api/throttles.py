@@ -17,7 +17,8 @@ class FailOpenMixin:
     """Counting happens in Redis; while it is down, requests are served uncounted."""
 
     def allow_request(self, request: Request, view: object) -> bool:
-        return fail_open(lambda: super().allow_request(request, view), fallback=True)
+        allow = super().allow_request  # bound here: a bare super() cannot run in the lambda
+        return fail_open(lambda: allow(request, view), fallback=True)
 
 
 class AnonIpThrottle(FailOpenMixin, AnonRateThrottle):

@@ -49,8 +49,10 @@ def test_officer_drills_down_to_a_centre_and_exports_what_is_shown(
     # The charts draw (Chart.js from our own static files) and keep their tables.
     page.get_by_role("link", name="Grafik").click()
     expect(page.locator("#table-modes")).to_contain_text("Tatap muka di PLUT")
+    # A function, not an expression: Playwright evaluates a bare expression string with eval,
+    # which our CSP (no 'unsafe-eval') rightly refuses.
     page.wait_for_function(
-        "window.Chart && Chart.getChart(document.querySelector('canvas[data-chart=modes]'))"
+        "() => window.Chart && Chart.getChart(document.querySelector('canvas[data-chart=modes]'))"
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
