@@ -278,6 +278,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "plut.dashboards.tasks.centre_utilisation_weekly",
         "schedule": 3600.0,
     },
+    # Every place's default dashboard computed ahead; hourly because each place's day (and so
+    # its rolling period) begins at its own midnight (WIB, WITA, WIT).
+    "dashboard-snapshots": {
+        "task": "plut.dashboards.tasks.dashboard_snapshots_precompute",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Messaging (outbox) -----------------------------------------------------------------------
@@ -393,6 +399,16 @@ UNDERUSE_MIN_SESSIONS_PER_CONSULTANT_DAY = env.float(
 )
 UNDERUSE_MIN_FILL_RATE = env.float("UNDERUSE_MIN_FILL_RATE", default=25.0)  # percent
 UNDERUSE_DROP_RATIO = env.float("UNDERUSE_DROP_RATIO", default=0.5)
+# Dashboard snapshots (plut/dashboards/snapshots.py). They only help when web and workers share
+# the cache (Redis): with the per-process default a worker's refresh would be invisible to the
+# web, so stale snapshots are served, and default views computed ahead, only with a shared one.
+_SHARED_CACHE = not CACHES["default"]["BACKEND"].endswith("LocMemCache")
+DASHBOARD_SERVE_STALE = env.bool("DASHBOARD_SERVE_STALE", default=_SHARED_CACHE)
+DASHBOARD_PRECOMPUTE = env.bool("DASHBOARD_PRECOMPUTE", default=_SHARED_CACHE)
+# Keys hold the period's dates, so a day-old snapshot is rarely asked for again.
+DASHBOARD_SNAPSHOT_TTL = env.int("DASHBOARD_SNAPSHOT_TTL", default=36 * 3600)
+# How long a queued refresh keeps others from queueing the same one (a dead worker's lock ends).
+DASHBOARD_REFRESH_LOCK_SECONDS = env.int("DASHBOARD_REFRESH_LOCK_SECONDS", default=600)
 # A worker that has not beaten for this long is reported as missing by /healthz.
 WORKER_HEARTBEAT_STALE_SECONDS = env.int("WORKER_HEARTBEAT_STALE_SECONDS", default=300)
 

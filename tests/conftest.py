@@ -51,6 +51,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
         _ensure_reference_data()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Every test starts with an empty cache: dashboard snapshots, rate-limit counters and
+    throttles of an earlier test (whose rows are gone) must not answer for this one."""
+    from django.core.cache import cache
+
+    try:
+        cache.clear()
+    except Exception:  # a test that stopped Redis restarts it itself
+        pass
+
+
 @pytest.fixture
 def reference_data(db) -> None:
     _ensure_reference_data()

@@ -23,9 +23,10 @@ from rest_framework.views import APIView
 
 from mentoring.models import Mode
 from plut.api.permissions import IsDashboardRole
-from plut.dashboards import selectors
 from plut.dashboards.filters import CENTRE, NATIONAL, PROVINCE, filters_from, home_place, place_for
 from plut.dashboards.periods import PRESETS
+from plut.dashboards.sections import SECTIONS
+from plut.dashboards.snapshots import section_figures
 
 LEVELS = [(NATIONAL, _lazy("Nasional")), (PROVINCE, _lazy("Provinsi")), (CENTRE, _lazy("PLUT"))]
 
@@ -136,7 +137,7 @@ class DashboardView(APIView):
         form, filters = filters_from(request.query_params, user=request.user, place=place)
         if filters.invalid:
             raise ValidationError({name: list(messages) for name, messages in form.errors.items()})
-        figures = selectors.kpis(request.user, place, filters)
+        figures = section_figures(request.user, place, SECTIONS["overview"], filters).data["kpis"]
         body = {
             "place": {"level": place.level, "key": place.key, "name": place.name},
             "periods": figures["periods"],

@@ -23,6 +23,7 @@ from plut.dashboards.filters import (
     place_for,
 )
 from plut.dashboards.sections import SECTIONS, Section, sections_for
+from plut.dashboards.snapshots import Figures, section_figures
 
 DASHBOARD_ROLES = (Role.NATIONAL, Role.PROVINCIAL, Role.MANAGER)
 
@@ -58,12 +59,12 @@ def _section(place: Place, name: str) -> Section:
 
 def _compute(
     request: HttpRequest, level: str, key: Any, name: str
-) -> tuple[Place, Section, Any, Any, dict]:
+) -> tuple[Place, Section, Any, Any, Figures]:
     place = place_for(request.user, level, key)
     section = _section(place, name)
     form, filters = filters_from(request.GET, user=request.user, place=place)
-    data = section.compute(request.user, place, filters, request.GET.get("sort", ""))
-    return place, section, form, filters, data
+    figures = section_figures(request.user, place, section, filters, request.GET.get("sort", ""))
+    return place, section, form, filters, figures
 
 
 def _drill_links(place: Place, filters: Any) -> dict[str, str]:
@@ -85,7 +86,7 @@ def _drill_links(place: Place, filters: Any) -> dict[str, str]:
 def dashboard(
     request: HttpRequest, level: str, key: Any = None, section: str = "overview"
 ) -> HttpResponse:
-    place, current, form, filters, data = _compute(request, level, key, section)
+    place, current, form, filters, figures = _compute(request, level, key, section)
     tabs = [
         {"key": s.key, "title": s.title, "url": _url(level, place.key, s.key)}
         for s in sections_for(place.level)
@@ -99,7 +100,8 @@ def dashboard(
             "tabs": tabs,
             "form": form,
             "filters": filters,
-            "data": data,
+            "data": figures.data,
+            "figures": figures,
             "links": _drill_links(place, filters),
             "exports": {fmt: _export_url(place, current.key, fmt) for fmt in EXPORT_FORMATS},
             "query": request.GET.urlencode(),
@@ -118,8 +120,8 @@ def dashboard(
 def dashboard_export(
     request: HttpRequest, level: str, fmt: str, key: Any = None, section: str = "overview"
 ) -> HttpResponseBase:
-    place, current, _form, _filters, data = _compute(request, level, key, section)
-    headers, rows = current.table(data)
+    place, current, _form, _filters, figures = _compute(request, level, key, section)
+    headers, rows = current.table(figures.data)
     slug = {NATIONAL: "indonesia", PROVINCE: f"provinsi-{place.key}", CENTRE: f"plut-{place.key}"}
     return export_response(
         rows=rows,

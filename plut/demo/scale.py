@@ -45,6 +45,7 @@ from mentoring.models import (
     SessionFormat,
 )
 from plut.accounts.models import Role, User
+from plut.dashboards.snapshots import data_changed
 from plut.demo.generator import (
     ADVICE,
     BUSINESS_KINDS,
@@ -948,6 +949,8 @@ def generate_scale(
             # Fresh statistics, so the planner knows the tables are now large.
             cursor.execute("ANALYZE")
     report.seconds["sequences+analyze"] = time.monotonic() - finish
+    # COPY bypasses the SQL the dashboards watch: their snapshots would keep the old figures.
+    data_changed()
     return report
 
 

@@ -30,6 +30,7 @@ from plut.core.exports import _xlsx_cell
 from plut.dashboards.filters import CENTRE, NATIONAL, PROVINCE, Filters, Place, SystemReader
 from plut.dashboards.periods import preset_period
 from plut.dashboards.sections import SECTIONS
+from plut.dashboards.snapshots import section_figures
 from plut.messaging.services import Attachment, message_queue, user_language
 from plut.regions.models import Province
 from plut.reports.models import Report, ReportLevel, ReportStatus, report_key
@@ -131,7 +132,7 @@ def report_sections(report: Report) -> list[dict[str, Any]]:
     result = []
     for name in names:
         section = SECTIONS[name]
-        data = section.compute(reader, place, filters, "")
+        data = section_figures(reader, place, section, filters).data
         headers, rows = section.table(data)
         result.append({"key": name, "title": section.title, "headers": headers, "rows": rows})
     return result

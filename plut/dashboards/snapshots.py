@@ -1,0 +1,261 @@
+"""Dashboard figures kept ready: each section's result for a place, its filters and the
+reader's scope, computed once and then read many times.
+
+At national scale one section aggregates millions of sessions (seconds to a minute of
+PostgreSQL), while the figures change only when someone records something. So a computed
+section is kept in the cache (Redis in production) together with the *data version* it was
+computed at. The data version is a token replaced after every commit that writes one of the
+figures' source tables (``apps.py`` watches the SQL, so bulk writes count too; the
+generator's COPY calls ``data_changed()`` itself).
+
+- A snapshot of the current data version is served as it is: the same numbers the selectors
+  would compute now.
+- After a change, with ``DASHBOARD_SERVE_STALE`` on (production), the last snapshot is still
+  served, labelled with the moment it was computed and "being updated", while a Celery task
+  recomputes it (one task per snapshot at a time). With it off (the tests), it is recomputed
+  in the request.
+- No snapshot: computed in the request and kept. An hourly beat job computes the default view
+  of every place ahead (``precompute_defaults``), so the first officer of the day does not wait.
+
+Nothing here changes a number: a snapshot is the selectors' own output, never an estimate.
+When the cache is unreachable every section is computed live, as before.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from clinics.models import Centre
+from plut.dashboards.filters import CENTRE, NATIONAL, PROVINCE, Filters, Place, SystemReader
+from plut.dashboards.periods import DEFAULT_PRESET, Period, preset_period
+from plut.dashboards.sections import Section, sections_for
+from plut.regions.models import Province
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "dashboards:v1"
+VERSION_KEY = f"{PREFIX}:data-version"
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A section's data and where it came from."""
+
+    data: dict[str, Any]
+    computed_at: datetime.datetime
+    stale: bool = False  # an older snapshot, shown while a newer one is computed
+
+
+# --- The data version ---------------------------------------------------------------------
+
+
+def data_version() -> str:
+    """The current token; a new one when the cache has none (flushed, or never set)."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def _bump() -> None:
+    try:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    except Exception:  # each cache backend raises its own connection errors
+        # Recording a session must not fail because Redis restarts; the snapshots computed
+        # before it then show the time they were computed until their next refresh.
+        logger.warning("Dashboard data version not bumped: the cache is unreachable.")
+
+
+def data_changed(using: str | None = None) -> None:
+    """Mark every snapshot as out of date, now and again once the current transaction commits.
+
+    Now, so that this transaction's own reads (and a test's, which never commits) see new
+    figures; again after the commit, because a snapshot computed meanwhile by another
+    request read the data before this commit and was stored under the new token. A
+    rolled-back write costs one needless recomputation, never a wrong figure."""
+    _bump()
+    transaction.on_commit(_bump, using=using)
+
+
+# --- Keys ---------------------------------------------------------------------------------
+
+
+def _filters_key(filters: Filters) -> tuple:
+    period = filters.period
+    return (
+        filters.preset,
+        period.start.isoformat(),
+        period.end.isoformat(),
+        period.months_step,
+        filters.service_area,
+        filters.mode,
+        filters.centre,
+        filters.regency,
+    )
+
+
+def snapshot_key(place: Place, section: Section, filters: Filters, sort: str) -> str:
+    """The reader is not part of the key: a dashboard's place always lies inside its reader's
+    scope (``place_for`` answers 404 otherwise), and inside it every reader's scoped querysets
+    hold the same rows, so the figures of a place are the same for all who may see it."""
+    raw = repr((place.level, place.key, section.key, _filters_key(filters), sort))
+    return f"{PREFIX}:{hashlib.sha256(raw.encode()).hexdigest()[:40]}"
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+
+def section_figures(
+    user: Any, place: Place, section: Section, filters: Filters, sort: str = ""
+) -> Figures:
+    """The section's figures for this reader, place and filters: from a snapshot when there is
+    one (see the module's docstring), computed otherwise."""
+    if filters.invalid:
+        # An invalid filter shows nothing, at once; nothing worth keeping.
+        return Figures(section.compute(user, place, filters, sort), timezone.now())
+    key = snapshot_key(place, section, filters, sort)
+    try:
+        version = data_version()
+        kept = cache.get(key)
+    except Exception:
+        logger.warning("Dashboard snapshots unavailable: the cache is unreachable.")
+        return Figures(section.compute(user, place, filters, sort), timezone.now())
+    if kept and kept["version"] == version:
+        return Figures(kept["data"], kept["computed_at"])
+    if kept and settings.DASHBOARD_SERVE_STALE:
+        _refresh_later(key, place, section, filters, sort)
+        return Figures(kept["data"], kept["computed_at"], stale=True)
+    return _compute_and_keep(key, version, user, place, section, filters, sort)
+
+
+def _compute_and_keep(
+    key: str,
+    version: str,
+    user: Any,
+    place: Place,
+    section: Section,
+    filters: Filters,
+    sort: str,
+) -> Figures:
+    started = time.monotonic()
+    computed_at = timezone.now()
+    data = section.compute(user, place, filters, sort)
+    snapshot = {"version": version, "computed_at": computed_at, "data": data}
+    try:
+        cache.set(key, snapshot, timeout=settings.DASHBOARD_SNAPSHOT_TTL)
+    except Exception:
+        logger.warning("Dashboard snapshot not kept: the cache is unreachable.")
+    logger.info(
+        "Dashboard snapshot %s/%s/%s computed in %s s",
+        place.level,
+        place.key or "",
+        section.key,
+        # Preformatted: the personal-data log filter masks numeric arguments as text.
+        f"{time.monotonic() - started:.1f}",
+    )
+    return Figures(data, computed_at)
+
+
+def _refresh_later(key: str, place: Place, section: Section, filters: Filters, sort: str) -> None:
+    """Queue one recomputation per snapshot: the lock expires if a worker dies on it."""
+    from plut.dashboards.tasks import dashboard_snapshot_refresh
+
+    if not cache.add(f"{key}:refreshing", 1, timeout=settings.DASHBOARD_REFRESH_LOCK_SECONDS):
+        return
+    transaction.on_commit(
+        lambda: dashboard_snapshot_refresh.delay(
+            level=place.level,
+            place_key=place.key,
+            section=section.key,
+            filters=_filters_key(filters),
+            sort=sort,
+        )
+    )
+
+
+# --- Background: refresh one, and compute the default views ahead -------------------------
+
+
+def _place(level: str, key: Any) -> Place:
+    if level == NATIONAL:
+        return Place(NATIONAL)
+    if level == PROVINCE:
+        return Place(PROVINCE, province=Province.objects.get(code=key))
+    centre = Centre.objects.select_related("province").get(pk=key)
+    return Place(CENTRE, province=centre.province, centre=centre)
+
+
+def refresh(
+    *,
+    level: str,
+    place_key: Any,
+    section: str,
+    filters: tuple,
+    sort: str,
+) -> None:
+    """Recompute one snapshot (the Celery task's body), as the national reader: the figures of
+    a place are the same for every reader who may see it (``snapshot_key``)."""
+    from plut.dashboards.sections import SECTIONS
+
+    preset, start, end, months_step, service_area, mode, centre, regency = filters
+    chosen = Filters(
+        period=Period(
+            datetime.date.fromisoformat(start), datetime.date.fromisoformat(end), months_step
+        ),
+        preset=preset,
+        service_area=service_area,
+        mode=mode,
+        centre=centre,
+        regency=regency,
+    )
+    place, current = _place(level, place_key), SECTIONS[section]
+    key = snapshot_key(place, current, chosen, sort)
+    try:
+        _compute_and_keep(key, data_version(), SystemReader(), place, current, chosen, sort)
+    finally:
+        cache.delete(f"{key}:refreshing")
+
+
+def default_filters(place: Place, today: datetime.date | None = None) -> Filters:
+    """What a dashboard shows before anyone touches its filters (today on the place's clock)."""
+    if today is None:
+        today = timezone.localtime(timezone.now(), ZoneInfo(place.zone)).date()
+    return Filters(period=preset_period(DEFAULT_PRESET, today), preset=DEFAULT_PRESET)
+
+
+def precompute_defaults() -> int:
+    """Compute every place's sections with the default filters unless a current snapshot
+    exists (the beat job, hourly: each place's day begins on its own clock); returns how many
+    were computed."""
+    places = [Place(NATIONAL)]
+    provinces = Province.objects.filter(code__in=Centre.objects.values("province"))
+    places += [Place(PROVINCE, province=p) for p in provinces.order_by("code")]
+    places += [
+        Place(CENTRE, province=c.province, centre=c)
+        for c in Centre.objects.select_related("province").order_by("pk")
+    ]
+    reader, computed = SystemReader(), 0
+    for place in places:
+        filters = default_filters(place)
+        for section in sections_for(place.level):
+            key = snapshot_key(place, section, filters, "")
+            version = data_version()
+            kept = cache.get(key)
+            if kept and kept["version"] == version:
+                continue
+            _compute_and_keep(key, version, reader, place, section, filters, "")
+            computed += 1
+    return computed
