@@ -119,10 +119,17 @@ def snapshot_key(place: Place, section: Section, filters: Filters, sort: str) ->
 
 
 def section_figures(
-    user: Any, place: Place, section: Section, filters: Filters, sort: str = ""
+    user: Any,
+    place: Place,
+    section: Section,
+    filters: Filters,
+    sort: str = "",
+    *,
+    stale_ok: bool = True,
 ) -> Figures:
     """The section's figures for this reader, place and filters: from a snapshot when there is
-    one (see the module's docstring), computed otherwise."""
+    one (see the module's docstring), computed otherwise. ``stale_ok=False`` is for documents
+    of record (the monthly reports): only current figures."""
     if filters.invalid:
         # An invalid filter shows nothing, at once; nothing worth keeping.
         return Figures(section.compute(user, place, filters, sort), timezone.now())
@@ -135,7 +142,7 @@ def section_figures(
         return Figures(section.compute(user, place, filters, sort), timezone.now())
     if kept and kept["version"] == version:
         return Figures(kept["data"], kept["computed_at"])
-    if kept and settings.DASHBOARD_SERVE_STALE:
+    if kept and stale_ok and settings.DASHBOARD_SERVE_STALE:
         _refresh_later(key, place, section, filters, sort)
         return Figures(kept["data"], kept["computed_at"], stale=True)
     return _compute_and_keep(key, version, user, place, section, filters, sort)

@@ -132,7 +132,7 @@ def report_sections(report: Report) -> list[dict[str, Any]]:
     result = []
     for name in names:
         section = SECTIONS[name]
-        data = section_figures(reader, place, section, filters).data
+        data = section_figures(reader, place, section, filters, stale_ok=False).data
         headers, rows = section.table(data)
         result.append({"key": name, "title": section.title, "headers": headers, "rows": rows})
     return result
