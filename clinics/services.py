@@ -21,7 +21,6 @@ from django.utils.translation import gettext_lazy as _
 from clinics.models import Centre, CentreLevel, ServiceArea, StaffMembership
 from plut.accounts.models import CENTRE_ROLES, User
 from plut.core.reference import REFERENCE_DIR, LoadResult, sync_rows
-from plut.dashboards.snapshots import data_changed
 
 # The six areas of the seed (DOMAIN.md). Codes are stable identifiers used by reports and the
 # API; the names are data so a province can rename them or add a seventh in the admin.
@@ -184,7 +183,6 @@ def staff_member_deactivate(*, user: User, by: User) -> User:
     user.is_active = False
     user.full_clean()
     user.save(update_fields=["is_active"])
-    data_changed()  # the dashboards count active consultants; logins write users too often
     return user
 
 
@@ -193,5 +191,4 @@ def staff_member_reactivate(*, user: User) -> User:
     user.is_active = True
     user.full_clean()
     user.save(update_fields=["is_active"])
-    data_changed()
     return user

@@ -10,28 +10,40 @@ validators, E.164 phones, the model's own ``clean``), and then written in bulk:
 
 A NIB, NIK or Nomor Induk Koperasi already registered at the importing centre (or at none)
 updates that record instead of adding a duplicate; one registered at another centre is
-refused, as in ``enterprise_register``. Validation reads the database a fixed number of times
-per batch, and the writes are ``bulk_create`` / ``bulk_update`` in batches, so a file of
-50 000 rows takes seconds of database time, not 50 000 round trips.
+refused, as in ``enterprise_register``. Validation reads the database a few times per file;
+new rows are written with COPY on PostgreSQL (``bulk_create`` elsewhere), changed rows with
+``bulk_update``, each change with its audit entry. ``make bench`` compares the import with a
+plain COPY of the same rows (plut/bench/imports.py; the target is a quarter of COPY's rate).
 
 Errors name the spreadsheet row (the header is row 1) and the column, in the active language.
 """
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime
 import io
+import json
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditlog import get_logentry_model
+from auditlog.cid import get_cid
+from auditlog.context import auditlog_disabled
+from auditlog.diff import model_instance_diff
 from django import forms
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Field, JSONField, Model
 from django.http import HttpResponseBase
+from django.utils import timezone
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from openpyxl import load_workbook
@@ -46,14 +58,22 @@ from cooperatives.validators import (
 )
 from plut.core.exports import export_response
 from plut.core.phone import phone_to_e164
+from plut.dashboards.snapshots import data_changed
 from plut.regions.models import Regency
 
 ENTERPRISES, COOPERATIVES = "enterprises", "cooperatives"
 ALL_OR_NOTHING, VALID_ROWS = "all_or_nothing", "valid_rows"
-BATCH = 500
+BATCH = 500  # rows between two progress reports
+LOOKUP_BATCH = 10_000  # identifiers per lookup query
+WRITE_BATCH = 5_000  # rows per INSERT
+UPDATE_BATCH = 500  # rows per UPDATE (its CASE grows with the batch, per row)
 MAX_ROWS = 100_000
 XLSX_MAGIC = b"PK\x03\x04"
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"]
+
+
+# A stored record's state before the import changed it: (model, pk) -> a copy.
+_Before = dict[tuple[type, Any], Any]
 
 
 class ImportFileError(Exception):
@@ -229,26 +249,6 @@ def _number(value: str) -> str:
     return value.replace(".", "") if _THOUSANDS.match(value) else value
 
 
-class _RowForm(forms.Form):
-    number_fields: tuple[str, ...] = ()
-
-    def __init__(self, data: dict[str, str], *, regencies: set[str]) -> None:
-        data = dict(data)
-        for name in self.number_fields:
-            data[name] = _number(data.get(name, ""))
-        super().__init__(data)
-        self.regencies = regencies
-
-    def clean_kode_kabupaten(self) -> str:
-        code = self.cleaned_data["kode_kabupaten"].strip()
-        if code not in self.regencies:
-            raise forms.ValidationError(
-                _("Kode kabupaten/kota %(code)s tidak dikenal atau bukan di provinsi PLUT ini."),
-                params={"code": code},
-            )
-        return code
-
-
 def _identifier(validator: Callable[[str], None], length: int) -> forms.CharField:
     return forms.CharField(required=False, max_length=length, validators=[validator])
 
@@ -265,41 +265,88 @@ def _date() -> forms.DateField:
     return forms.DateField(required=False, input_formats=DATE_FORMATS)
 
 
-class EnterpriseRowForm(_RowForm):
-    number_fields = ("modal_usaha", "omzet_tahunan", "jumlah_tenaga_kerja")
-
-    nama_usaha = forms.CharField(max_length=200)
-    nib = _identifier(validate_nib, 13)
-    kbli = _identifier(validate_kbli, 5)
-    kode_kabupaten = forms.CharField(max_length=5)
-    alamat = forms.CharField(required=False, max_length=1000)
-    modal_usaha = _rupiah()
-    omzet_tahunan = _rupiah()
-    jumlah_tenaga_kerja = _count()
-    nama_pemilik = forms.CharField(max_length=200)
-    nik_pemilik = _identifier(validate_nik, 16)
-    jenis_kelamin = forms.ChoiceField(required=False, choices=[("", "—"), *Gender.choices])
-    telepon_pemilik = forms.CharField(required=False, max_length=30)
-    email_pemilik = forms.EmailField(required=False)
-
-    def clean_telepon_pemilik(self) -> str:
-        phone = self.cleaned_data["telepon_pemilik"].strip()
-        return phone_to_e164(phone) if phone else ""
+def _regency(code: str, regencies: set[str]) -> str:
+    if code not in regencies:
+        raise ValidationError(
+            _("Kode kabupaten/kota %(code)s tidak dikenal atau bukan di provinsi PLUT ini."),
+            params={"code": code},
+        )
+    return code
 
 
-class CooperativeRowForm(_RowForm):
-    number_fields = ("jumlah_anggota", "jumlah_karyawan")
+def _phone(value: str, _regencies: set[str]) -> str:
+    return phone_to_e164(value) if value else ""
 
-    nama_koperasi = forms.CharField(max_length=200)
-    nomor_induk_koperasi = _identifier(validate_cooperative_number, 16)
-    nomor_badan_hukum = forms.CharField(required=False, max_length=100)
-    tanggal_badan_hukum = _date()
-    jenis = forms.ChoiceField(choices=CooperativeType.choices)
-    kode_kabupaten = forms.CharField(max_length=5)
-    alamat = forms.CharField(required=False, max_length=1000)
-    jumlah_anggota = _count()
-    jumlah_karyawan = _count()
-    tanggal_rat_terakhir = _date()
+
+@dataclass(frozen=True)
+class _RowSchema:
+    """A row's columns as form fields, cleaned one by one with ``Field.clean``: the same
+    conversions, validators and messages as a ``Form`` of these fields, without building one
+    per row (a Form deep-copies every field and widget on creation, most of an import's time).
+    """
+
+    fields: dict[str, forms.Field]
+    # Columns read as Rupiah ("Rp 1.500.000") before their field sees them.
+    numbers: tuple[str, ...] = ()
+    # Column checks that need more than the field: (cleaned value, the province's regencies).
+    checks: dict[str, Callable[[Any, set[str]], Any]] = field(default_factory=dict)
+
+    def clean(
+        self, values: dict[str, str], regencies: set[str]
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        """(cleaned values, [(column, message)]), every column checked."""
+        data: dict[str, Any] = {}
+        errors: list[tuple[str, str]] = []
+        for name, column in self.fields.items():
+            value = values.get(name)
+            if name in self.numbers:
+                value = _number(value or "")
+            try:
+                value = column.clean(value)
+                check = self.checks.get(name)
+                data[name] = check(value, regencies) if check else value
+            except ValidationError as error:
+                errors.extend((name, message) for message in error.messages)
+        return data, errors
+
+
+ENTERPRISE_ROW = _RowSchema(
+    fields={
+        "nama_usaha": forms.CharField(max_length=200),
+        "nib": _identifier(validate_nib, 13),
+        "kbli": _identifier(validate_kbli, 5),
+        "kode_kabupaten": forms.CharField(max_length=5),
+        "alamat": forms.CharField(required=False, max_length=1000),
+        "modal_usaha": _rupiah(),
+        "omzet_tahunan": _rupiah(),
+        "jumlah_tenaga_kerja": _count(),
+        "nama_pemilik": forms.CharField(max_length=200),
+        "nik_pemilik": _identifier(validate_nik, 16),
+        "jenis_kelamin": forms.ChoiceField(required=False, choices=[("", "—"), *Gender.choices]),
+        "telepon_pemilik": forms.CharField(required=False, max_length=30),
+        # The model's length, so that the model need not check the column again.
+        "email_pemilik": forms.EmailField(required=False, max_length=254),
+    },
+    numbers=("modal_usaha", "omzet_tahunan", "jumlah_tenaga_kerja"),
+    checks={"kode_kabupaten": _regency, "telepon_pemilik": _phone},
+)
+
+COOPERATIVE_ROW = _RowSchema(
+    fields={
+        "nama_koperasi": forms.CharField(max_length=200),
+        "nomor_induk_koperasi": _identifier(validate_cooperative_number, 16),
+        "nomor_badan_hukum": forms.CharField(required=False, max_length=100),
+        "tanggal_badan_hukum": _date(),
+        "jenis": forms.ChoiceField(choices=CooperativeType.choices),
+        "kode_kabupaten": forms.CharField(max_length=5),
+        "alamat": forms.CharField(required=False, max_length=1000),
+        "jumlah_anggota": _count(),
+        "jumlah_karyawan": _count(),
+        "tanggal_rat_terakhir": _date(),
+    },
+    numbers=("jumlah_anggota", "jumlah_karyawan"),
+    checks={"kode_kabupaten": _regency},
+)
 
 
 # Model field -> template column, to put a model's own error on the column the user typed.
@@ -314,13 +361,12 @@ COOPERATIVE_COLUMNS = {
 }
 
 
-def _model_errors(
-    number: int, instance: Any, exclude: list[str], columns: dict[str, str]
-) -> list[RowError]:
-    """The model's own field validators and ``clean`` (no database: uniqueness and foreign
-    keys are checked in bulk by the caller)."""
+def _model_errors(number: int, instance: Any, columns: dict[str, str]) -> list[RowError]:
+    """The model's own ``clean`` (e.g. gender against NIK). Its field validators are not run
+    again: every field the import sets comes from a column whose row field applies the same
+    validators and lengths, or tighter ranges; uniqueness is checked in bulk by the caller."""
     try:
-        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        instance.clean()
     except ValidationError as error:
         return [
             RowError(number, columns.get(name, name), message)
@@ -330,21 +376,14 @@ def _model_errors(
     return []
 
 
-def _form_errors(number: int, form: forms.Form) -> list[RowError]:
-    return [
-        RowError(number, name if name != "__all__" else "", message)
-        for name, messages in form.errors.items()
-        for message in messages
-    ]
-
-
 def _existing(queryset: Any, field_name: str, values: set[str]) -> dict[str, Any]:
-    """Rows of ``queryset`` whose ``field_name`` is in ``values``, by that value, in batches
-    (a single IN list of 100 000 values is more than SQLite accepts)."""
+    """Rows of ``queryset`` whose ``field_name`` is in ``values``, by that value, a few
+    queries per file (SQLite takes at most 999 parameters a query)."""
     ordered = sorted(values)
+    size = min(LOOKUP_BATCH, connection.features.max_query_params or LOOKUP_BATCH)
     found: dict[str, Any] = {}
-    for start in range(0, len(ordered), BATCH):
-        chunk = ordered[start : start + BATCH]
+    for start in range(0, len(ordered), size):
+        chunk = ordered[start : start + size]
         found.update(
             (getattr(row, field_name), row)
             for row in queryset.filter(**{f"{field_name}__in": chunk})
@@ -362,10 +401,13 @@ def _ticker(progress: Callable[[int], None] | None) -> Callable[[int], None]:
     return tick
 
 
-def _assign(instance: Any, **values: Any) -> None:
+def _assign(instance: Any, before: _Before, **values: Any) -> None:
     """Set the row's non-empty values. An empty cell keeps what is stored (a provincial list
     without phone numbers must not erase the ones the centre has) or, on a new record, the
-    model's default."""
+    model's default. A stored record's state before the file is kept in ``before``, for the
+    audit trail."""
+    if instance.pk is not None:
+        before.setdefault((type(instance), instance.pk), copy.copy(instance))
     for name, value in values.items():
         if value is None or (value == "" and instance.pk is not None):
             continue
@@ -374,6 +416,112 @@ def _assign(instance: Any, **values: Any) -> None:
 
 def _elsewhere(found: Any, centre: Centre) -> bool:
     return found is not None and found.centre_id not in (None, centre.pk)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(column: Field, value: Any) -> str:
+    """A value in COPY's text format, for the field types of the imported models and of the
+    audit log."""
+    if value is None:
+        return "\\N"
+    if isinstance(column, JSONField):
+        value = json.dumps(value, cls=column.encoder)
+    elif isinstance(value, bool):
+        return "t" if value else "f"
+    elif isinstance(value, datetime.date):  # and datetime
+        return value.isoformat()
+    return str(value).translate(_COPY_ESCAPES)
+
+
+def _insert(model: type[Model], instances: list[Any]) -> None:
+    """Insert new ``instances`` and set their ids. On PostgreSQL with COPY, ids taken from the
+    table's sequence first: at thousands of rows a multi-row INSERT costs several times as much,
+    most of it in Django compiling it."""
+    if connection.vendor != "postgresql" or not instances:
+        model.objects.bulk_create(instances, batch_size=WRITE_BATCH)
+        return
+    meta = model._meta
+    fields = [column for column in meta.concrete_fields if not column.generated]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(instances)],
+        )
+        for instance, (pk,) in zip(instances, cursor.fetchall(), strict=True):
+            instance.pk = pk
+            instance._state.adding, instance._state.db = False, connection.alias
+        text = "".join(
+            "\t".join(_copy_value(column, column.pre_save(instance, True)) for column in fields)
+            + "\n"
+            for instance in instances
+        )
+        cursor.cursor.copy_expert(
+            f"COPY {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+            " FROM STDIN",
+            io.StringIO(text),
+        )
+    # COPY is not SQL the dashboards' write watcher sees (plut.dashboards.apps).
+    data_changed(using=connection.alias)
+
+
+def _audit(changed: list[tuple[Model, Model, list[str]]], actor: Any) -> None:
+    """The update entries django-auditlog's signals would have written, which bulk writes do
+    not send: for each (record, its state before, fields written), one entry with auditlog's
+    own diff of those fields (masked as configured), by ``actor``.
+
+    The actor is given, not read from auditlog's context: that context outlives the request
+    that set it (a worker thread would name the previous request's user)."""
+    if auditlog_disabled.get():
+        return
+    log_entry = get_logentry_model()
+    shared = {"actor": actor, "actor_email": getattr(actor, "email", None), "cid": get_cid()}
+    logs = []
+    for instance, old, fields in changed:
+        changes = model_instance_diff(
+            old,
+            instance,
+            fields_to_check=fields,
+            use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES,
+        )
+        if changes:
+            logs.append(
+                log_entry(
+                    content_type=ContentType.objects.get_for_model(instance),
+                    object_pk=str(instance.pk),
+                    object_id=instance.pk,
+                    object_repr=str(instance),
+                    action=log_entry.Action.UPDATE,
+                    changes=changes,
+                    **shared,
+                )
+            )
+    _insert(log_entry, logs)
+
+
+def _save(
+    model: type[Model], instances: list[Any], fields: list[str], before: _Before, actor: Any
+) -> tuple[int, int]:
+    """Insert the new ``instances``, update ``fields`` of the stored ones and audit their
+    changes; (created, updated)."""
+    new = [instance for instance in instances if instance.pk is None]
+    old = [instance for instance in instances if instance.pk is not None]
+    _insert(model, new)
+    # bulk_update leaves auto_now alone; integrations sync by updated_at.
+    now = timezone.now()
+    for instance in old:
+        instance.updated_at = now
+    model.objects.bulk_update(old, [*fields, "updated_at"], batch_size=UPDATE_BATCH)
+    # What an import overwrites cannot be told afterwards, so each change is audited. Records
+    # it creates are not: an entry per new record (auditlog's diff and a second row written)
+    # would more than double the import's time (plut/bench/imports.py, docs/api.md).
+    _audit(
+        [(instance, before[(model, instance.pk)], [*fields, "updated_at"]) for instance in old],
+        actor,
+    )
+    return len(new), len(old)
 
 
 # --- Enterprises -----------------------------------------------------------------------------
@@ -404,6 +552,7 @@ def _validate_enterprises(
     centre: Centre,
     regencies: set[str],
     tick: Callable[[int], None],
+    before: _Before,
 ) -> tuple[list[_EnterpriseRow], list[RowError]]:
     persons = _existing(
         Person.objects.all(), "nik", {values.get("nik_pemilik", "") for _n, values in table} - {""}
@@ -423,11 +572,10 @@ def _validate_enterprises(
     valid, errors = [], []
     for done, (number, values) in enumerate(table, start=1):
         tick(done)
-        form = EnterpriseRowForm(values, regencies=regencies)
-        if not form.is_valid():
-            errors.extend(_form_errors(number, form))
+        data, field_errors = ENTERPRISE_ROW.clean(values, regencies)
+        if field_errors:
+            errors += [RowError(number, name, message) for name, message in field_errors]
             continue
-        data = form.cleaned_data
         row_errors = []
         nib, nik = data["nib"] or None, data["nik_pemilik"] or None
         if nib and nib in seen_nib:
@@ -457,6 +605,7 @@ def _validate_enterprises(
             person = owner or keep or Person(nik=nik)
             _assign(
                 person,
+                before,
                 full_name=data["nama_pemilik"],
                 gender=data["jenis_kelamin"],
                 phone=data["telepon_pemilik"],
@@ -464,12 +613,11 @@ def _validate_enterprises(
                 regency_id=data["kode_kabupaten"],
                 centre=centre,
             )
-            row_errors += _model_errors(
-                number, person, ["regency", "centre", "user"], PERSON_COLUMNS
-            )
+            row_errors += _model_errors(number, person, PERSON_COLUMNS)
         enterprise = known or Enterprise(nib=nib)
         _assign(
             enterprise,
+            before,
             name=data["nama_usaha"],
             kbli=data["kbli"],
             regency_id=data["kode_kabupaten"],
@@ -479,12 +627,7 @@ def _validate_enterprises(
             employees=data["jumlah_tenaga_kerja"],
             centre=centre,
         )
-        row_errors += _model_errors(
-            number,
-            enterprise,
-            ["regency", "owner", "cooperative", "centre", "scale"],
-            ENTERPRISE_COLUMNS,
-        )
+        row_errors += _model_errors(number, enterprise, ENTERPRISE_COLUMNS)
         if row_errors:
             errors += row_errors
             continue
@@ -496,19 +639,13 @@ def _validate_enterprises(
     return valid, errors
 
 
-def _write_enterprises(rows: list[_EnterpriseRow]) -> tuple[int, int]:
+def _write_enterprises(rows: list[_EnterpriseRow], before: _Before, actor: Any) -> tuple[int, int]:
     # One owner may hold several rows' businesses: each person is written once.
     persons = list({id(row.person): row.person for row in rows}.values())
-    known = [p for p in persons if p.pk is not None]
-    Person.objects.bulk_create([p for p in persons if p.pk is None], batch_size=BATCH)
-    Person.objects.bulk_update(known, PERSON_UPDATE, batch_size=BATCH)
+    _save(Person, persons, PERSON_UPDATE, before, actor)
     for row in rows:
         row.enterprise.owner = row.person
-    new = [row.enterprise for row in rows if row.enterprise.pk is None]
-    old = [row.enterprise for row in rows if row.enterprise.pk is not None]
-    Enterprise.objects.bulk_create(new, batch_size=BATCH)
-    Enterprise.objects.bulk_update(old, ENTERPRISE_UPDATE, batch_size=BATCH)
-    return len(new), len(old)
+    return _save(Enterprise, [row.enterprise for row in rows], ENTERPRISE_UPDATE, before, actor)
 
 
 # --- Cooperatives ----------------------------------------------------------------------------
@@ -532,6 +669,7 @@ def _validate_cooperatives(
     centre: Centre,
     regencies: set[str],
     tick: Callable[[int], None],
+    before: _Before,
 ) -> tuple[list[tuple[int, Cooperative]], list[RowError]]:
     known_by_number = _existing(
         Cooperative.objects.all(),
@@ -542,11 +680,10 @@ def _validate_cooperatives(
     valid, errors = [], []
     for done, (number, values) in enumerate(table, start=1):
         tick(done)
-        form = CooperativeRowForm(values, regencies=regencies)
-        if not form.is_valid():
-            errors.extend(_form_errors(number, form))
+        data, field_errors = COOPERATIVE_ROW.clean(values, regencies)
+        if field_errors:
+            errors += [RowError(number, name, message) for name, message in field_errors]
             continue
-        data = form.cleaned_data
         row_errors = []
         official = data["nomor_induk_koperasi"] or None
         if official and official in seen:
@@ -570,6 +707,7 @@ def _validate_cooperatives(
         cooperative = known or Cooperative(number=official)
         _assign(
             cooperative,
+            before,
             name=data["nama_koperasi"],
             legal_entity_number=data["nomor_badan_hukum"],
             legal_entity_date=data["tanggal_badan_hukum"],
@@ -581,9 +719,7 @@ def _validate_cooperatives(
             last_rat_on=data["tanggal_rat_terakhir"],
             centre=centre,
         )
-        row_errors += _model_errors(
-            number, cooperative, ["regency", "centre", "board_members"], COOPERATIVE_COLUMNS
-        )
+        row_errors += _model_errors(number, cooperative, COOPERATIVE_COLUMNS)
         if row_errors:
             errors += row_errors
             continue
@@ -593,12 +729,10 @@ def _validate_cooperatives(
     return valid, errors
 
 
-def _write_cooperatives(rows: list[tuple[int, Cooperative]]) -> tuple[int, int]:
-    new = [c for _n, c in rows if c.pk is None]
-    old = [c for _n, c in rows if c.pk is not None]
-    Cooperative.objects.bulk_create(new, batch_size=BATCH)
-    Cooperative.objects.bulk_update(old, COOPERATIVE_UPDATE, batch_size=BATCH)
-    return len(new), len(old)
+def _write_cooperatives(
+    rows: list[tuple[int, Cooperative]], before: _Before, actor: Any
+) -> tuple[int, int]:
+    return _save(Cooperative, [c for _n, c in rows], COOPERATIVE_UPDATE, before, actor)
 
 
 # --- The import ------------------------------------------------------------------------------
@@ -611,11 +745,13 @@ def import_clients(
     table: list[tuple[int, dict[str, str]]],
     mode: str,
     progress: Callable[[int], None] | None = None,
+    actor: AbstractBaseUser | None = None,
 ) -> ImportResult:
     """Validate every row of ``table`` (from ``read_table``), then write per ``mode``.
 
     ``progress(rows_validated)`` is called every BATCH rows, outside any transaction, so a
     watcher sees it while the import runs. The writes happen in one transaction at the end.
+    The audit entries of the records it changes name ``actor`` (the importing user).
     """
     if kind not in COLUMNS or mode not in (ALL_OR_NOTHING, VALID_ROWS):
         raise ValueError(f"Unknown import kind or mode: {kind!r}, {mode!r}")
@@ -623,7 +759,8 @@ def import_clients(
         Regency.objects.filter(province_id=centre.province_id).values_list("code", flat=True)
     )
     validate = _validate_enterprises if kind == ENTERPRISES else _validate_cooperatives
-    valid, errors = validate(table, centre, regencies, _ticker(progress))
+    before: _Before = {}
+    valid, errors = validate(table, centre, regencies, _ticker(progress), before)
     result = ImportResult(total=len(table), errors=errors)
     if progress is not None:
         progress(len(table))
@@ -631,6 +768,6 @@ def import_clients(
         return result
     write = _write_enterprises if kind == ENTERPRISES else _write_cooperatives
     with transaction.atomic():
-        result.created, result.updated = write(valid)
+        result.created, result.updated = write(valid, before, actor)
     result.applied = True
     return result

@@ -7,6 +7,11 @@ urlpatterns = [
     path("", today.staff_home, name="staff_home"),
     path("sessions/", lists.session_list, name="session_list"),
     path("sessions/export.<str:fmt>", lists.session_export, name="session_export"),
+    path(
+        "sessions/filter-options/",
+        lists.session_filter_options,
+        name="session_filter_options",
+    ),
     path("sessions/new/", sessions.session_create, name="session_create"),
     path("sessions/<int:pk>/", sessions.session_detail, name="session_detail"),
     path("sessions/<int:pk>/edit/", sessions.session_update, name="session_update"),

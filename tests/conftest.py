@@ -3,6 +3,7 @@ with a user of every role, so each permission test has an insider and an outside
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 from dataclasses import dataclass
@@ -57,10 +58,9 @@ def _fresh_cache():
     throttles of an earlier test (whose rows are gone) must not answer for this one."""
     from django.core.cache import cache
 
-    try:
+    # A test that stopped Redis restarts it itself.
+    with contextlib.suppress(Exception):
         cache.clear()
-    except Exception:  # a test that stopped Redis restarts it itself
-        pass
 
 
 @pytest.fixture

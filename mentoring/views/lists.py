@@ -15,7 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -67,6 +67,18 @@ def session_list(request: HttpRequest) -> HttpResponse:
         size=PAGE_SIZE,
     )
     return render(request, "mentoring/session_list.html", {"filterset": filterset, "page": page})
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def session_filter_options(request: HttpRequest) -> JsonResponse:
+    """The consultants and client regencies the session filters list for ``?centre=``: the
+    list's script refreshes those dropdowns when the centre changes. The same scoped
+    FilterSet as the page answers, so a centre outside the scope lists nothing."""
+    filterset = SessionFilter(
+        request.GET, queryset=MentoringSession.objects.none(), user=request.user
+    )
+    return JsonResponse(filterset.offered_choices())
 
 
 SESSION_HEADERS = [

@@ -113,6 +113,7 @@ def _run(job: ImportJob, table: list) -> None:
         table=table,
         mode=job.mode,
         progress=_progress_saver(job),
+        actor=job.created_by,
     )
     job.processed_rows = result.total
     job.created_count, job.updated_count = result.created, result.updated

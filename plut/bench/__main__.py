@@ -6,7 +6,9 @@
    the query-count header on), logs in, and measures the floor and every key page.
 3. Books under load (``--booking-clients`` owners for ``--booking-seconds``) and counts double
    bookings in SQL; reads the peak memory of the gunicorn workers.
-4. Prints the table, saves it as JSON under var/bench/, and compares with a saved run at
+4. Times the bulk import of ``--import-rows`` enterprises against PostgreSQL COPY of the same
+   rows (plut/bench/imports.py), rolled back.
+5. Prints the table, saves it as JSON under var/bench/, and compares with a saved run at
    another scale (the growth column).
 
 It never fails on a timing: only on a broken setup (a page that errors still gets a row).
@@ -141,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
         "--baseline-scale", type=float, default=0.01, help="scale of the growth column's base"
     )
     parser.add_argument("--only", default="", help="comma-separated words: measure matching pages")
+    parser.add_argument(
+        "--import-rows", type=int, default=20_000, help="rows of the import benchmark (0: skip)"
+    )
     args = parser.parse_args(argv)
 
     env = _environment(args)
@@ -155,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
 
     from plut.bench import data, harness
+    from plut.bench import imports as import_bench
 
     def log(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
@@ -191,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
             clients[role] = harness.HttpClient(base, timeout=STATEMENT_TIMEOUT_MS / 1000 + 60)
             clients[role].login(username, harness.BENCH_PASSWORD)
         only = [word.strip() for word in args.only.split(",") if word.strip()]
+        # As in production, where Celery computes every place's default dashboard ahead.
+        warmed = harness.warm_dashboards(ctx)
+        log(f"dashboard snapshots computed ahead: {warmed}")
         floor, pages = harness.measure(clients, ctx, requests=args.requests, only=only, log=log)
         result = harness.Result(
             scale=args.scale,
@@ -198,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
             pages=pages,
             generation_seconds=generation_seconds,
             rows=rows,
+            extra={"dashboard_snapshots": warmed},
         )
         if args.booking_clients and args.booking_seconds:
             result.booking = harness.booking_load(
@@ -210,8 +220,9 @@ def main(argv: list[str] | None = None) -> int:
             )
         result.worker_peak_rss_mb = _peak_rss_mb(_workers(gunicorn.pid))
         month = datetime.date.fromisoformat(f"{ctx.month}-01")
-        report = harness.monthly_report(ctx.province_code, month, repeats=3)
+        report, from_snapshots = harness.monthly_report(ctx.province_code, month, repeats=3)
         result.extra["monthly_report"] = asdict(report)
+        result.extra["monthly_report_snapshots"] = asdict(from_snapshots)
         log(f"monthly report: median {report.median_ms:.0f} ms")
     finally:
         gunicorn.send_signal(signal.SIGTERM)
@@ -220,6 +231,11 @@ def main(argv: list[str] | None = None) -> int:
         except subprocess.TimeoutExpired:
             gunicorn.kill()
 
+    imported = None
+    if args.import_rows:
+        imported = import_bench.measure(centre, args.import_rows, log=log)
+        result.extra["import"] = imported.as_dict()
+
     (OUT / f"result-{_scale_tag(args.scale)}.json").write_text(result.to_json())
     # Growth: against the saved run at --baseline-scale (1 %), when this run is another scale.
     saved = OUT / f"result-{_scale_tag(args.baseline_scale)}.json"
@@ -227,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.baseline_scale != args.scale and saved.exists():
         baseline = harness.Result.from_json(saved.read_text())
     print(harness.table(result, baseline))
+    if imported is not None:
+        print(import_bench.table(imported))
     return 0
 
 

@@ -78,8 +78,10 @@ def bench_accounts() -> Centre:
         username=ACCOUNTS["manager"], defaults={"role": Role.MANAGER}
     )
     for user in (national, manager):
-        user.set_password(BENCH_PASSWORD)
-        user.save(update_fields=["password"])
+        # A new hash would sign out the clients of a bench run already going on this database.
+        if not user.check_password(BENCH_PASSWORD):
+            user.set_password(BENCH_PASSWORD)
+            user.save(update_fields=["password"])
     StaffMembership.objects.update_or_create(user=manager, defaults={"centre": centre})
     return centre
 

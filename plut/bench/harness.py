@@ -647,7 +647,8 @@ def table(result: Result, baseline: Result | None = None) -> str:
             ratio = report["median_ms"] / baseline.extra[key]["median_ms"]
             line += f", {ratio:.2f}x the {baseline.scale:g} run"
         lines.append(line)
-    shown = {"monthly_report", "monthly_report_snapshots", "dashboard_snapshots"}
+    # The import has its own block (plut.bench.imports.table).
+    shown = {"monthly_report", "monthly_report_snapshots", "dashboard_snapshots", "import"}
     for key, value in result.extra.items():
         if key not in shown:
             lines.append(f"{key}: {value}")

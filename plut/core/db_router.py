@@ -55,6 +55,11 @@ def use_replica() -> Iterator[None]:
         _reading_from_replica.reset(token)
 
 
+def reading_from_replica() -> bool:
+    """Whether reads here go to the replica (and so may miss the latest commits)."""
+    return _reading_from_replica.get() and replica_configured()
+
+
 def _on_replica(chunks: Iterable[Any]) -> Iterator[Any]:
     with use_replica():
         yield from chunks

@@ -35,9 +35,10 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from clinics.models import Centre
+from plut.core.db_router import reading_from_replica
 from plut.dashboards.filters import CENTRE, NATIONAL, PROVINCE, Filters, Place, SystemReader
 from plut.dashboards.periods import DEFAULT_PRESET, Period, preset_period
 from plut.dashboards.sections import Section, sections_for
@@ -94,9 +95,10 @@ def data_changed(using: str | None = None) -> None:
 
 
 def _filters_key(filters: Filters) -> tuple:
+    # The preset only names the period in links; the dates are what the figures depend on, so
+    # "last month" on the page and the monthly report of that month share a snapshot.
     period = filters.period
     return (
-        filters.preset,
         period.start.isoformat(),
         period.end.isoformat(),
         period.months_step,
@@ -107,11 +109,31 @@ def _filters_key(filters: Filters) -> tuple:
     )
 
 
+def _sort_key(section: Section, sort: str) -> str:
+    """The sort as the section understands it: nothing for a section without columns, and
+    for any unknown value the name order the selectors fall back to, so that no value of
+    ?sort= costs a snapshot of its own."""
+    if not section.columns or not sort:
+        return ""
+    known = {key for key, _label in section.columns}
+    return sort if sort.lstrip("-") in known else "name"
+
+
 def snapshot_key(place: Place, section: Section, filters: Filters, sort: str) -> str:
     """The reader is not part of the key: a dashboard's place always lies inside its reader's
     scope (``place_for`` answers 404 otherwise), and inside it every reader's scoped querysets
-    hold the same rows, so the figures of a place are the same for all who may see it."""
-    raw = repr((place.level, place.key, section.key, _filters_key(filters), sort))
+    hold the same rows, so the figures of a place are the same for all who may see it. The
+    language is: service areas' names and the charts' labels are stored as text."""
+    raw = repr(
+        (
+            place.level,
+            place.key,
+            section.key,
+            _filters_key(filters),
+            sort,
+            translation.get_language(),
+        )
+    )
     return f"{PREFIX}:{hashlib.sha256(raw.encode()).hexdigest()[:40]}"
 
 
@@ -130,6 +152,7 @@ def section_figures(
     """The section's figures for this reader, place and filters: from a snapshot when there is
     one (see the module's docstring), computed otherwise. ``stale_ok=False`` is for documents
     of record (the monthly reports): only current figures."""
+    sort = _sort_key(section, sort)
     if filters.invalid:
         # An invalid filter shows nothing, at once; nothing worth keeping.
         return Figures(section.compute(user, place, filters, sort), timezone.now())
@@ -160,6 +183,10 @@ def _compute_and_keep(
     started = time.monotonic()
     computed_at = timezone.now()
     data = section.compute(user, place, filters, sort)
+    if reading_from_replica():
+        # The replica may not have the commit that set this version yet: keep the figures as
+        # out of date, so the next view has Celery recompute them on the primary.
+        version = f"replica:{version}"
     snapshot = {"version": version, "computed_at": computed_at, "data": data}
     try:
         cache.set(key, snapshot, timeout=settings.DASHBOARD_SNAPSHOT_TTL)
@@ -180,17 +207,27 @@ def _refresh_later(key: str, place: Place, section: Section, filters: Filters, s
     """Queue one recomputation per snapshot: the lock expires if a worker dies on it."""
     from plut.dashboards.tasks import dashboard_snapshot_refresh
 
-    if not cache.add(f"{key}:refreshing", 1, timeout=settings.DASHBOARD_REFRESH_LOCK_SECONDS):
+    lock = f"{key}:refreshing"
+    if not cache.add(lock, 1, timeout=settings.DASHBOARD_REFRESH_LOCK_SECONDS):
         return
-    transaction.on_commit(
-        lambda: dashboard_snapshot_refresh.delay(
-            level=place.level,
-            place_key=place.key,
-            section=section.key,
-            filters=_filters_key(filters),
-            sort=sort,
-        )
-    )
+
+    def queue() -> None:
+        try:
+            dashboard_snapshot_refresh.delay(
+                level=place.level,
+                place_key=place.key,
+                section=section.key,
+                filters=_filters_key(filters),
+                sort=sort,
+                language=translation.get_language(),
+            )
+        except Exception:
+            # The broker is down: the page still shows the kept figures, and the next view
+            # tries again instead of waiting for the lock to expire.
+            logger.warning("Dashboard refresh not queued: the broker is unreachable.")
+            cache.delete(lock)
+
+    transaction.on_commit(queue)
 
 
 # --- Background: refresh one, and compute the default views ahead -------------------------
@@ -212,28 +249,29 @@ def refresh(
     section: str,
     filters: tuple,
     sort: str,
+    language: str = settings.LANGUAGE_CODE,
 ) -> None:
     """Recompute one snapshot (the Celery task's body), as the national reader: the figures of
     a place are the same for every reader who may see it (``snapshot_key``)."""
     from plut.dashboards.sections import SECTIONS
 
-    preset, start, end, months_step, service_area, mode, centre, regency = filters
+    start, end, months_step, service_area, mode, centre, regency = filters
     chosen = Filters(
         period=Period(
             datetime.date.fromisoformat(start), datetime.date.fromisoformat(end), months_step
         ),
-        preset=preset,
         service_area=service_area,
         mode=mode,
         centre=centre,
         regency=regency,
     )
     place, current = _place(level, place_key), SECTIONS[section]
-    key = snapshot_key(place, current, chosen, sort)
-    try:
-        _compute_and_keep(key, data_version(), SystemReader(), place, current, chosen, sort)
-    finally:
-        cache.delete(f"{key}:refreshing")
+    with translation.override(language):
+        key = snapshot_key(place, current, chosen, sort)
+        try:
+            _compute_and_keep(key, data_version(), SystemReader(), place, current, chosen, sort)
+        finally:
+            cache.delete(f"{key}:refreshing")
 
 
 def default_filters(place: Place, today: datetime.date | None = None) -> Filters:
@@ -244,9 +282,9 @@ def default_filters(place: Place, today: datetime.date | None = None) -> Filters
 
 
 def precompute_defaults() -> int:
-    """Compute every place's sections with the default filters unless a current snapshot
-    exists (the beat job, hourly: each place's day begins on its own clock); returns how many
-    were computed."""
+    """Compute every place's sections with the default filters, in the portal's default
+    language, unless a current snapshot exists (the beat job, hourly: each place's day begins
+    on its own clock); returns how many were computed."""
     places = [Place(NATIONAL)]
     provinces = Province.objects.filter(code__in=Centre.objects.values("province"))
     places += [Place(PROVINCE, province=p) for p in provinces.order_by("code")]
@@ -255,14 +293,20 @@ def precompute_defaults() -> int:
         for c in Centre.objects.select_related("province").order_by("pk")
     ]
     reader, computed = SystemReader(), 0
-    for place in places:
-        filters = default_filters(place)
-        for section in sections_for(place.level):
-            key = snapshot_key(place, section, filters, "")
-            version = data_version()
-            kept = cache.get(key)
-            if kept and kept["version"] == version:
-                continue
-            _compute_and_keep(key, version, reader, place, section, filters, "")
-            computed += 1
+    with translation.override(settings.LANGUAGE_CODE):
+        for place in places:
+            computed += _precompute(reader, place)
+    return computed
+
+
+def _precompute(reader: SystemReader, place: Place) -> int:
+    computed, filters = 0, default_filters(place)
+    for section in sections_for(place.level):
+        key = snapshot_key(place, section, filters, "")
+        version = data_version()
+        kept = cache.get(key)
+        if kept and kept["version"] == version:
+            continue
+        _compute_and_keep(key, version, reader, place, section, filters, "")
+        computed += 1
     return computed

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -13,6 +14,7 @@ from django.urls import reverse
 
 from clinics.models import ServiceArea
 from cooperatives.models import Enterprise
+from mentoring import selectors
 from mentoring.models import MentoringSession, Mode
 from mentoring.selectors import sessions_visible_to
 from plut.regions.models import Regency
@@ -211,6 +213,16 @@ def test_a_centre_outside_the_scope_does_not_widen_the_list(client, named):
     assert f'<option value="{named.b.centre.pk}"' not in body
 
 
+@pytest.fixture(params=["ids", "walk"])
+def search_path(request, monkeypatch):
+    """Both ways the search answers: the matching ids looked up first (a rare word), and the
+    newest-first walk (a common word overflows the caps; a cap of 0 forces it)."""
+    if request.param == "walk":
+        monkeypatch.setattr(selectors, "SEARCH_MANY_CLIENTS", 0)
+        monkeypatch.setattr(selectors, "SEARCH_MANY_TOPICS", 0)
+    return request.param
+
+
 @pytest.mark.parametrize(
     ("query", "found"),
     [
@@ -222,7 +234,7 @@ def test_a_centre_outside_the_scope_does_not_widen_the_list(client, named):
         ("tidak ada", False),
     ],
 )
-def test_search_box(client, named, query, found):
+def test_search_box(client, named, search_path, query, found):
     enterprise = named.a.enterprise
     enterprise.refresh_from_db()
     query = {
@@ -234,11 +246,34 @@ def test_search_box(client, named, query, found):
     assert ("Topik Lampung" in body) is found
 
 
-def test_a_session_with_two_matching_clients_is_listed_once(client, named):
+def test_a_session_with_two_matching_clients_is_listed_once(client, named, search_path):
     twin = EnterpriseFactory(centre=named.a.centre, name="Kopi Way Kanan Dua")
     named.a.session.enterprises.add(twin)
     body = _body(client, named.a.consultant, q="Way Kanan")
     assert body.count("Topik Lampung") == 1
+
+
+def test_search_finds_sessions_by_each_client_of_a_group_session(client, named, search_path):
+    other = EnterpriseFactory(
+        centre=named.a.centre,
+        name="Tenun Ikat Dua",
+        nib="9120000000001",
+        owner__full_name="Siti Aminah",
+    )
+    session = SessionFactory(
+        consultant=named.a.consultant, enterprises=[named.a.enterprise, other], topic="Sesi grup"
+    )
+    for query in ("tenun ikat", "9120000000001", "siti amin", "SESI GRUP"):
+        body = _body(client, named.a.consultant, q=query)
+        assert body.count(f'"{reverse("mentoring:session_detail", args=[session.pk])}"') == 1, query
+        assert "Topik Lampung" not in body, query
+
+
+def test_search_stays_in_the_scope(client, named, search_path):
+    # Side b's client matches, but the search never widens a consultant's list.
+    body = _body(client, named.a.consultant, q="Sengkang")
+    assert "Topik Makassar" not in body and "Topik Lampung" not in body
+    assert "Topik Makassar" in _body(client, named.national, q="Sengkang")
 
 
 def test_sort_oldest_first(client, named):
@@ -297,10 +332,13 @@ def _grow(world, extra):
 @pytest.mark.parametrize(
     ("user_name", "queries"),
     [
-        # session + user, the page + its clients, dropdowns of areas, consultants, regencies:
-        ("national", 8),  # + the centres dropdown
-        ("officer_a", 8),  # + the centres dropdown
-        ("consultant_a", 8),  # + the membership behind the scope; one centre, no dropdown
+        # session + user, the page + its clients, the areas dropdown, then: national: centres
+        # (no consultants or regencies before a centre is chosen); officer: centres and their
+        # province's regencies; consultant: the membership behind the scope, colleagues and
+        # regencies (one centre, no centre dropdown).
+        ("national", 6),
+        ("officer_a", 7),
+        ("consultant_a", 8),
     ],
 )
 @pytest.mark.parametrize("extra_rows", [0, 49])
@@ -326,3 +364,108 @@ def test_export_query_count_does_not_grow_with_rows(
     with django_assert_num_queries(5):
         rows = _export_rows(client.get(reverse("mentoring:session_export", args=[fmt])), fmt)
     assert len(rows) == 2 + extra_rows  # the header and every row
+
+
+@pytest.mark.parametrize("search_path_name", ["ids", "walk"])
+@pytest.mark.parametrize("extra_rows", [0, 49])
+def test_search_query_count_does_not_grow_with_rows(
+    client, world, monkeypatch, django_assert_num_queries, search_path_name, extra_rows
+):
+    if search_path_name == "walk":
+        monkeypatch.setattr(selectors, "SEARCH_MANY_CLIENTS", 0)
+        monkeypatch.setattr(selectors, "SEARCH_MANY_TOPICS", 0)
+    _grow(world, extra_rows)
+    Enterprise.objects.filter(pk=world.a.enterprise.pk).update(name="Kopi Way Kanan")
+    client.force_login(world.a.consultant)
+    # The page's 8, and the search's look-ups: clients by name, by owner's name, topics, and
+    # the sessions of those clients; the walk stops at the first look-up over its cap.
+    with django_assert_num_queries(12 if search_path_name == "ids" else 9):
+        response = client.get(LIST, {"q": "way kanan"})
+    assert len(response.context["page"].items) == 1 + extra_rows
+
+
+# --- Dropdowns that do not grow with the country ----------------------------------------------
+
+
+def _options(body, name):
+    """The values a <select name=...> lists, the empty "all" choice left out."""
+    select = re.search(rf'<select name="{name}".*?</select>', body, re.S)
+    assert select, name
+    return [value for value in re.findall(r'<option value="([^"]*)"', select.group(0)) if value]
+
+
+def test_national_dropdowns_wait_for_a_centre(client, named):
+    for _ in range(3):
+        StaffFactory(centre=named.b.centre)
+    body = _body(client, named.national)
+    assert _options(body, "consultant") == []
+    assert _options(body, "regency") == []
+    assert len(_options(body, "centre")) >= 2
+    assert "Pilihan mengikuti PLUT yang dipilih." in body
+    assert 'aria-describedby="id_consultant_helptext"' in body
+    assert "js/session_filters.js" in body
+
+
+def test_choosing_a_centre_lists_its_consultants_and_regencies(client, named):
+    colleagues = [StaffFactory(centre=named.b.centre).user for _ in range(3)]
+    body = _body(client, named.national, centre=named.b.centre.pk)
+    consultants = _options(body, "consultant")
+    assert str(named.b.consultant.pk) in consultants
+    assert {str(user.pk) for user in colleagues} <= set(consultants)
+    assert str(named.a.consultant.pk) not in consultants
+    regencies = _options(body, "regency")
+    province = named.b.centre.province
+    assert set(regencies) == set(
+        Regency.objects.filter(province=province).values_list("pk", flat=True)
+    )
+
+
+def test_a_linked_consultant_still_filters_and_shows_as_chosen(client, named):
+    body = _body(client, named.national, consultant=named.b.consultant.pk)
+    assert "Topik Makassar" in body and "Topik Lampung" not in body
+    assert _options(body, "consultant") == [str(named.b.consultant.pk)]
+    assert f'<option value="{named.b.consultant.pk}" selected>' in body
+
+
+def test_a_consultant_outside_the_scope_is_neither_listed_nor_accepted(client, named):
+    body = _body(client, named.a.officer, consultant=named.b.consultant.pk)
+    assert "Saringan tidak valid" in body
+    assert str(named.b.consultant.pk) not in _options(body, "consultant")
+    body = _body(client, named.a.officer, consultant="not-a-number")
+    assert "Saringan tidak valid" in body
+
+
+OPTIONS = reverse("mentoring:session_filter_options")
+
+
+@pytest.mark.parametrize(
+    ("user_name", "status"), [("anonymous", 302), ("owner_a", 403), ("consultant_a", 200)]
+)
+def test_filter_options_is_for_staff(client, world, user_name, status):
+    user = world.user(user_name)
+    if user:
+        client.force_login(user)
+    assert client.get(OPTIONS, {"centre": world.a.centre.pk}).status_code == status
+
+
+def test_filter_options_lists_the_chosen_centres_choices(
+    client, named, django_assert_max_num_queries
+):
+    client.force_login(named.a.officer)
+    with django_assert_max_num_queries(6):
+        data = client.get(OPTIONS, {"centre": named.a.centre.pk}).json()
+    consultants = {item["value"]: item["label"] for item in data["consultant"]}
+    assert str(named.a.consultant.pk) in consultants
+    assert str(named.b.consultant.pk) not in consultants
+    regencies = {item["value"] for item in data["regency"]}
+    assert named.a.enterprise.regency_id in regencies
+    assert named.b.enterprise.regency_id not in regencies
+
+
+@pytest.mark.parametrize("user_name", ["officer_b", "manager_b", "consultant_b"])
+def test_filter_options_show_an_outsider_nothing_of_another_centre(client, named, user_name):
+    client.force_login(named.user(user_name))
+    data = client.get(OPTIONS, {"centre": named.a.centre.pk}).json()
+    assert str(named.a.consultant.pk) not in {item["value"] for item in data["consultant"]}
+    assert named.a.enterprise.regency_id not in {item["value"] for item in data["regency"]}
+    assert named.a.person.full_name not in str(data)
