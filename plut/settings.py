@@ -310,6 +310,14 @@ MESSAGING_REQUEUE_AFTER_SECONDS = env.int("MESSAGING_REQUEUE_AFTER_SECONDS", def
 # The Celery queue the send tasks go to ("celery", the default queue, unless a deployment
 # runs separate workers for messages: then start them with -Q <this name>).
 MESSAGING_QUEUE = env.str("MESSAGING_QUEUE", default="celery")
+# The queue of the heavy jobs (monthly reports, dashboard snapshots): "celery" unless a
+# deployment gives them workers of their own (`-Q reports`), so a month-end run never delays a
+# reminder. docker-compose.yml does.
+REPORTS_QUEUE = env.str("REPORTS_QUEUE", default="celery")
+CELERY_TASK_ROUTES = {
+    "plut.reports.tasks.*": {"queue": REPORTS_QUEUE},
+    "plut.dashboards.tasks.*": {"queue": REPORTS_QUEUE},
+}
 # Consultants' agendas go out once the centre's local clock passes this hour.
 MESSAGING_AGENDA_HOUR = env.int("MESSAGING_AGENDA_HOUR", default=6)
 # Online bookings without a link set by staff meet in a room named from the booking.

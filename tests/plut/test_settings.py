@@ -77,3 +77,19 @@ def test_secrets_can_come_from_files(tmp_path):
 def test_language_and_time_defaults(settings, name, value):
     assert getattr(settings, name) == value
     assert ("en", "English") in [(code, str(label)) for code, label in settings.LANGUAGES]
+
+
+def test_heavy_jobs_go_to_the_reports_queue_when_a_deployment_names_one():
+    code = (
+        "import django; django.setup(); from plut.celery import app; "
+        "route = app.amqp.router.route; "
+        "print(route({}, 'plut.reports.tasks.report_generate_task')['queue'].name, "
+        "route({}, 'plut.dashboards.tasks.dashboard_snapshot_refresh')['queue'].name, "
+        "route({}, 'mentoring.tasks.booking_reminders')['queue'].name)"
+    )
+    result = _manage("shell", "-c", code, REPORTS_QUEUE="reports", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-3:] == ["reports", "reports", "celery"]
+    # Without one, everything shares the default queue that `make run`'s single worker reads.
+    result = _manage("shell", "-c", code, **PRODUCTION)
+    assert result.stdout.split()[-3:] == ["celery", "celery", "celery"]
