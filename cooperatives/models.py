@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Value, When
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -83,7 +84,12 @@ class Person(TimestampedModel):
         ordering = ["full_name"]
         verbose_name = _("orang")
         verbose_name_plural = _("orang")
-        indexes = [models.Index(fields=["phone"]), models.Index(fields=["centre", "full_name"])]
+        indexes = [
+            models.Index(fields=["phone"]),
+            models.Index(fields=["centre", "full_name"]),
+            # Email matches are case-insensitive (iexact: UPPER(email) = UPPER(...)).
+            models.Index(Upper("email"), name="person_email_upper"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name

@@ -1,10 +1,11 @@
 """Online booking: which slots are free, and taking one without ever double-booking.
 
-Reads (``slots_for``) load a centre's hours, absences and bookings in three queries and hand
-them to the pure slot logic in ``mentoring.slots``. Writes (``booking_request``,
-``booking_reschedule``) re-check the slot inside the transaction and let PostgreSQL's
-exclusion constraint (migration 0004) settle any race: the loser tries the next free
-consultant, and when none is left gets ``SlotTaken``.
+Reads (``slots_for``) load a centre's staff, hours, absences and bookings in four bounded
+queries and hand them to the pure slot logic in ``mentoring.slots``: the whole horizon for the
+booking page, or only the chosen slot's day when booking one (``at``). Writes
+(``booking_request``, ``booking_reschedule``) re-check that one slot inside the transaction and
+let PostgreSQL's exclusion constraint (migration 0004) settle any race: the loser tries the
+next free consultant, and when none is left gets ``SlotTaken``.
 """
 
 from __future__ import annotations
@@ -12,15 +13,18 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
 from django.conf import settings
+from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
+from django.db.models import Count, Exists, F, Func, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -32,6 +36,7 @@ from plut.accounts.models import ConsentText, Role
 from plut.messaging.models import Channel
 
 BOOKING_DAYS = 28
+DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 MANAGE_SALT = "mentoring.booking.manage"
 # A manage link works until well after the booking: long enough to reschedule twice.
 MANAGE_MAX_AGE = datetime.timedelta(days=60)
@@ -49,9 +54,55 @@ class SlotOffer:
     routable: bool
 
 
-def _closed_days(first: datetime.date, days: int) -> set[datetime.date]:
-    years = {first.year, (first + datetime.timedelta(days=days)).year}
-    return set(holidays.country_holidays("ID", years=sorted(years)))
+@lru_cache(maxsize=8)
+def _holidays(year: int) -> frozenset[datetime.date]:
+    # Fixed for a year (and the installed calendar), so computed once per process.
+    return frozenset(holidays.country_holidays("ID", years=year))
+
+
+def _closed_days(first: datetime.date, last: datetime.date) -> set[datetime.date]:
+    return set().union(*(_holidays(year) for year in range(first.year, last.year + 1)))
+
+
+def _pool(centre: Centre, area: ServiceArea) -> tuple[dict[int, int], bool]:
+    """The consultants who may take the area's bookings (membership -> user), and whether
+    any covers it; when none does, all the centre's consultants lend their hours."""
+    covers = StaffMembership.areas.through.objects.filter(
+        staffmembership_id=OuterRef("pk"), servicearea_id=area.pk
+    )
+    staff = list(
+        StaffMembership.objects.filter(
+            centre=centre, user__is_active=True, user__role=Role.CONSULTANT
+        )
+        .annotate(covers=Exists(covers))
+        .values_list("pk", "user_id", "covers")
+    )
+    covering = {pk: user_id for pk, user_id, covers in staff if covers}
+    return covering or {pk: user_id for pk, user_id, _covers in staff}, bool(covering)
+
+
+class _Span(Func):
+    # The expression of the exclusion constraint's GiST index (migration 0004), so an overlap
+    # test on it reads only the active bookings of those consultants around that time.
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+def _active_bookings(
+    consultant_ids: list[int], start: datetime.datetime, end: datetime.datetime
+) -> QuerySet[Booking]:
+    """The active bookings of these consultants that overlap [start, end)."""
+    bookings = Booking.objects.filter(
+        consultant_id__in=consultant_ids,
+        status__in=ACTIVE_BOOKING_STATUSES,
+        starts_at__lt=end,
+        ends_at__gt=start,
+    )
+    if connection.vendor == "postgresql":
+        bookings = bookings.alias(span=_Span(F("starts_at"), F("ends_at"), RangeBoundary())).filter(
+            span__overlap=DateTimeTZRange(start, end, "[)")
+        )
+    return bookings
 
 
 def slots_for(
@@ -60,33 +111,43 @@ def slots_for(
     area: ServiceArea,
     now: datetime.datetime | None = None,
     days: int = BOOKING_DAYS,
+    at: datetime.datetime | None = None,
     ignore_booking: Booking | None = None,
 ) -> SlotOffer:
-    """The free slots of ``centre`` for ``area`` over the next ``days`` days."""
+    """The free slots of ``centre`` for ``area`` over the next ``days`` days; with ``at``,
+    only the slot starting then, if it is free (what booking it checks).
+
+    Four queries whatever the number of bookings, each bounded by the days it covers: the
+    whole horizon, or with ``at`` only the slot (and the centre's buffer around it).
+    """
     now = now or timezone.now()
-    staff = StaffMembership.objects.filter(
-        centre=centre, user__is_active=True, user__role=Role.CONSULTANT
-    )
-    covering = list(staff.filter(areas=area).values_list("pk", "user_id"))
-    routable = bool(covering)
-    pool = dict(covering or staff.values_list("pk", "user_id"))  # membership -> user
-    horizon = now + datetime.timedelta(days=days + 1)
+    tz = ZoneInfo(centre.timezone)
+    buffer = datetime.timedelta(minutes=centre.buffer_minutes)
+    if at is None:
+        first = timezone.localtime(now, tz).date()
+        last = first + datetime.timedelta(days=days - 1)
+        start = datetime.datetime.combine(first, datetime.time(), tzinfo=tz) - buffer
+        end = datetime.datetime.combine(last, datetime.time(), tzinfo=tz) + (
+            datetime.timedelta(days=1) + buffer
+        )
+    else:
+        first = last = at.astimezone(tz).date()
+        start, end = at - buffer, at + datetime.timedelta(minutes=area.slot_minutes) + buffer
+    pool, routable = _pool(centre, area)
 
     hours: dict[int, list[WeeklyWindow]] = defaultdict(list)
-    for row in WorkingHours.objects.filter(membership_id__in=pool):
+    working = WorkingHours.objects.filter(membership_id__in=pool)
+    if at is not None:
+        working = working.filter(weekday=first.weekday())
+    for row in working:
         hours[pool[row.membership_id]].append(WeeklyWindow(row.weekday, row.starts, row.ends))
     leave: dict[int, list[tuple[datetime.date, datetime.date]]] = defaultdict(list)
     for row in Absence.objects.filter(
-        membership_id__in=pool, ends_on__gte=now.date(), starts_on__lte=horizon.date()
+        membership_id__in=pool, ends_on__gte=first, starts_on__lte=last
     ):
         leave[pool[row.membership_id]].append((row.starts_on, row.ends_on))
     busy: dict[int, list[tuple[datetime.datetime, datetime.datetime]]] = defaultdict(list)
-    bookings = Booking.objects.filter(
-        consultant_id__in=pool.values(),
-        status__in=ACTIVE_BOOKING_STATUSES,
-        ends_at__gte=now,
-        starts_at__lte=horizon,
-    )
+    bookings = _active_bookings(list(pool.values()), start, end)
     if ignore_booking is not None:
         bookings = bookings.exclude(pk=ignore_booking.pk)
     for consultant_id, starts_at, ends_at in bookings.values_list(
@@ -99,12 +160,13 @@ def slots_for(
         hours=hours,
         leave=leave,
         busy=busy,
-        closed_days=_closed_days(timezone.localtime(now, ZoneInfo(centre.timezone)).date(), days),
+        closed_days=_closed_days(first, last),
         slot_minutes=area.slot_minutes,
         buffer_minutes=centre.buffer_minutes,
         notice_minutes=centre.min_notice_minutes,
         now=now,
         days=days,
+        at=at,
     )
     return SlotOffer(slots=slots, routable=routable)
 
@@ -123,41 +185,66 @@ def _least_booked_first(consultant_ids: tuple[int, ...], now: datetime.datetime)
     return sorted(consultant_ids, key=lambda cid: (load.get(cid, 0), cid))
 
 
+# A booking's related rows were just read or written by the caller, in this transaction: a
+# query each to prove they exist would only cost time (the foreign keys still hold).
+_READ_IN_THIS_TRANSACTION = ["enterprise", "centre", "service_area", "consultant", "consent"]
+
+
 def _place(booking: Booking, slot: Slot, routable: bool, now: datetime.datetime) -> None:
     """Save ``booking`` in ``slot`` with the least-booked free consultant, or unassigned."""
     booking.starts_at, booking.ends_at = slot.starts_at, slot.ends_at
+    booking.full_clean(exclude=_READ_IN_THIS_TRANSACTION, validate_unique=False)
     candidates = _least_booked_first(slot.consultant_ids, now) if routable else [None]
     for consultant_id in candidates:
         booking.consultant_id = consultant_id
         try:
             # A savepoint: losing the race for one consultant must not end the transaction.
             with transaction.atomic():
-                booking.full_clean(validate_unique=False)
                 booking.save()
             return
         except IntegrityError:
             continue
+        except OperationalError as error:
+            if not _deadlocked(error):
+                raise
+            # Lost too: two overlapping inserts each waited in the exclusion constraint for
+            # the other, and PostgreSQL gave up this one; the other goes on to its booking.
+            continue
     raise SlotTaken
 
 
-def _find_slot(offer: SlotOffer, starts_at: datetime.datetime) -> Slot:
-    for slot in offer.slots:
-        if slot.starts_at == starts_at:
-            return slot
-    raise SlotTaken
+def _deadlocked(error: OperationalError) -> bool:
+    return getattr(error.__cause__, "pgcode", None) == DEADLOCK_DETECTED
+
+
+def _the_slot(offer: SlotOffer) -> Slot:
+    if not offer.slots:
+        raise SlotTaken
+    return offer.slots[0]
 
 
 def _open_bookings_of(phone: str, email: str, now: datetime.datetime) -> int:
-    contact = Q()
+    """Active bookings ahead made with this contact, or for a business of an owner with it."""
+    typed, owner = Q(), Q()
     if phone:
-        contact |= Q(contact_phone=phone) | Q(enterprise__owner__phone=phone)
+        typed |= Q(contact_phone=phone)
+        owner |= Q(phone=phone)
     if email:
-        contact |= Q(contact_email__iexact=email) | Q(enterprise__owner__email__iexact=email)
-    if not contact:
+        typed |= Q(contact_email__iexact=email)
+        owner |= Q(email__iexact=email)
+    if not typed:
         return 0
-    return Booking.objects.filter(
-        contact, status__in=ACTIVE_BOOKING_STATUSES, starts_at__gte=now
-    ).count()
+    ahead = Booking.objects.filter(
+        status__in=ACTIVE_BOOKING_STATUSES, starts_at__gte=now
+    ).order_by()
+    # Two halves, each led by its own index, rather than one OR across the joins, which
+    # PostgreSQL can only answer by joining every booking ahead in the country to its owner.
+    return (
+        ahead.filter(typed)
+        .values("pk")
+        .union(ahead.filter(enterprise__owner__in=Person.objects.filter(owner)).values("pk"))
+        .count()
+    )
 
 
 def _client(centre: Centre, client: dict[str, Any]) -> Enterprise:
@@ -180,7 +267,7 @@ def _client(centre: Centre, client: dict[str, Any]) -> Enterprise:
             regency=client["regency"],
             centre=centre,
         )
-        owner.full_clean()
+        owner.full_clean(exclude=["regency", "centre"])  # given by the caller, read already
         owner.save()
     enterprise = Enterprise.objects.filter(owner=owner, name__iexact=client["name"]).first()
     if enterprise is None:
@@ -191,7 +278,7 @@ def _client(centre: Centre, client: dict[str, Any]) -> Enterprise:
             owner=owner,
             centre=centre,
         )
-        enterprise.full_clean()
+        enterprise.full_clean(exclude=["regency", "owner", "centre"])
         enterprise.save()
     return enterprise
 
@@ -232,8 +319,8 @@ def booking_request(
                 )
                 % {"count": centre.open_bookings_cap}
             )
-        offer = slots_for(centre=centre, area=area, now=now)
-        slot = _find_slot(offer, starts_at)
+        offer = slots_for(centre=centre, area=area, now=now, at=starts_at)
+        slot = _the_slot(offer)
         booking = Booking(
             enterprise=_client(centre, client),
             centre=centre,
@@ -268,9 +355,13 @@ def booking_reschedule(
         if booking.status not in ACTIVE_BOOKING_STATUSES:
             raise ValidationError(_("Pemesanan ini sudah tidak aktif."))
         offer = slots_for(
-            centre=booking.centre, area=booking.service_area, now=now, ignore_booking=booking
+            centre=booking.centre,
+            area=booking.service_area,
+            now=now,
+            at=starts_at,
+            ignore_booking=booking,
         )
-        _place(booking, _find_slot(offer, starts_at), offer.routable, now)
+        _place(booking, _the_slot(offer), offer.routable, now)
     return booking
 
 

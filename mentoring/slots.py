@@ -9,9 +9,11 @@ matters and a day is the centre's day even around midnight.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 
@@ -29,12 +31,25 @@ class Slot:
     consultant_ids: tuple[int, ...]  # who is free for it, for routing
 
 
-def _overlaps(
-    start: datetime.datetime,
-    end: datetime.datetime,
-    busy: Sequence[tuple[datetime.datetime, datetime.datetime]],
-) -> bool:
-    return any(b_start < end and start < b_end for b_start, b_end in busy)
+Span = tuple[datetime.datetime, datetime.datetime]
+
+
+class _Busy:
+    """One consultant's bookings, for overlap tests in O(log n) rather than a pass each.
+
+    Sorted by start, with the latest end so far: among the bookings that begin before ``end``,
+    one ends after ``start`` exactly when their latest end does. That holds even if bookings
+    overlap each other (SQLite has no exclusion constraint). Moments are POSIX timestamps:
+    comparing datetimes of different zones asks both for their offset every time."""
+
+    def __init__(self, spans: Sequence[Span]) -> None:
+        ordered = sorted((start.timestamp(), end.timestamp()) for start, end in spans)
+        self.starts = [span[0] for span in ordered]
+        self.latest_end = list(accumulate((span[1] for span in ordered), max))
+
+    def overlaps(self, start: float, end: float) -> bool:
+        before_end = bisect.bisect_left(self.starts, end)
+        return before_end > 0 and self.latest_end[before_end - 1] > start
 
 
 def free_slots(
@@ -42,46 +57,61 @@ def free_slots(
     zone: str,
     hours: Mapping[int, Iterable[WeeklyWindow]],
     leave: Mapping[int, Iterable[tuple[datetime.date, datetime.date]]],
-    busy: Mapping[int, Sequence[tuple[datetime.datetime, datetime.datetime]]],
+    busy: Mapping[int, Sequence[Span]],
     closed_days: set[datetime.date],
     slot_minutes: int,
     buffer_minutes: int,
     notice_minutes: int,
     now: datetime.datetime,
     days: int = 28,
+    at: datetime.datetime | None = None,
 ) -> list[Slot]:
     """Slots in the next ``days`` centre-local days, earliest first.
 
     ``hours``, ``leave`` and ``busy`` are keyed by consultant id; ``leave`` holds inclusive date
     ranges; ``busy`` the consultant's active bookings. Slots start on a grid from the start of
     each working window, so a window 08:00-12:00 with 60-minute slots offers 08:00 to 11:00.
+
+    With ``at``, only the slot starting then, if it is offered (a list of one, or empty): only
+    its day is walked, so the inputs need only cover that day (its weekday's hours, leave on
+    it, bookings within a buffer of the slot). The same walk as the whole list, so a slot is
+    bookable exactly when the page would offer it.
     """
     tz = ZoneInfo(zone)
     slot = datetime.timedelta(minutes=slot_minutes)
-    buffer = datetime.timedelta(minutes=buffer_minutes)
-    earliest = now + datetime.timedelta(minutes=notice_minutes)
+    length, buffer = slot.total_seconds(), buffer_minutes * 60
+    earliest = (now + datetime.timedelta(minutes=notice_minutes)).timestamp()
     first_day = now.astimezone(tz).date()
-    free: dict[datetime.datetime, list[int]] = {}
-    for offset in range(days):
-        day = first_day + datetime.timedelta(days=offset)
+    horizon = [first_day + datetime.timedelta(days=offset) for offset in range(days)]
+    if at is not None:
+        horizon = [day for day in horizon if day == at.astimezone(tz).date()]
+    taken = {consultant_id: _Busy(spans) for consultant_id, spans in busy.items()}
+    nobody = _Busy(())
+    offered: list[Slot] = []
+    for day in horizon:
         if day in closed_days:
             continue
+        free: dict[datetime.datetime, list[int]] = {}
         for consultant_id, windows in hours.items():
             if any(start <= day <= end for start, end in leave.get(consultant_id, ())):
                 continue
-            taken = busy.get(consultant_id, ())
+            bookings = taken.get(consultant_id, nobody)
             for window in windows:
                 if window.weekday != day.weekday():
                     continue
                 start = datetime.datetime.combine(day, window.start, tzinfo=tz)
                 window_end = datetime.datetime.combine(day, window.end, tzinfo=tz)
                 while start + slot <= window_end:
-                    if start >= earliest and not _overlaps(
-                        start - buffer, start + slot + buffer, taken
+                    moment = start.timestamp()
+                    if (
+                        moment >= earliest
+                        and at in (None, start)
+                        and not bookings.overlaps(moment - buffer, moment + length + buffer)
                     ):
                         free.setdefault(start, []).append(consultant_id)
                     start += slot
-    return [
-        Slot(starts_at=start, ends_at=start + slot, consultant_ids=tuple(sorted(ids)))
-        for start, ids in sorted(free.items())
-    ]
+        offered += [
+            Slot(starts_at=start, ends_at=start + slot, consultant_ids=tuple(sorted(ids)))
+            for start, ids in sorted(free.items())
+        ]
+    return offered

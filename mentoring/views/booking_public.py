@@ -71,6 +71,7 @@ class SlotChoice:
 @dataclass(frozen=True)
 class SlotDay:
     date: datetime.date  # the centre's calendar day
+    label: str  # "Senin, 30 November 2026": formatted once, read by every slot of the day
     slots: list[SlotChoice]
 
 
@@ -103,12 +104,15 @@ def _slot_days(
         days.setdefault(local.date(), []).append(
             SlotChoice(
                 value=value,
-                # The same clock format as the in_zone filter, without the repeated date.
-                starts=formats.time_format(local, "H:i"),
+                # The in_zone filter's clock ("H:i"), without the repeated date.
+                starts=f"{local:%H:%M}",
                 query=urlencode({"area": area.code, "mode": mode, "slot": value}),
             )
         )
-    return [SlotDay(date=day, slots=choices) for day, choices in days.items()]
+    return [
+        SlotDay(date=day, label=formats.date_format(day, "l, j F Y"), slots=choices)
+        for day, choices in days.items()
+    ]
 
 
 def _slot_context(
@@ -203,8 +207,7 @@ def booking_details(request: HttpRequest, centre_pk: int) -> HttpResponse:
     }
 
     if request.method == "GET":
-        offer = slots_for(centre=centre, area=area)
-        if not any(slot.starts_at == starts_at for slot in offer.slots):
+        if not slots_for(centre=centre, area=area, at=starts_at).slots:
             return _slot_gone(request, centre, area, mode, context, taken=False)
         form = BookingDetailsForm(centre=centre, consent_text=consent)
         return render(request, "mentoring/booking/details.html", context | {"form": form})

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlencode, urljoin
 
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import NoReverseMatch, reverse
 
 HEADER = "X-Query-Count"
@@ -475,6 +475,27 @@ def double_bookings(since: datetime.datetime) -> int:
         return cursor.fetchone()[0]
 
 
+def _remove_load(ctx: Context, since: datetime.datetime) -> None:
+    """Take the run's bookings (and the businesses it registered) out again, once counted:
+    left in place they would fill the centre's calendar, and the next run find no slot."""
+    from cooperatives.models import Enterprise, Person
+    from mentoring.models import Booking
+
+    made = Booking.objects.filter(centre_id=ctx.centre_id, created_at__gte=since)
+    enterprises = Enterprise.objects.filter(
+        pk__in=made.values("enterprise_id"), created_at__gte=since, name__startswith="Usaha Uji "
+    )
+    owners = Person.objects.filter(
+        pk__in=enterprises.values("owner_id"), full_name__startswith="Pemilik Uji "
+    )
+    with transaction.atomic():
+        owner_ids = list(owners.values_list("pk", flat=True))
+        enterprise_ids = list(enterprises.values_list("pk", flat=True))
+        made.delete()
+        Enterprise.objects.filter(pk__in=enterprise_ids).delete()
+        Person.objects.filter(pk__in=owner_ids).delete()
+
+
 def booking_load(
     make_client: Callable[[], Client],
     ctx: Context,
@@ -555,6 +576,7 @@ def booking_load(
         double_bookings=double_bookings(since),
         **counts,
     )
+    _remove_load(ctx, since)
     log(
         f"booking: {result.booked} booked, {result.taken} taken, {result.errors} errors "
         f"in {elapsed:.1f} s; double bookings: {result.double_bookings}"

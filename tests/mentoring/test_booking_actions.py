@@ -146,11 +146,12 @@ def test_confirm_queues_the_notice_after_the_commit(world, django_capture_on_com
     booking = _assigned(world, contact_email="pemilik@contoh.id")
     with (
         mock.patch("plut.messaging.tasks.message_send.apply_async") as publish,
-        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        django_capture_on_commit_callbacks(execute=True),
     ):
         booking_confirm(booking=booking, by=world.a.manager)
         publish.assert_not_called()  # nothing leaves before the commit
-    assert len(callbacks) == 1
+    # Other writers add on-commit callbacks of their own (the dashboards' data version), so
+    # only the message's publication is counted.
     message = Message.objects.get(booking=booking)
     assert message.kind == "booking-confirmed"
     publish.assert_called_once()

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from icalendar import Calendar
 
@@ -296,6 +298,47 @@ def _more_consultants(desk, n: int) -> None:
         WorkingHours.objects.create(
             membership=membership, weekday=0, starts=datetime.time(8), ends=datetime.time(12)
         )
+
+
+def _book_weeks(desk, count: int) -> None:
+    """``count`` bookings on the working days after today, from different owners."""
+    moments = [
+        _wita(day, hour)
+        for day in range(31, 60)
+        for hour in (8, 9, 10, 11)
+        if _wita(day, hour).weekday() < 5 and _wita(day, hour).date() != datetime.date(2026, 12, 25)
+    ]
+    for n, moment in enumerate(moments[:count]):
+        _book_directly(desk, moment, n=100 + n)
+
+
+@pytest.mark.parametrize("booked", [0, 40])
+def test_the_slot_list_takes_the_same_queries_however_many_bookings_exist(
+    client, desk, django_assert_num_queries, booked
+):
+    _book_weeks(desk, booked)
+    with django_assert_num_queries(6):
+        body = client.get(_start_url(desk, area="marketing", mode="in_person")).content.decode()
+    assert "10:00 WITA" in body
+
+
+def test_booking_takes_the_same_queries_however_many_bookings_exist(client, desk):
+    """The form and the booking check the chosen slot alone: their queries do not grow with
+    the bookings already made nor with the days ahead."""
+
+    def book(slot: datetime.datetime, phone: str) -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as form:
+            assert client.get(_details_url(desk, slot)).status_code == 200
+        with CaptureQueriesContext(connection) as booking:
+            assert _post(client, desk, slot=slot, phone=phone, email="").status_code == 302
+        return len(form), len(booking)
+
+    client.get(_details_url(desk, _wita(30, 10)))  # the consent text is published on first use
+    first = book(_wita(30, 10), "0812-4444-0001")
+    _book_weeks(desk, 40)
+    assert book(_wita(30, 11), "0812-4444-0002") == first
+    form, booking = first
+    assert form <= 8 and booking <= 30
 
 
 @pytest.mark.parametrize("extra", [0, 9])

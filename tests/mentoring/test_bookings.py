@@ -11,9 +11,9 @@ import pytest
 import time_machine
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import OperationalError, connection, connections
 
-from clinics.models import ServiceArea, WorkingHours
+from clinics.models import Absence, AbsenceKind, ServiceArea, WorkingHours
 from mentoring.bookings import (
     SlotTaken,
     booking_from_token,
@@ -170,6 +170,97 @@ def test_a_time_that_is_not_a_slot_is_refused(desk, consent):
         _book(desk, consent, _at(30, 8))  # inside the notice period
 
 
+def _dec(day: int, hour: int) -> datetime.datetime:
+    return datetime.datetime(2026, 12, day, hour, 0, tzinfo=WIB)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("why", "starts_at"),
+    [
+        ("before the hours", _dec(1, 7)),
+        ("when the hours have ended", _dec(1, 12)),
+        ("a Saturday", _dec(5, 9)),
+        ("a public holiday", _dec(25, 9)),
+        ("in the past", _at(27, 9)),
+        ("inside the notice", _at(30, 8)),
+        ("beyond the four weeks", _dec(28, 9)),
+    ],
+)
+def test_booking_refuses_a_slot_that_is_not_offered(desk, consent, why, starts_at):
+    with pytest.raises(SlotTaken):
+        _book(desk, consent, starts_at)
+    assert not Booking.objects.exists(), why
+
+
+@pytest.mark.django_db
+def test_booking_refuses_a_day_everyone_is_on_leave(desk, consent):
+    _centre, _area, people = desk
+    for person in people:
+        Absence.objects.create(
+            membership=person.staff_membership,
+            starts_on=datetime.date(2026, 12, 2),
+            ends_on=datetime.date(2026, 12, 3),
+            kind=AbsenceKind.LEAVE,
+        )
+    with pytest.raises(SlotTaken):
+        _book(desk, consent, _dec(3, 9))
+    assert _book(desk, consent, _dec(4, 9)).starts_at == _dec(4, 9)
+
+
+@pytest.mark.django_db
+def test_booking_skips_the_consultant_who_is_busy_and_keeps_the_buffer(desk, consent):
+    centre, area, people = desk
+    centre.buffer_minutes = 15
+    centre.save()
+    first = _book(desk, consent, _dec(1, 9), n=1)
+    # 10:00 is inside the first consultant's buffer: only the other one may take it.
+    assert slots_for(centre=centre, area=area, now=NOW, at=_dec(1, 10)).slots[0].consultant_ids == (
+        tuple(p.pk for p in people if p != first.consultant)
+    )
+    second = _book(desk, consent, _dec(1, 10), n=2)
+    assert second.consultant != first.consultant
+    with pytest.raises(SlotTaken):
+        _book(desk, consent, _dec(1, 10), n=3)
+
+
+@pytest.mark.django_db
+def test_the_last_day_of_the_four_weeks_is_bookable(desk, consent):
+    assert _book(desk, consent, _dec(24, 11)).starts_at == _dec(24, 11)
+
+
+def _fill(desk, consent, count: int) -> None:
+    """``count`` bookings over the first weeks, one consultant each, every slot kept open."""
+    moments = [_dec(day, hour) for day in (1, 2, 3, 4, 7, 8, 9, 10) for hour in (8, 9, 10, 11)]
+    for n, moment in enumerate(moments[:count]):
+        _book(desk, consent, moment, n=100 + n)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("booked", [0, 30])
+def test_checking_one_slot_takes_four_queries_whatever_is_booked(
+    desk, consent, django_assert_num_queries, booked
+):
+    centre, area, _people = desk
+    _fill(desk, consent, booked)
+    # consultants, their hours that weekday, absences that day, bookings around the slot
+    with django_assert_num_queries(4):
+        offer = slots_for(centre=centre, area=area, now=NOW, at=_dec(8, 9))
+    assert len(offer.slots) == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("booked", "days"), [(0, 1), (30, 28)])
+def test_listing_slots_takes_four_queries_whatever_is_booked_and_however_far(
+    desk, consent, django_assert_num_queries, booked, days
+):
+    centre, area, _people = desk
+    _fill(desk, consent, booked)
+    with django_assert_num_queries(4):
+        offer = slots_for(centre=centre, area=area, now=NOW, days=days)
+    assert offer.slots
+
+
 @pytest.mark.django_db
 def test_open_bookings_are_capped_per_phone(desk, consent):
     centre, _area, _people = desk
@@ -256,6 +347,29 @@ def test_twenty_concurrent_requests_for_one_slot_make_one_booking(desk, consent)
         Booking.objects.filter(starts_at=_at(30, 9), status__in=["requested", "confirmed"]).count()
         == 1
     )
+
+
+@pytest.mark.django_db
+def test_a_deadlock_between_two_bookings_counts_as_a_lost_consultant(desk, consent, monkeypatch):
+    """Two overlapping inserts can wait for each other in the exclusion constraint; PostgreSQL
+    then fails one. That one moves on to the next free consultant instead of an error page."""
+
+    class Deadlock(Exception):
+        pgcode = "40P01"
+
+    tried = []
+    real_save = Booking.save
+
+    def save(booking, *args, **kwargs):
+        tried.append(booking.consultant_id)
+        if len(tried) == 1:
+            raise OperationalError("deadlock detected") from Deadlock()
+        return real_save(booking, *args, **kwargs)
+
+    monkeypatch.setattr(Booking, "save", save)
+    booking = _book(desk, consent, _at(30, 9))
+    assert booking.consultant_id == tried[1] != tried[0]
+    assert Booking.objects.get() == booking
 
 
 @pytest.mark.django_db

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mentoring.slots import WeeklyWindow, free_slots
+from mentoring.slots import Slot, WeeklyWindow, free_slots
 
 UTC = datetime.UTC
 # Monday 30 November 2026, 00:00 UTC = 07:00 WIB = 08:00 WITA = 09:00 WIT.
@@ -115,3 +115,102 @@ def test_four_weeks_ahead_only_on_working_days():
     days = {s.starts_at.date() for s in slots}
     assert len(days) == 4  # four Mondays
     assert all(s.starts_at.astimezone(ZoneInfo("Asia/Jakarta")).weekday() == 0 for s in slots)
+
+
+# --- One chosen slot (``at``): what booking checks --------------------------------------------
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def _wib(day: int, hour: int, minute: int = 0) -> datetime.datetime:
+    """A moment in Jakarta; days past 30 run on into December (32 = 2 December)."""
+    monday = datetime.datetime(2026, 11, 30, hour, minute, tzinfo=WIB)
+    return monday + datetime.timedelta(days=day - 30)
+
+
+WEEKDAYS = [WeeklyWindow(day, datetime.time(8), datetime.time(12)) for day in range(5)]
+
+
+def _at(moment, **kwargs):
+    params = {"days": 28, "hours": {1: WEEKDAYS, 2: WEEKDAYS}, "notice_minutes": 120, **kwargs}
+    return _slots(at=moment, **params)
+
+
+def _hour_slot(start, consultant_ids):
+    return Slot(
+        starts_at=start, ends_at=start + datetime.timedelta(hours=1), consultant_ids=consultant_ids
+    )
+
+
+def test_a_free_slot_is_found_with_whoever_is_free():
+    assert _at(_wib(31, 10)) == [_hour_slot(_wib(31, 10), (1, 2))]
+    busy = {2: [(_wib(31, 9), _wib(31, 10))]}
+    assert _at(_wib(31, 9), busy=busy) == [_hour_slot(_wib(31, 9), (1,))]
+
+
+TUESDAY = datetime.date(2026, 12, 1)
+BOTH_BOOKED_AT_9 = {c: [(_wib(31, 9), _wib(31, 10))] for c in (1, 2)}
+
+
+@pytest.mark.parametrize(
+    ("why", "moment", "extra"),
+    [
+        ("taken by both", _wib(31, 9), {"busy": BOTH_BOOKED_AT_9}),
+        (
+            "the buffer of a booking next to it",
+            _wib(31, 10),
+            {"busy": BOTH_BOOKED_AT_9, "buffer_minutes": 15},
+        ),
+        ("before the hours", _wib(31, 7), {}),
+        ("the hours end before the slot does", _wib(31, 12), {}),
+        ("off the grid", _wib(31, 9, 30), {}),
+        ("a Saturday", _wib(35, 9), {}),
+        ("a public holiday", _wib(55, 9), {"closed_days": {datetime.date(2026, 12, 25)}}),
+        ("both on leave", _wib(31, 9), {"leave": {c: [(TUESDAY, TUESDAY)] for c in (1, 2)}}),
+        ("in the past", _wib(27, 9), {}),
+        ("inside the notice", _wib(30, 8), {}),
+        ("beyond the horizon", _wib(58, 9), {}),  # Monday 28 December: day 29
+    ],
+)
+def test_a_slot_that_is_not_offered_is_refused(why, moment, extra):
+    assert _at(moment, **extra) == [], why
+
+
+def test_the_last_day_of_the_horizon_is_still_offered():
+    assert _at(_wib(54, 9)) and _at(_wib(54, 9), days=24) == []  # Thursday 24 December
+
+
+@pytest.mark.parametrize("zone", ["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"])
+def test_one_slot_is_offered_exactly_when_the_list_offers_it(zone):
+    """Every half hour of five weeks, in each zone, with bookings, buffers, leave and a
+    holiday: the single-slot answer agrees with the whole list, consultants included."""
+    tz = ZoneInfo(zone)
+
+    def local(day: int, hour: int, minute: int = 0) -> datetime.datetime:
+        return datetime.datetime(2026, 11, 30, hour, minute, tzinfo=tz) + datetime.timedelta(
+            days=day - 30
+        )
+
+    afternoon = [WeeklyWindow(day, datetime.time(13), datetime.time(16, 30)) for day in (1, 3)]
+    inputs = dict(
+        zone=zone,
+        hours={1: WEEKDAYS, 2: WEEKDAYS + afternoon, 3: afternoon},
+        leave={2: [(local(33, 0).date(), local(37, 0).date())]},
+        busy={
+            1: [(local(30, 10), local(30, 11)), (local(31, 8, 30), local(31, 9, 30))],
+            2: [(local(32, 13), local(32, 14)), (local(40, 9), local(40, 10))],
+            3: [(local(31, 14, 15), local(31, 15))],
+        },
+        closed_days={local(45, 0).date()},
+        slot_minutes=45,
+        buffer_minutes=10,
+        notice_minutes=90,
+        now=local(30, 6, 50),
+        days=28,
+    )
+    offered = {slot.starts_at: slot for slot in free_slots(**inputs)}
+    assert len(offered) > 100
+    moment = local(29, 0)
+    while moment < local(65, 0):
+        assert free_slots(at=moment, **inputs) == ([offered[moment]] if moment in offered else [])
+        moment += datetime.timedelta(minutes=15)
