@@ -216,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
                 clients=args.booking_clients,
                 seconds=args.booking_seconds,
                 regency_id=regency_id,
+                floor_client=clients["manager"],
                 log=log,
             )
         result.worker_peak_rss_mb = _peak_rss_mb(_workers(gunicorn.pid))

@@ -171,6 +171,8 @@ class BookingResult:
     errors: int
     stats: Stats | None
     double_bookings: int
+    # The floor page timed during the load by one more client: what any request waits then.
+    floor_under_load: Stats | None = None
 
     @property
     def per_second(self) -> float:
@@ -200,8 +202,13 @@ class Result:
         ]
         booking = raw.pop("booking")
         if booking:
+            loaded = booking.get("floor_under_load")
             booking = BookingResult(
-                **{**booking, "stats": Stats(**booking["stats"]) if booking["stats"] else None}
+                **{
+                    **booking,
+                    "stats": Stats(**booking["stats"]) if booking["stats"] else None,
+                    "floor_under_load": Stats(**loaded) if loaded else None,
+                }
             )
         return cls(**{**raw, "floor": Stats(**raw["floor"]), "pages": pages, "booking": booking})
 
@@ -503,6 +510,7 @@ def booking_load(
     clients: int,
     seconds: float,
     regency_id: str,
+    floor_client: Client | None = None,
     log: Callable[[str], None] = lambda line: None,
 ) -> BookingResult:
     """``clients`` owners at once, for ``seconds``, each booking one of the first few free slots
@@ -562,8 +570,20 @@ def booking_load(
         finally:
             connection.close()  # in-process clients open one per thread
 
+    floor_latencies: list[float] = []
+
+    def floor_probe() -> None:
+        try:
+            while time.monotonic() < deadline:
+                floor_latencies.append(floor_client.get(reverse("ping")).seconds)
+                time.sleep(0.2)
+        finally:
+            connection.close()
+
     started = time.monotonic()
     threads = [threading.Thread(target=owner, args=(n,)) for n in range(clients)]
+    if floor_client is not None:
+        threads.append(threading.Thread(target=floor_probe))
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -574,6 +594,7 @@ def booking_load(
         seconds=elapsed,
         stats=Stats.of(latencies) if latencies else None,
         double_bookings=double_bookings(since),
+        floor_under_load=Stats.of(floor_latencies) if floor_latencies else None,
         **counts,
     )
     _remove_load(ctx, since)
@@ -647,6 +668,13 @@ def table(result: Result, baseline: Result | None = None) -> str:
             lines.append(
                 f"  POST median {b.stats.median_ms:.0f} ms, p95 {b.stats.p95_ms:.0f} ms "
                 f"= {b.stats.p95_ms / result.floor.median_ms:.1f}x the floor"
+            )
+        if b.stats and b.floor_under_load:
+            loaded = b.floor_under_load
+            lines.append(
+                f"  the floor during the load: median {loaded.median_ms:.0f} ms, "
+                f"p95 {loaded.p95_ms:.0f} ms; POST p95 = "
+                f"{b.stats.p95_ms / loaded.median_ms:.1f}x that median"
             )
         lines.append(f"  double bookings (SQL): {b.double_bookings}")
     if result.worker_peak_rss_mb:

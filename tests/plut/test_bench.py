@@ -120,7 +120,7 @@ def test_dashboards_are_computed_ahead_and_then_read_from_their_snapshots(
 
 @pytest.mark.django_db(transaction=True)
 def test_booking_under_load_books_and_never_double_books(bench):
-    centre, ctx, _clients = bench
+    centre, ctx, clients = bench
     # SQLite serialises writers; PostgreSQL takes real concurrency and its exclusion constraint.
     owners = 4 if connection.vendor == "postgresql" else 1
     before = Booking.objects.count()
@@ -130,7 +130,9 @@ def test_booking_under_load_books_and_never_double_books(bench):
         clients=owners,
         seconds=2,
         regency_id=centre.regency_id or centre.province.regencies.first().pk,
+        floor_client=clients["manager"],
     )
+    assert result.floor_under_load is not None and result.floor_under_load.count >= 1
     assert result.attempts >= 1
     assert result.booked >= 1
     assert result.errors == 0
