@@ -675,7 +675,7 @@ def _sorted(rows: list[dict[str, Any]], sort: str, allowed: Iterable[str]) -> li
 def centre_league(
     user: Any, place: Place, filters: Filters, *, sort: str = "-sessions"
 ) -> list[dict[str, Any]]:
-    """Every centre in scope with its utilisation in the period (four queries).
+    """Every centre in scope with its utilisation in the period (seven queries).
 
     Sessions per consultant per working day divides the centre's sessions by its active
     consultants times the working days (Monday-Friday less public holidays) elapsed so far;
@@ -707,22 +707,23 @@ def centre_league(
     duration = ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField())
     latest_week = CentreUtilisation.objects.filter(centre=OuterRef("pk")).order_by("-week_start")
     rows = centres.values("pk", "name", "province_id", "province__name").annotate(
-        sessions=Coalesce(_per(sessions, "centre", Count("pk")), 0),
         consultants=Coalesce(_per(consultants, "centre", Count("pk")), 0),
-        outcomes=Coalesce(_per(outcomes, "enterprise__centre", Count("pk")), 0),
-        booked=_per(booked, "centre", Sum(duration)),
         flagged=Coalesce(Subquery(latest_week.values("flagged")[:1]), False),
     )
     rows = list(rows)
-    # Grouped queries rather than correlated subqueries: each would re-read the scoped
-    # sessions once per centre.
+    # Grouped queries rather than correlated subqueries over the big tables: each would
+    # re-read the scoped sessions, bookings or outcomes once per centre.
+    session_counts = _grouped(sessions, "centre", Count("pk"))
+    outcome_counts = _grouped(outcomes, "enterprise__centre", Count("pk"))
+    booked_time = _grouped(booked, "centre", Sum(duration))
     enterprises = _grouped(attended, "session__centre", Count("enterprise", distinct=True))
     satisfaction = _grouped(surveys, "session__centre", Avg("score"))
     available = _working_minutes({row["pk"] for row in rows}, period)
     working_days = period.working_days(until=timezone.localdate())
     league = []
     for row in rows:
-        booked_minutes = (row["booked"] or datetime.timedelta()).total_seconds() / 60
+        booked_minutes = (booked_time.get(row["pk"]) or datetime.timedelta()).total_seconds() / 60
+        sessions_held = session_counts.get(row["pk"], 0)
         staff_days = row["consultants"] * working_days
         league.append(
             {
@@ -730,17 +731,15 @@ def centre_league(
                 "name": row["name"],
                 "province_code": row["province_id"],
                 "province": row["province__name"],
-                "sessions": row["sessions"],
+                "sessions": sessions_held,
                 "consultants": row["consultants"],
-                "per_consultant_day": round(row["sessions"] / staff_days, 2)
-                if staff_days
-                else None,
+                "per_consultant_day": round(sessions_held / staff_days, 2) if staff_days else None,
                 "fill_rate": _rate(booked_minutes, available.get(row["pk"])),
                 "enterprises": enterprises.get(row["pk"], 0),
                 "satisfaction": round(satisfaction[row["pk"]], 2)
                 if row["pk"] in satisfaction
                 else None,
-                "outcomes": row["outcomes"],
+                "outcomes": outcome_counts.get(row["pk"], 0),
                 "flagged": row["flagged"],
             }
         )
@@ -781,7 +780,7 @@ def province_ranking(
     user: Any, place: Place, filters: Filters, *, sort: str = "-sessions"
 ) -> list[dict[str, Any]]:
     """The ministry's ranked view: each province's centres, sessions, enterprises served and
-    active cooperatives in the period (two queries)."""
+    active cooperatives in the period (five queries)."""
     if place.level != NATIONAL:
         return []
     sessions = sessions_in_scope(user, place, filters).filter(_sessions_in(filters.period))
@@ -791,35 +790,33 @@ def province_ranking(
     if filters.centre:
         centres = centres.filter(pk=filters.centre)
         cooperatives = cooperatives.filter(centre_id=filters.centre)
-    provinces = visible_to(user, Province.objects.all()).filter(
-        Exists(centres.filter(province=OuterRef("pk")))
-    )
-    rows = provinces.values("code", "name").annotate(
-        centres_count=Coalesce(_per(centres, "province", Count("pk")), 0),
-        sessions=Coalesce(_per(sessions, "centre__province", Count("pk")), 0),
-        cooperatives=Coalesce(_per(cooperatives, "regency__province", Count("pk")), 0),
-        active=Coalesce(
-            _per(
-                cooperatives,
-                "regency__province",
-                Count("pk", filter=Q(last_rat_on__gte=rat_cutoff())),
-            ),
-            0,
-        ),
-    )
+    centres_count = _grouped(centres, "province", Count("pk"))
+    provinces = visible_to(user, Province.objects.all()).filter(code__in=list(centres_count))
+    # One GROUP BY per figure rather than a subquery per province: at national scale each
+    # subquery would read a year of the country's sessions again, 38 times.
+    session_counts = _grouped(sessions, "centre__province", Count("pk"))
+    cooperative_counts = {
+        province: (total, active)
+        for province, total, active in cooperatives.order_by()
+        .values("regency__province")
+        .annotate(total=Count("pk"), active=Count("pk", filter=Q(last_rat_on__gte=rat_cutoff())))
+        .values_list("regency__province", "total", "active")
+    }
     enterprises = _grouped(
         attended, "session__centre__province", Count("enterprise", distinct=True)
     )
-    ranking = [
-        {
-            "code": row["code"],
-            "name": row["name"],
-            "centres": row["centres_count"],
-            "sessions": row["sessions"],
-            "enterprises": enterprises.get(row["code"], 0),
-            "cooperatives": row["cooperatives"],
-            "active_rate": _rate(row["active"], row["cooperatives"]),
-        }
-        for row in rows
-    ]
+    ranking = []
+    for code, name in provinces.values_list("code", "name"):
+        total, active = cooperative_counts.get(code, (0, 0))
+        ranking.append(
+            {
+                "code": code,
+                "name": name,
+                "centres": centres_count[code],
+                "sessions": session_counts.get(code, 0),
+                "enterprises": enterprises.get(code, 0),
+                "cooperatives": total,
+                "active_rate": _rate(active, total),
+            }
+        )
     return _sorted(ranking, sort, PROVINCE_SORTS)
