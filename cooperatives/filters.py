@@ -1,7 +1,8 @@
 """Filters for the staff lists of enterprises and cooperatives.
 
 Every dropdown offers only what the user's scope holds (their centres, their provinces'
-regencies), so a filter can narrow a list and never reach outside it.
+regencies), so a filter can narrow a list and never reach outside it; the regency dropdown
+lists only the chosen centre's province (``plut.core.filters``).
 """
 
 from __future__ import annotations
@@ -15,8 +16,15 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import Centre, ServiceArea
-from clinics.selectors import centres_visible_to
 from cooperatives.models import Cooperative, CooperativeType, Enterprise, Scale, rat_cutoff
+from plut.core.filters import (
+    OfferedChoiceFilter,
+    QuickSelect,
+    chosen_centre,
+    narrow_to_centre,
+    regencies_fitting,
+    scoped_choices,
+)
 from plut.core.pagination import ListFilterSet
 from plut.core.phone import phone_to_e164
 from plut.regions.models import Regency
@@ -28,19 +36,9 @@ def _search_widget() -> forms.TextInput:
     return forms.TextInput(attrs={"type": "search"})
 
 
-def scoped_choices(filterset: ListFilterSet) -> None:
-    """Point the centre and regency dropdowns at the user's scope; drop the centre dropdown
-    for someone who works at one centre (it would offer one choice)."""
-    centres = centres_visible_to(filterset.user)
-    if "regency" in filterset.filters:
-        filterset.filters["regency"].queryset = Regency.objects.filter(
-            province__in=centres.values("province")
-        )
-    if "centre" in filterset.filters:
-        if filterset.several_centres:
-            filterset.filters["centre"].queryset = centres.select_related(None)
-        else:
-            del filterset.filters["centre"]
+def _scoped_and_narrowed(filterset: ListFilterSet) -> None:
+    scoped_choices(filterset)
+    narrow_to_centre(filterset, {"regency": regencies_fitting(filterset, chosen_centre(filterset))})
 
 
 def _phone_or_none(text: str) -> str | None:
@@ -62,15 +60,21 @@ class EnterpriseFilter(ListFilterSet):
         label=_("Cari nama, NIB, pemilik atau telepon"), method="search", widget=_search_widget()
     )
     scale = django_filters.ChoiceFilter(
-        label=_("Skala usaha"), choices=Scale.choices, empty_label=_("Semua skala")
+        label=_("Skala usaha"),
+        choices=Scale.choices,
+        empty_label=_("Semua skala"),
+        widget=QuickSelect,
     )
-    regency = django_filters.ModelChoiceFilter(
+    regency = OfferedChoiceFilter(
         label=_("Kabupaten/kota"),
         queryset=Regency.objects.none(),
         empty_label=_("Semua kabupaten/kota"),
     )
     centre = django_filters.ModelChoiceFilter(
-        label=_("PLUT"), queryset=Centre.objects.none(), empty_label=_("Semua PLUT")
+        label=_("PLUT"),
+        queryset=Centre.objects.none(),
+        empty_label=_("Semua PLUT"),
+        widget=QuickSelect,
     )
     area = django_filters.ModelChoiceFilter(
         label=_("Pernah didampingi di bidang"),
@@ -78,6 +82,7 @@ class EnterpriseFilter(ListFilterSet):
         to_field_name="code",
         method="served_in",
         empty_label=_("Semua bidang"),
+        widget=QuickSelect,
     )
 
     class Meta:
@@ -86,7 +91,7 @@ class EnterpriseFilter(ListFilterSet):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        scoped_choices(self)
+        _scoped_and_narrowed(self)
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
@@ -116,18 +121,28 @@ class CooperativeFilter(ListFilterSet):
         label=_("Cari nama atau Nomor Induk Koperasi"), method="search", widget=_search_widget()
     )
     type = django_filters.ChoiceFilter(
-        label=_("Jenis koperasi"), choices=CooperativeType.choices, empty_label=_("Semua jenis")
+        label=_("Jenis koperasi"),
+        choices=CooperativeType.choices,
+        empty_label=_("Semua jenis"),
+        widget=QuickSelect,
     )
-    regency = django_filters.ModelChoiceFilter(
+    regency = OfferedChoiceFilter(
         label=_("Kabupaten/kota"),
         queryset=Regency.objects.none(),
         empty_label=_("Semua kabupaten/kota"),
     )
     centre = django_filters.ModelChoiceFilter(
-        label=_("PLUT"), queryset=Centre.objects.none(), empty_label=_("Semua PLUT")
+        label=_("PLUT"),
+        queryset=Centre.objects.none(),
+        empty_label=_("Semua PLUT"),
+        widget=QuickSelect,
     )
     active = django_filters.ChoiceFilter(
-        label=_("Aktif (RAT)"), choices=YES_NO, method="by_activity", empty_label=_("Semua")
+        label=_("Aktif (RAT)"),
+        choices=YES_NO,
+        method="by_activity",
+        empty_label=_("Semua"),
+        widget=QuickSelect,
     )
 
     class Meta:
@@ -136,7 +151,7 @@ class CooperativeFilter(ListFilterSet):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        scoped_choices(self)
+        _scoped_and_narrowed(self)
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()

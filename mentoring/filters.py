@@ -15,74 +15,31 @@ from zoneinfo import ZoneInfo
 
 import django_filters
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.forms.utils import flatatt
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import Centre, ServiceArea
 from clinics.selectors import centres_visible_to
-from cooperatives.filters import scoped_choices
 from mentoring.models import FollowUp, MentoringSession, Mode, SessionEnterprise
 from mentoring.selectors import sessions_matching
 from plut.accounts.models import Role, User
 from plut.accounts.scope import scope_of
+from plut.core.filters import (
+    NOTHING,
+    OfferedChoiceField,
+    OfferedChoiceFilter,
+    QuickSelect,
+    chosen_centre,
+    narrow_to_centre,
+    offered_choices,
+    regencies_fitting,
+    scoped_choices,
+)
 from plut.core.pagination import ListFilterSet
 from plut.regions.models import Regency, TimeZone
-
-
-class QuickSelect(forms.Select):
-    """Django's <select>, written in Python: its template includes a template per <option>,
-    about 0.2 ms each, so the hundred centres alone cost more than the page's queries."""
-
-    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> str:
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (option["value"], flatatt(option["attrs"]), option["label"])
-                for _group, group_options, _index in widget["optgroups"]
-                for option in group_options
-            ),
-        )
-        return format_html(
-            '<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options
-        )
-
-
-class _OfferedIterator(django_filters.fields.ModelChoiceIterator):
-    def __init__(self, field: OfferedChoiceField) -> None:
-        super().__init__(field)
-        if field.offered is not None:
-            self.queryset = field.offered
-
-
-class OfferedChoiceField(django_filters.fields.ModelChoiceField):
-    """A dropdown that accepts any row of its (scoped) queryset but lists only ``offered``.
-
-    A national officer's scope holds a thousand consultants and 514 regencies: listing them all
-    made the page's cost grow with the country. The dropdown lists what fits the chosen centre,
-    plus the current choice, while a link to any valid choice still filters as before.
-    """
-
-    iterator = _OfferedIterator
-
-    def __init__(self, *args: Any, offered: QuerySet | None = None, **kwargs: Any) -> None:
-        self.offered = offered  # before super(), which builds the widget's choices
-        super().__init__(*args, **kwargs)
-
-
-class OfferedChoiceFilter(django_filters.ModelChoiceFilter):
-    field_class = OfferedChoiceField
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", QuickSelect)
-        super().__init__(*args, **kwargs)
 
 
 class StaffChoiceField(OfferedChoiceField):
@@ -104,24 +61,6 @@ def _staff_of(user: Any) -> QuerySet[User]:
     return User.objects.filter(staff_membership__centre__in=centres_visible_to(user)).order_by(
         "first_name", "last_name", "username"
     )
-
-
-def _narrowed_to_centre(user: Any, centre: str | None) -> dict[str, Q | None]:
-    """Which consultants and client regencies the session filters list: the chosen centre's
-    (its staff, its province's regencies), else all the scope holds (None) when that is one
-    centre's staff or one province's regencies, else none until a centre is chosen: the
-    choices then arrive from ``session_filter_options`` (the page's script) or the next submit.
-    """
-    scope = scope_of(user)
-    if centre and centre.isdigit():
-        return {
-            "consultant": Q(staff_membership__centre=centre),
-            "regency": Q(province__centres=centre),
-        }
-    return {
-        "consultant": None if scope.centre_id else Q(pk__in=[]),
-        "regency": Q(pk__in=[]) if scope.national else None,
-    }
 
 
 def _local_day_start(day: datetime.date, zone: str) -> datetime.datetime:
@@ -193,40 +132,22 @@ class SessionFilter(ListFilterSet):
         super().__init__(*args, **kwargs)
         scoped_choices(self)
         self.filters["consultant"].queryset = _staff_of(self.user)
-        centre = self.data.get("centre") if "centre" in self.filters else None
-        for name, fits in _narrowed_to_centre(self.user, centre).items():
-            self._offer(name, fits)
-        if "centre" in self.filters:
-            self.filters["centre"].extra["widget"] = QuickSelect(
-                attrs={
-                    "data-options-url": reverse("mentoring:session_filter_options"),
-                    "aria-controls": "id_consultant id_regency",
-                }
-            )
-
-    def _offer(self, name: str, fits: Q | None) -> None:
-        """List the rows that ``fits`` (None: all) in ``name``'s dropdown, and the choice."""
-        field = self.filters[name]
-        if self.several_centres:
-            field.extra["help_text"] = _("Pilihan mengikuti PLUT yang dipilih.")
-        if fits is None:
-            return
-        chosen = self.data.get(name)
-        try:
-            field.extra["offered"] = field.queryset.filter(fits | Q(pk=chosen) if chosen else fits)
-        except (ValueError, ValidationError):  # a malformed choice: the form says so
-            field.extra["offered"] = field.queryset.filter(fits)
+        # A centre's staff, else all the scope holds when that is one centre's, else none
+        # until a centre is chosen.
+        centre = chosen_centre(self)
+        if centre:
+            consultants: Q | None = Q(staff_membership__centre=centre)
+        else:
+            consultants = None if scope_of(self.user).centre_id else NOTHING
+        narrow_to_centre(
+            self,
+            {"consultant": consultants, "regency": regencies_fitting(self, centre)},
+            options_url=reverse("mentoring:session_filter_options"),
+        )
 
     def offered_choices(self) -> dict[str, list[dict[str, str]]]:
         """The consultants and regencies the dropdowns list, for the page's script."""
-        return {
-            name: [
-                {"value": str(value), "label": str(label)}
-                for value, label in self.form.fields[name].choices
-                if value != ""
-            ]
-            for name in ("consultant", "regency")
-        }
+        return offered_choices(self, ("consultant", "regency"))
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return sessions_matching(queryset, value)

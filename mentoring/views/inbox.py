@@ -32,7 +32,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clinics.models import ServiceArea, StaffMembership
 from clinics.selectors import centre_of, centres_visible_to
-from cooperatives.filters import scoped_choices
 from mentoring.filters import StaffChoiceFilter
 from mentoring.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus
 from mentoring.selectors import bookings_visible_to
@@ -53,6 +52,7 @@ from mentoring.services.booking_actions import (
 from plut.accounts.decorators import STAFF_ROLES, role_required
 from plut.accounts.models import Role, User
 from plut.accounts.scope import scope_of
+from plut.core.filters import scoped_choices
 from plut.core.history import history_for
 from plut.core.pagination import ListFilterSet, keyset_page
 from plut.regions.models import TimeZone

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 
 import openpyxl
 import pytest
@@ -337,25 +338,35 @@ def _grow(world, extra):
 
 
 @pytest.mark.parametrize(
-    ("user_name", "url", "queries", "selector"),
+    ("user_name", "url", "params", "queries", "selector"),
     [
-        # session + user, the page, the regency dropdown (areas for enterprises too) ...
-        ("national", ENTERPRISES, 6, enterprises_visible_to),  # + centres dropdown
-        ("consultant_a", ENTERPRISES, 6, enterprises_visible_to),  # + membership
-        ("national", COOPERATIVES, 5, cooperatives_visible_to),  # + centres dropdown
-        ("consultant_a", COOPERATIVES, 5, cooperatives_visible_to),  # + membership
+        # session + user, the page, the areas dropdown for enterprises, then: national: the
+        # centres dropdown (no regencies before a centre is chosen); with a centre and a
+        # regency chosen: both checked, and that province's regencies listed; consultant:
+        # the membership behind the scope and its province's regencies (no centre dropdown).
+        ("national", ENTERPRISES, {}, 5, enterprises_visible_to),
+        ("national", ENTERPRISES, "chosen", 8, enterprises_visible_to),
+        ("consultant_a", ENTERPRISES, {}, 6, enterprises_visible_to),
+        ("national", COOPERATIVES, {}, 4, cooperatives_visible_to),
+        ("national", COOPERATIVES, "chosen", 7, cooperatives_visible_to),
+        ("consultant_a", COOPERATIVES, {}, 5, cooperatives_visible_to),
     ],
 )
 @pytest.mark.parametrize("extra_rows", [0, 49])
 def test_query_count_does_not_grow_with_rows(
-    client, world, django_assert_num_queries, user_name, url, queries, selector, extra_rows
+    client, world, django_assert_num_queries, user_name, url, params, queries, selector, extra_rows
 ):
     _grow(world, extra_rows)
+    if params == "chosen":
+        params = {"centre": world.a.centre.pk, "regency": world.a.enterprise.regency_id}
+        Cooperative.objects.update(regency=world.a.enterprise.regency_id)
+        Enterprise.objects.update(regency=world.a.enterprise.regency_id)
     client.force_login(world.user(user_name))
     with django_assert_num_queries(queries):
-        response = client.get(url)
-    visible = selector(world.user(user_name)).count()
+        response = client.get(url, params)
+    visible = selector(world.user(user_name)).filter(**params).count()
     assert len(response.context["page"].items) == min(visible, 50)
+    assert visible >= 1 + extra_rows
 
 
 @pytest.mark.parametrize(
@@ -372,3 +383,79 @@ def test_export_query_count_does_not_grow_with_rows(
     with django_assert_num_queries(4):
         rows = _export_rows(client.get(reverse(name, args=[fmt])), fmt)
     assert len(rows) == 2 + extra_rows  # the header and every row
+
+
+# --- Regency dropdowns that do not grow with the country ----------------------------------------
+
+LISTS = [ENTERPRISES, COOPERATIVES]
+
+
+def _options(body, name):
+    """The values a <select name=...> lists, the empty "all" choice left out."""
+    select = re.search(rf'<select name="{name}".*?</select>', body, re.S)
+    assert select, name
+    return [value for value in re.findall(r'<option value="([^"]*)"', select.group(0)) if value]
+
+
+def _regencies_of(centre):
+    return set(Regency.objects.filter(province=centre.province).values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("url", LISTS)
+def test_national_regencies_wait_for_a_centre(client, named, url):
+    body = _body(client, named.national, url)
+    assert _options(body, "regency") == []
+    assert {str(named.a.centre.pk), str(named.b.centre.pk)} <= set(_options(body, "centre"))
+    assert "Pilihan mengikuti PLUT yang dipilih." in body
+    assert 'aria-describedby="id_regency_helptext"' in body
+
+
+@pytest.mark.parametrize("url", LISTS)
+def test_choosing_a_centre_lists_only_its_provinces_regencies(client, named, url):
+    body = _body(client, named.national, url, centre=named.b.centre.pk)
+    offered = set(_options(body, "regency"))
+    assert offered == _regencies_of(named.b.centre)
+    # Bounded by one province, not the country (the national scope holds both provinces).
+    assert (
+        len(offered)
+        < Regency.objects.filter(
+            province__in=[named.a.centre.province, named.b.centre.province]
+        ).count()
+    )
+
+
+@pytest.mark.parametrize("url", LISTS)
+@pytest.mark.parametrize("user_name", ["officer_a", "consultant_a"])
+def test_one_provinces_staff_see_its_regencies_without_choosing(client, named, url, user_name):
+    body = _body(client, named.user(user_name), url)
+    assert set(_options(body, "regency")) == _regencies_of(named.a.centre)
+
+
+@pytest.mark.parametrize(
+    ("url", "row", "shown", "hidden"),
+    [
+        (ENTERPRISES, "enterprise", "Sutera Sengkang", "Kopi Way Kanan"),
+        (COOPERATIVES, "cooperative", "KSU Pinisi", "KSP Tapis Jaya"),
+    ],
+)
+def test_a_linked_regency_still_filters_and_shows_as_chosen(client, named, url, row, shown, hidden):
+    regency = getattr(named.b, row).regency
+    body = _body(client, named.national, url, regency=regency.pk)
+    assert shown in body and hidden not in body
+    assert _options(body, "regency") == [regency.pk]
+    assert f'<option value="{regency.pk}" selected>' in body
+
+
+@pytest.mark.parametrize(
+    ("url", "row"), [(ENTERPRISES, "enterprise"), (COOPERATIVES, "cooperative")]
+)
+def test_a_regency_outside_the_scope_shows_nothing(client, named, url, row):
+    outside = getattr(named.b, row).regency_id
+    assert outside not in _regencies_of(named.a.centre)
+    body = _body(client, named.a.officer, url, regency=outside)
+    assert "Saringan tidak valid" in body
+    assert outside not in _options(body, "regency")
+    assert "Kopi Way Kanan" not in body and "KSP Tapis Jaya" not in body
+    body = _body(client, named.national, url, centre=named.a.centre.pk, regency="99.99")
+    assert "Saringan tidak valid" in body
+    assert set(_options(body, "regency")) == _regencies_of(named.a.centre)

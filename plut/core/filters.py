@@ -1,0 +1,145 @@
+"""The workspace lists' dropdowns: scoped to the user, small at national scale, cheap to render.
+
+A dropdown offers only the user's scope (their centres, their provinces' regencies), so a
+filter can narrow a list and never reach outside it. A national officer's scope holds a hundred
+centres, a thousand consultants and 514 regencies: listing them all made each page's cost grow
+with the country. The consultant and regency dropdowns therefore list what fits the chosen
+centre (plus the current choice), while validation still accepts anything in the scope, so a
+link to any valid choice filters as before and one outside the scope shows nothing
+(``ListFilterSet.rows``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from clinics.selectors import centres_visible_to
+from plut.accounts.scope import scope_of
+from plut.core.pagination import ListFilterSet
+from plut.regions.models import Regency
+
+NOTHING = Q(pk__in=[])  # Django answers it without a query
+
+
+class QuickSelect(forms.Select):
+    """Django's <select>, written in Python: its template includes a template per <option>,
+    about 0.2 ms each, so the hundred centres alone cost more than the page's queries."""
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> str:
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option["value"], flatatt(option["attrs"]), option["label"])
+                for _group, group_options, _index in widget["optgroups"]
+                for option in group_options
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options
+        )
+
+
+class _OfferedIterator(django_filters.fields.ModelChoiceIterator):
+    def __init__(self, field: OfferedChoiceField) -> None:
+        super().__init__(field)
+        if field.offered is not None:
+            self.queryset = field.offered
+
+
+class OfferedChoiceField(django_filters.fields.ModelChoiceField):
+    """A dropdown that accepts any row of its (scoped) queryset but lists only ``offered``."""
+
+    iterator = _OfferedIterator
+
+    def __init__(self, *args: Any, offered: QuerySet | None = None, **kwargs: Any) -> None:
+        self.offered = offered  # before super(), which builds the widget's choices
+        super().__init__(*args, **kwargs)
+
+
+class OfferedChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = OfferedChoiceField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", QuickSelect)
+        super().__init__(*args, **kwargs)
+
+
+def scoped_choices(filterset: ListFilterSet) -> None:
+    """Point the centre and regency dropdowns at the user's scope; drop the centre dropdown
+    for someone who works at one centre (it would offer one choice)."""
+    centres = centres_visible_to(filterset.user)
+    if "regency" in filterset.filters:
+        filterset.filters["regency"].queryset = Regency.objects.filter(
+            province__in=centres.values("province")
+        )
+    if "centre" in filterset.filters:
+        if filterset.several_centres:
+            filterset.filters["centre"].queryset = centres.select_related(None)
+        else:
+            del filterset.filters["centre"]
+
+
+def chosen_centre(filterset: ListFilterSet) -> str | None:
+    """The centre id the list is filtered by, unchecked: the queryset only narrows what the
+    dropdowns list, and the form still refuses a centre outside the scope."""
+    centre = filterset.data.get("centre") if "centre" in filterset.filters else None
+    return centre if centre and centre.isdigit() else None
+
+
+def regencies_fitting(filterset: ListFilterSet, centre: str | None) -> Q | None:
+    """The regencies a regency dropdown lists: the chosen centre's province's, else all the
+    scope holds (None) when that is one province's, else none until a centre is chosen."""
+    if centre:
+        return Q(province__centres=centre)
+    return NOTHING if scope_of(filterset.user).national else None
+
+
+def narrow_to_centre(
+    filterset: ListFilterSet, fits: dict[str, Q | None], *, options_url: str | None = None
+) -> None:
+    """List in each dropdown of ``fits`` only the rows that fit (None: all), and the choice.
+
+    Without ``options_url`` the narrowed choices arrive with the next submit ("Terapkan");
+    with it, the centre dropdown tells the page's script (js/session_filters.js) where to
+    fetch them as soon as the centre changes, for the dropdowns it names in aria-controls.
+    """
+    for name, fit in fits.items():
+        field = filterset.filters[name]
+        if filterset.several_centres:
+            field.extra["help_text"] = _("Pilihan mengikuti PLUT yang dipilih.")
+        if fit is None:
+            continue
+        chosen = filterset.data.get(name)
+        try:
+            field.extra["offered"] = field.queryset.filter(fit | Q(pk=chosen) if chosen else fit)
+        except (ValueError, ValidationError):  # a malformed choice: the form says so
+            field.extra["offered"] = field.queryset.filter(fit)
+    if options_url and "centre" in filterset.filters:
+        filterset.filters["centre"].extra["widget"] = QuickSelect(
+            attrs={
+                "data-options-url": options_url,
+                "aria-controls": " ".join(f"id_{name}" for name in fits),
+            }
+        )
+
+
+def offered_choices(filterset: ListFilterSet, names: tuple[str, ...]) -> dict[str, list]:
+    """What the ``names`` dropdowns list, as JSON for the page's script."""
+    return {
+        name: [
+            {"value": str(value), "label": str(label)}
+            for value, label in filterset.form.fields[name].choices
+            if value != ""
+        ]
+        for name in names
+    }
