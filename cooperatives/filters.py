@@ -13,6 +13,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import Centre, ServiceArea
@@ -36,9 +37,13 @@ def _search_widget() -> forms.TextInput:
     return forms.TextInput(attrs={"type": "search"})
 
 
-def _scoped_and_narrowed(filterset: ListFilterSet) -> None:
+def _scoped_and_narrowed(filterset: ListFilterSet, options_url: str) -> None:
     scoped_choices(filterset)
-    narrow_to_centre(filterset, {"regency": regencies_fitting(filterset, chosen_centre(filterset))})
+    narrow_to_centre(
+        filterset,
+        {"regency": regencies_fitting(filterset, chosen_centre(filterset))},
+        options_url=reverse(options_url),
+    )
 
 
 def _phone_or_none(text: str) -> str | None:
@@ -91,7 +96,7 @@ class EnterpriseFilter(ListFilterSet):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _scoped_and_narrowed(self)
+        _scoped_and_narrowed(self, "cooperatives:enterprise_filter_options")
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
@@ -151,7 +156,7 @@ class CooperativeFilter(ListFilterSet):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _scoped_and_narrowed(self)
+        _scoped_and_narrowed(self, "cooperatives:cooperative_filter_options")
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +20,7 @@ from cooperatives.models import Cooperative, Enterprise, Scale
 from cooperatives.selectors import cooperatives_visible_to, enterprises_visible_to
 from plut.accounts.decorators import STAFF_ROLES, role_required
 from plut.core.exports import export_filtered
+from plut.core.filters import offered_choices
 from plut.core.pagination import keyset_page
 from plut.core.phone import phone_mask
 
@@ -63,6 +64,14 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
         "cooperatives/enterprise_list.html",
         {"filterset": filterset, "page": page, "rows": rows},
     )
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def enterprise_filter_options(request: HttpRequest) -> JsonResponse:
+    """The regencies the list's filter offers for ``?centre=`` (js/list_filters.js), from the
+    same scoped FilterSet as the page: a centre outside the scope lists nothing."""
+    return JsonResponse(offered_choices(_enterprise_filter(request), ("regency",)))
 
 
 ENTERPRISE_HEADERS = [
@@ -142,6 +151,13 @@ COOPERATIVE_HEADERS = [
     _("Tanggal RAT terakhir"),
     _("Aktif"),
 ]
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def cooperative_filter_options(request: HttpRequest) -> JsonResponse:
+    """As ``enterprise_filter_options``, for the cooperative list."""
+    return JsonResponse(offered_choices(_cooperative_filter(request), ("regency",)))
 
 
 def _cooperative_rows(cooperatives: Iterable[Cooperative]) -> Iterator[list[Any]]:

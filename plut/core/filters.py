@@ -110,7 +110,7 @@ def narrow_to_centre(
     """List in each dropdown of ``fits`` only the rows that fit (None: all), and the choice.
 
     Without ``options_url`` the narrowed choices arrive with the next submit ("Terapkan");
-    with it, the centre dropdown tells the page's script (js/session_filters.js) where to
+    with it, the centre dropdown tells the page's script (js/list_filters.js) where to
     fetch them as soon as the centre changes, for the dropdowns it names in aria-controls.
     """
     for name, fit in fits.items():

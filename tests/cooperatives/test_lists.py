@@ -459,3 +459,48 @@ def test_a_regency_outside_the_scope_shows_nothing(client, named, url, row):
     body = _body(client, named.national, url, centre=named.a.centre.pk, regency="99.99")
     assert "Saringan tidak valid" in body
     assert set(_options(body, "regency")) == _regencies_of(named.a.centre)
+
+
+FILTER_OPTIONS = {
+    ENTERPRISES: reverse("cooperatives:enterprise_filter_options"),
+    COOPERATIVES: reverse("cooperatives:cooperative_filter_options"),
+}
+
+
+@pytest.mark.parametrize("url", [ENTERPRISES, COOPERATIVES])
+def test_the_centre_select_tells_the_script_where_the_regencies_come_from(client, named, url):
+    body = _body(client, named.national, url)
+    assert f'data-options-url="{FILTER_OPTIONS[url]}"' in body
+    assert "js/list_filters.js" in body
+
+
+@pytest.mark.parametrize("url", [ENTERPRISES, COOPERATIVES])
+@pytest.mark.parametrize(
+    ("user_name", "status"), [("anonymous", 302), ("owner_a", 403), ("consultant_a", 200)]
+)
+def test_filter_options_are_for_staff(client, world, url, user_name, status):
+    user = world.user(user_name)
+    if user:
+        client.force_login(user)
+    options = FILTER_OPTIONS[url]
+    assert client.get(options, {"centre": world.a.centre.pk}).status_code == status
+
+
+@pytest.mark.parametrize("url", [ENTERPRISES, COOPERATIVES])
+def test_filter_options_list_the_chosen_centres_regencies(
+    client, named, url, django_assert_max_num_queries
+):
+    client.force_login(named.national)
+    with django_assert_max_num_queries(6):
+        data = client.get(FILTER_OPTIONS[url], {"centre": named.a.centre.pk}).json()
+    regencies = {item["value"] for item in data["regency"]}
+    assert named.a.enterprise.regency_id in regencies
+    assert named.b.enterprise.regency_id not in regencies
+
+
+@pytest.mark.parametrize("url", [ENTERPRISES, COOPERATIVES])
+@pytest.mark.parametrize("user_name", ["officer_b", "manager_b"])
+def test_filter_options_show_an_outsider_nothing_of_another_province(client, named, url, user_name):
+    client.force_login(named.user(user_name))
+    data = client.get(FILTER_OPTIONS[url], {"centre": named.a.centre.pk}).json()
+    assert named.a.enterprise.regency_id not in {item["value"] for item in data["regency"]}

@@ -403,7 +403,7 @@ def test_national_dropdowns_wait_for_a_centre(client, named):
     assert len(_options(body, "centre")) >= 2
     assert "Pilihan mengikuti PLUT yang dipilih." in body
     assert 'aria-describedby="id_consultant_helptext"' in body
-    assert "js/session_filters.js" in body
+    assert "js/list_filters.js" in body
 
 
 def test_choosing_a_centre_lists_its_consultants_and_regencies(client, named):

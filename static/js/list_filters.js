@@ -1,6 +1,8 @@
-// The session list's filters: choosing a centre refreshes the consultant and client regency
-// dropdowns with that centre's choices (the page lists only those, so it stays small at
-// national scale). Without this script the same choices arrive with the next "Terapkan".
+// The workspace lists' filters (sessions, enterprises, cooperatives): choosing a centre
+// refreshes the dropdowns that depend on it (consultants, regencies) with that centre's
+// choices, from the URL in the centre select's data-options-url (the page lists only those, so
+// it stays small at national scale). Without this script the same choices arrive with the next
+// "Terapkan".
 // No user-facing text lives here: labels come from the server, translated.
 (() => {
   "use strict";
