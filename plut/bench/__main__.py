@@ -166,6 +166,11 @@ def main(argv: list[str] | None = None) -> int:
         print(line, file=sys.stderr, flush=True)
 
     log(f"== database {urlparse(env['DATABASE_URL']).path.lstrip('/')}, scale {args.scale:g}")
+    # The bench's own cache database: what an earlier run (maybe at another scale, with the
+    # same place keys) left there must not answer for this one.
+    from django.core.cache import cache
+
+    cache.clear()
     call_command("migrate", verbosity=0)
     call_command("load_reference_data", stdout=io.StringIO())
     sizes = data.sizes_for(args.scale)
