@@ -21,6 +21,7 @@ from clinics.models import Centre, ServiceArea
 from clinics.selectors import centres_visible_to
 from mentoring.models import Mode
 from plut.accounts.scope import get_visible_or_404, scope_of
+from plut.core.filters import QuickSelect
 from plut.dashboards.periods import DEFAULT_PRESET, MAX_DAYS, PRESETS, Period, preset_period
 from plut.regions.models import Province, Regency
 
@@ -131,15 +132,24 @@ def _date_input() -> forms.DateInput:
 
 
 class DashboardFilterForm(forms.Form):
-    period = forms.ChoiceField(label=_("Periode"), choices=list(PRESETS.items()), required=False)
+    # QuickSelect: a hundred centres rendered one template per <option> cost more than a
+    # dashboard read from its snapshot.
+    period = forms.ChoiceField(
+        label=_("Periode"), choices=list(PRESETS.items()), required=False, widget=QuickSelect
+    )
     date_from = forms.DateField(label=_("Dari tanggal"), required=False, widget=_date_input())
     date_to = forms.DateField(label=_("Sampai tanggal"), required=False, widget=_date_input())
-    service_area = forms.ChoiceField(label=_("Bidang layanan"), required=False)
+    service_area = forms.ChoiceField(label=_("Bidang layanan"), required=False, widget=QuickSelect)
     mode = forms.ChoiceField(
-        label=_("Cara"), required=False, choices=[("", _("Semua cara")), *Mode.choices]
+        label=_("Cara"),
+        required=False,
+        choices=[("", _("Semua cara")), *Mode.choices],
+        widget=QuickSelect,
     )
-    centre = forms.TypedChoiceField(label=_("PLUT"), required=False, coerce=int, empty_value=None)
-    regency = forms.ChoiceField(label=_("Kabupaten/kota UMKM"), required=False)
+    centre = forms.TypedChoiceField(
+        label=_("PLUT"), required=False, coerce=int, empty_value=None, widget=QuickSelect
+    )
+    regency = forms.ChoiceField(label=_("Kabupaten/kota UMKM"), required=False, widget=QuickSelect)
 
     def __init__(self, data: QueryDict, *, user: Any, place: Place) -> None:
         super().__init__(data)
