@@ -407,10 +407,13 @@ UNDERUSE_MIN_SESSIONS_PER_CONSULTANT_DAY = env.float(
 )
 UNDERUSE_MIN_FILL_RATE = env.float("UNDERUSE_MIN_FILL_RATE", default=25.0)  # percent
 UNDERUSE_DROP_RATIO = env.float("UNDERUSE_DROP_RATIO", default=0.5)
-# Dashboard snapshots (plut/dashboards/snapshots.py). They only help when web and workers share
-# the cache (Redis): with the per-process default a worker's refresh would be invisible to the
-# web, so stale snapshots are served, and default views computed ahead, only with a shared one.
+# Dashboard snapshots (plut/dashboards/snapshots.py) need a cache that web and workers share
+# (Redis): with the per-process default they are off, and so are stale serving and computing
+# default views ahead.
 _SHARED_CACHE = not CACHES["default"]["BACKEND"].endswith("LocMemCache")
+# Off: every section computed in the request. A per-process cache cannot hold snapshots safely:
+# a write in another process (a Celery worker, another gunicorn worker) would not mark them.
+DASHBOARD_SNAPSHOTS = env.bool("DASHBOARD_SNAPSHOTS", default=_SHARED_CACHE)
 DASHBOARD_SERVE_STALE = env.bool("DASHBOARD_SERVE_STALE", default=_SHARED_CACHE)
 DASHBOARD_PRECOMPUTE = env.bool("DASHBOARD_PRECOMPUTE", default=_SHARED_CACHE)
 # Keys hold the period's dates, so a day-old snapshot is rarely asked for again.

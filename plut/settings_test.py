@@ -22,6 +22,8 @@ WHITENOISE_AUTOREFRESH = True
 # Many tests log in and then travel days ahead (time_machine); the staff idle timeout would sign
 # them out. Its own tests (tests/security/test_sessions.py) set it back to production's value.
 STAFF_IDLE_TIMEOUT_MINUTES = 60 * 24 * 366
+# Tests run in one process, so snapshots are safe with the per-process cache too (and tested).
+DASHBOARD_SNAPSHOTS = True
 # A stale dashboard snapshot is recomputed in the request, so every test reads live figures;
 # tests/plut/test_dashboard_snapshots.py turns serving stale ones on where it tests them.
 DASHBOARD_SERVE_STALE = False

@@ -14,7 +14,9 @@ generator's COPY calls ``data_changed()`` itself).
   served, labelled with the moment it was computed and "being updated", while a Celery task
   recomputes it (one task per snapshot at a time). With it off (the tests), it is recomputed
   in the request.
-- No snapshot: computed in the request and kept. An hourly beat job computes the default view
+- No snapshot: computed in the request and kept.
+- ``DASHBOARD_SNAPSHOTS`` off (the default with a per-process cache, as in ``make run``): every
+  section is computed in the request, since another process's writes could not mark them. An hourly beat job computes the default view
   of every place ahead (``precompute_defaults``), so the first officer of the day does not wait.
 
 Nothing here changes a number: a snapshot is the selectors' own output, never an estimate.
@@ -153,8 +155,8 @@ def section_figures(
     one (see the module's docstring), computed otherwise. ``stale_ok=False`` is for documents
     of record (the monthly reports): only current figures."""
     sort = _sort_key(section, sort)
-    if filters.invalid:
-        # An invalid filter shows nothing, at once; nothing worth keeping.
+    if filters.invalid or not settings.DASHBOARD_SNAPSHOTS:
+        # An invalid filter shows nothing, at once: nothing worth keeping.
         return Figures(section.compute(user, place, filters, sort), timezone.now())
     key = snapshot_key(place, section, filters, sort)
     try:

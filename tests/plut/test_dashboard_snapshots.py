@@ -424,3 +424,14 @@ def test_deactivating_a_consultant_in_the_admin_renews_the_league(officer, world
     world.a.consultant.save()  # what the admin's user change form does
     (row,) = _computed(officer, url).context["data"]["league"]
     assert row["consultants"] == 0
+
+
+def test_without_a_shared_cache_every_view_computes(officer, settings):
+    """DASHBOARD_SNAPSHOTS off (the default with the per-process cache): another process's
+    writes could not mark a kept snapshot, so none is kept and every view computes."""
+    settings.DASHBOARD_SNAPSHOTS = False
+    first = _computed(officer)
+    with CaptureQueriesContext(connection) as queries:
+        second = _computed(officer)
+    assert len(queries) > READ_QUERIES
+    assert second.context["figures"].computed_at > first.context["figures"].computed_at
