@@ -75,19 +75,17 @@ class EnterpriseFilter(ListFilterSet):
         queryset=Regency.objects.none(),
         empty_label=_("Semua kabupaten/kota"),
     )
-    centre = django_filters.ModelChoiceFilter(
+    centre = OfferedChoiceFilter(
         label=_("PLUT"),
         queryset=Centre.objects.none(),
         empty_label=_("Semua PLUT"),
-        widget=QuickSelect,
     )
-    area = django_filters.ModelChoiceFilter(
+    area = OfferedChoiceFilter(
         label=_("Pernah didampingi di bidang"),
         queryset=ServiceArea.objects.filter(is_active=True),
         to_field_name="code",
         method="served_in",
         empty_label=_("Semua bidang"),
-        widget=QuickSelect,
     )
 
     class Meta:
@@ -136,11 +134,10 @@ class CooperativeFilter(ListFilterSet):
         queryset=Regency.objects.none(),
         empty_label=_("Semua kabupaten/kota"),
     )
-    centre = django_filters.ModelChoiceFilter(
+    centre = OfferedChoiceFilter(
         label=_("PLUT"),
         queryset=Centre.objects.none(),
         empty_label=_("Semua PLUT"),
-        widget=QuickSelect,
     )
     active = django_filters.ChoiceFilter(
         label=_("Aktif (RAT)"),

@@ -95,12 +95,11 @@ class SessionFilter(ListFilterSet):
         method="search",
         widget=forms.TextInput(attrs={"type": "search"}),
     )
-    service_area = django_filters.ModelChoiceFilter(
+    service_area = OfferedChoiceFilter(
         label=_("Bidang layanan"),
         queryset=ServiceArea.objects.all(),
         to_field_name="code",
         empty_label=_("Semua bidang"),
-        widget=QuickSelect,
     )
     consultant = StaffChoiceFilter(
         label=_("Konsultan"), queryset=User.objects.none(), empty_label=_("Semua konsultan")
@@ -120,7 +119,7 @@ class SessionFilter(ListFilterSet):
         method="by_client_regency",
         empty_label=_("Semua kabupaten/kota"),
     )
-    centre = django_filters.ModelChoiceFilter(
+    centre = OfferedChoiceFilter(
         label=_("PLUT"), queryset=Centre.objects.none(), empty_label=_("Semua PLUT")
     )
 

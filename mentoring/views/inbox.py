@@ -52,7 +52,7 @@ from mentoring.services.booking_actions import (
 from plut.accounts.decorators import STAFF_ROLES, role_required
 from plut.accounts.models import Role, User
 from plut.accounts.scope import scope_of
-from plut.core.filters import scoped_choices
+from plut.core.filters import OfferedChoiceFilter, scoped_choices
 from plut.core.history import history_for
 from plut.core.pagination import ListFilterSet, keyset_page
 from plut.regions.models import TimeZone
@@ -157,16 +157,14 @@ class BookingInboxFilter(ListFilterSet):
     consultant = StaffChoiceFilter(
         label=_("Konsultan"), queryset=User.objects.none(), empty_label=_("Semua konsultan")
     )
-    area = django_filters.ModelChoiceFilter(
+    area = OfferedChoiceFilter(
         label=_("Bidang layanan"),
         field_name="service_area",
         queryset=ServiceArea.objects.all(),
         to_field_name="code",
         empty_label=_("Semua bidang"),
     )
-    centre = django_filters.ModelChoiceFilter(
-        label=_("PLUT"), queryset=None, empty_label=_("Semua PLUT")
-    )
+    centre = OfferedChoiceFilter(label=_("PLUT"), queryset=None, empty_label=_("Semua PLUT"))
     mine = django_filters.BooleanFilter(
         label=_("Hanya pemesanan saya"), method="only_mine", widget=forms.CheckboxInput
     )

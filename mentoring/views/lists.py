@@ -28,6 +28,7 @@ from mentoring.filters import FollowUpFilter, SessionFilter
 from mentoring.models import FollowUp, MentoringSession
 from mentoring.selectors import follow_ups_visible_to, sessions_visible_to
 from mentoring.services.follow_ups import follow_up_can_complete, follow_up_complete
+from mentoring.tables import SESSION_FIELDS, session_table
 from plut.accounts.decorators import STAFF_ROLES, role_required
 from plut.accounts.scope import scope_of
 from plut.core.exports import export_filtered
@@ -61,12 +62,21 @@ def _session_filter(request: HttpRequest) -> SessionFilter:
 def session_list(request: HttpRequest) -> HttpResponse:
     filterset = _session_filter(request)
     page = keyset_page(
-        filterset.rows,
+        filterset.rows.only(*SESSION_FIELDS),
         order=filterset.ordering,
         cursor=request.GET.get("cursor"),
         size=PAGE_SIZE,
     )
-    return render(request, "mentoring/session_list.html", {"filterset": filterset, "page": page})
+    table = session_table(
+        page.items,
+        several_centres=filterset.several_centres,
+        empty=filterset.nothing_found(_("Tidak ada sesi yang cocok.")),
+    )
+    return render(
+        request,
+        "mentoring/session_list.html",
+        {"filterset": filterset, "page": page, "table": table},
+    )
 
 
 @require_GET

@@ -159,6 +159,10 @@ class PageResult:
     queries: int | None
     stats: Stats | None
     note: str = ""
+    floor: Stats | None = None  # timed alternately with this page (see measure_page)
+
+    def ratio_floor(self, overall: Stats) -> Stats:
+        return self.floor or overall
 
 
 @dataclass
@@ -197,7 +201,13 @@ class Result:
     def from_json(cls, text: str) -> Result:
         raw = json.loads(text)
         pages = [
-            PageResult(**{**p, "stats": Stats(**p["stats"]) if p["stats"] else None})
+            PageResult(
+                **{
+                    **p,
+                    "stats": Stats(**p["stats"]) if p["stats"] else None,
+                    "floor": Stats(**p["floor"]) if p.get("floor") else None,
+                }
+            )
             for p in raw.pop("pages")
         ]
         booking = raw.pop("booking")
@@ -348,12 +358,24 @@ def next_link(reply: Reply, current: str) -> str | None:
 PAGE_BUDGET_SECONDS = 60.0
 
 
-def measure_page(client: Client, path: str, requests: int) -> tuple[Reply, Stats | None]:
+def measure_page(
+    client: Client, path: str, requests: int, floor_path: str
+) -> tuple[Reply, Stats | None, Stats | None]:
+    """The page's times and, alternately with them, the floor's through the same client.
+
+    The floor drifts by half from one minute to the next on this hardware (2.7 ms, then
+    4.3 ms, with the same code): a floor timed once at the start made every ratio depend on
+    when it was taken. Taken request by request beside the page, both see the same machine.
+    """
     first = client.get(path)  # warm-up, and the status and query count
     if first.status != 200:
-        return first, None
+        return first, None, None
     count = max(1, min(requests, int(PAGE_BUDGET_SECONDS / max(first.seconds, 1e-3))))
-    return first, Stats.of([client.get(path).seconds for _ in range(count)])
+    page, floor = [], []
+    for _ in range(count):
+        page.append(client.get(path).seconds)
+        floor.append(client.get(floor_path).seconds)
+    return first, Stats.of(page), Stats.of(floor)
 
 
 def measure(
@@ -365,7 +387,8 @@ def measure(
     only: Sequence[str] = (),
     log: Callable[[str], None] = lambda line: None,
 ) -> tuple[Stats, list[PageResult]]:
-    floor_reply, floor = measure_page(clients["national"], reverse("ping"), requests * 2)
+    ping = reverse("ping")
+    floor_reply, floor, _again = measure_page(clients["national"], ping, requests, ping)
     if floor is None:
         raise RuntimeError(f"The floor page answered HTTP {floor_reply.status}: not logged in?")
     log(f"floor: median {floor.median_ms:.1f} ms, p95 {floor.p95_ms:.1f} ms")
@@ -386,11 +409,13 @@ def measure(
                 note = f"only {depth + 1} pages"
                 break
             path = following
-        reply, stats = measure_page(client, path, requests)
+        reply, stats, beside = measure_page(client, path, requests, ping)
         if stats is None:
             note = note or f"HTTP {reply.status}"
-        results.append(PageResult(spec.label, path, reply.status, reply.queries, stats, note))
-        shown = f"{stats.median_ms:.1f} ms" if stats else note
+        results.append(
+            PageResult(spec.label, path, reply.status, reply.queries, stats, note, beside)
+        )
+        shown = f"{stats.median_ms:.1f} ms (floor {beside.median_ms:.1f})" if stats else note
         log(f"{spec.label}: {shown}, {reply.queries} queries")
     return floor, results
 
@@ -612,7 +637,7 @@ def _times(stats: Stats | None, floor: Stats) -> str:
     if stats is None:
         return ""
     return (
-        f"{stats.median_ms:8.1f} {stats.p95_ms:8.1f} "
+        f"{stats.median_ms:8.1f} {stats.p95_ms:8.1f} {floor.median_ms:6.1f} "
         f"{stats.median_ms / floor.median_ms:6.1f}x {stats.p95_ms / floor.median_ms:6.1f}x"
     )
 
@@ -628,23 +653,24 @@ def table(result: Result, baseline: Result | None = None) -> str:
             f", generated in {result.generation_seconds:.0f} s" if result.generation_seconds else ""
         ),
         f"Floor (logged-in trivial page): median {result.floor.median_ms:.1f} ms, "
-        f"p95 {result.floor.p95_ms:.1f} ms ({result.floor.count} requests)",
+        f"p95 {result.floor.p95_ms:.1f} ms ({result.floor.count} requests); each page's ratios"
+        " divide by the floor timed alternately with it (fl ms)",
         "",
-        f"{'page':<28} {'SQL':>4} {'n':>3} {'med ms':>8} {'p95 ms':>8} {'med/fl':>7} {'p95/fl':>7}"
-        + growth_head,
+        f"{'page':<28} {'SQL':>4} {'n':>3} {'med ms':>8} {'p95 ms':>8} {'fl ms':>6}"
+        f" {'med/fl':>7} {'p95/fl':>7}" + growth_head,
     ]
     for page in result.pages:
         queries = "" if page.queries is None else str(page.queries)
         count = str(page.stats.count) if page.stats else ""
         row = (
             f"{page.label:<28} {queries:>4} {count:>3} "
-            f"{_times(page.stats, result.floor) or page.note}"
+            f"{_times(page.stats, page.ratio_floor(result.floor)) or page.note}"
         )
         previous = base.get(page.label)
         if previous and previous.stats and page.stats:
             # Growth in multiples of each run's own floor, so a busier machine does not count.
-            ratio = (page.stats.median_ms / result.floor.median_ms) / (
-                previous.stats.median_ms / baseline.floor.median_ms
+            ratio = (page.stats.median_ms / page.ratio_floor(result.floor).median_ms) / (
+                previous.stats.median_ms / previous.ratio_floor(baseline.floor).median_ms
             )
             row += f"   {ratio:5.2f}x"
         if page.note and page.stats:

@@ -212,6 +212,12 @@ class ListFilterSet(django_filters.FilterSet):
     def rows(self) -> models.QuerySet:
         return self.qs if self.is_valid() else self.queryset.none()
 
+    def nothing_found(self, message: str | Promise) -> str | Promise:
+        """What an empty list says: ``message``, or that the filters need fixing first."""
+        if self.errors:
+            return _("Saringan tidak valid; perbaiki isian yang ditandai.")
+        return message
+
     @property
     def ordering(self) -> tuple[str, ...]:
         chosen = self.form.cleaned_data.get("sort") if self.is_valid() else None

@@ -1,0 +1,48 @@
+"""The session list's table (plut.core.tables): its columns and the columns they read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from mentoring.models import MentoringSession, Mode
+from plut.core.tables import Column, Table, moment, url_by_pk
+
+# What the cells read, for .only(): a session row with every column of its centre, province and
+# consultant was most of the page's Python time.
+SESSION_FIELDS = (
+    "starts_at",
+    "topic",
+    "mode",
+    "centre__name",
+    "centre__province__timezone",
+    "service_area__name_id",
+    "service_area__name_en",
+    "consultant__first_name",
+    "consultant__last_name",
+    "consultant__username",
+)
+
+
+def _consultant(session: MentoringSession) -> str:
+    return session.consultant.get_full_name() or session.consultant.username
+
+
+def session_table(
+    sessions: Iterable[MentoringSession], *, several_centres: bool, empty: Any
+) -> Table[MentoringSession]:
+    detail = url_by_pk("mentoring:session_detail")
+    modes = {value: str(label) for value, label in Mode.choices}
+    centre = [Column(_("PLUT"), lambda s: s.centre.name)] if several_centres else []
+    columns = [
+        Column(_("Waktu"), lambda s: moment(s.starts_at, s.centre.province.timezone)),
+        *centre,
+        Column(_("Bidang"), lambda s: s.service_area.name),
+        Column(_("Cara"), lambda s: modes.get(s.mode, s.mode)),
+        Column(_("Topik"), lambda s: s.topic, link=lambda s: detail(s.pk)),
+        Column(_("Konsultan"), _consultant),
+        Column(_("UMKM"), lambda s: ", ".join(e.name for e in s.enterprises.all())),
+    ]
+    return Table(columns, sessions, empty=empty)
