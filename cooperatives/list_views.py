@@ -18,6 +18,12 @@ from django.views.decorators.http import require_GET
 from cooperatives.filters import CooperativeFilter, EnterpriseFilter
 from cooperatives.models import Cooperative, Enterprise, Scale
 from cooperatives.selectors import cooperatives_visible_to, enterprises_visible_to
+from cooperatives.tables import (
+    cooperative_table,
+    cooperatives_for_table,
+    enterprise_table,
+    enterprises_for_table,
+)
 from plut.accounts.decorators import STAFF_ROLES, role_required
 from plut.core.exports import export_filtered
 from plut.core.filters import offered_choices
@@ -46,23 +52,20 @@ def _enterprise_filter(request: HttpRequest) -> EnterpriseFilter:
 def enterprise_list(request: HttpRequest) -> HttpResponse:
     filterset = _enterprise_filter(request)
     page = keyset_page(
-        filterset.rows,
+        enterprises_for_table(filterset.rows),
         order=filterset.ordering,
         cursor=request.GET.get("cursor"),
         size=PAGE_SIZE,
     )
-    rows = [
-        {
-            "enterprise": enterprise,
-            "phone": phone_mask(enterprise.owner.phone),
-            "scale": _scale_label(enterprise),
-        }
-        for enterprise in page.items
-    ]
+    table = enterprise_table(
+        page.items,
+        several_centres=filterset.several_centres,
+        empty=filterset.nothing_found(_("Tidak ada UMKM yang cocok.")),
+    )
     return render(
         request,
         "cooperatives/enterprise_list.html",
-        {"filterset": filterset, "page": page, "rows": rows},
+        {"filterset": filterset, "page": page, "table": table},
     )
 
 
@@ -130,13 +133,18 @@ def _cooperative_filter(request: HttpRequest) -> CooperativeFilter:
 def cooperative_list(request: HttpRequest) -> HttpResponse:
     filterset = _cooperative_filter(request)
     page = keyset_page(
-        filterset.rows,
+        cooperatives_for_table(filterset.rows),
         order=filterset.ordering,
         cursor=request.GET.get("cursor"),
         size=PAGE_SIZE,
     )
+    table = cooperative_table(
+        page.items, empty=filterset.nothing_found(_("Tidak ada koperasi yang cocok."))
+    )
     return render(
-        request, "cooperatives/cooperative_list.html", {"filterset": filterset, "page": page}
+        request,
+        "cooperatives/cooperative_list.html",
+        {"filterset": filterset, "page": page, "table": table},
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -16,6 +18,20 @@ def sessions_visible_to(user: Any) -> QuerySet[MentoringSession]:
         user,
         MentoringSession.objects.select_related("centre__province", "consultant", "service_area"),
     )
+
+
+def client_names(sessions: Iterable[MentoringSession]) -> dict[int, list[str]]:
+    """Each session's clients' names in alphabetical order: one query of two columns. (A prefetch of the
+    enterprises built a model and a related manager per row: a third of a list page.)"""
+    names: dict[int, list[str]] = defaultdict(list)
+    pairs = (
+        SessionEnterprise.objects.filter(session__in=[session.pk for session in sessions])
+        .order_by("enterprise__name", "enterprise_id")
+        .values_list("session_id", "enterprise__name")
+    )
+    for session_id, name in pairs:
+        names[session_id].append(name)
+    return names
 
 
 def follow_ups_visible_to(user: Any) -> QuerySet[FollowUp]:

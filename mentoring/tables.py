@@ -31,8 +31,13 @@ def _consultant(session: MentoringSession) -> str:
 
 
 def session_table(
-    sessions: Iterable[MentoringSession], *, several_centres: bool, empty: Any
+    sessions: Iterable[MentoringSession],
+    *,
+    clients: dict[int, list[str]],
+    several_centres: bool,
+    empty: Any,
 ) -> Table[MentoringSession]:
+    """``clients``: each session's clients' names (mentoring.selectors.client_names)."""
     detail = url_by_pk("mentoring:session_detail")
     modes = {value: str(label) for value, label in Mode.choices}
     centre = [Column(_("PLUT"), lambda s: s.centre.name)] if several_centres else []
@@ -43,6 +48,6 @@ def session_table(
         Column(_("Cara"), lambda s: modes.get(s.mode, s.mode)),
         Column(_("Topik"), lambda s: s.topic, link=lambda s: detail(s.pk)),
         Column(_("Konsultan"), _consultant),
-        Column(_("UMKM"), lambda s: ", ".join(e.name for e in s.enterprises.all())),
+        Column(_("UMKM"), lambda s: ", ".join(clients.get(s.pk, ()))),
     ]
     return Table(columns, sessions, empty=empty)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cooperatives.models import Enterprise
 from mentoring.filters import FollowUpFilter, SessionFilter
 from mentoring.models import FollowUp, MentoringSession
-from mentoring.selectors import follow_ups_visible_to, sessions_visible_to
+from mentoring.selectors import client_names, follow_ups_visible_to, sessions_visible_to
 from mentoring.services.follow_ups import follow_up_can_complete, follow_up_complete
 from mentoring.tables import SESSION_FIELDS, session_table
 from plut.accounts.decorators import STAFF_ROLES, role_required
@@ -51,9 +51,9 @@ def _person(user: Any) -> str:
 # --- Sessions -------------------------------------------------------------------------------
 
 
-def _session_filter(request: HttpRequest) -> SessionFilter:
-    clients = Prefetch("enterprises", queryset=Enterprise.objects.only("id", "name"))
-    queryset = sessions_visible_to(request.user).prefetch_related(clients)
+def _session_filter(request: HttpRequest, queryset: QuerySet | None = None) -> SessionFilter:
+    if queryset is None:
+        queryset = sessions_visible_to(request.user)
     return SessionFilter(request.GET, queryset=queryset, user=request.user)
 
 
@@ -69,6 +69,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
     )
     table = session_table(
         page.items,
+        clients=client_names(page.items),
         several_centres=filterset.several_centres,
         empty=filterset.nothing_found(_("Tidak ada sesi yang cocok.")),
     )
@@ -126,7 +127,13 @@ def _session_rows(sessions: Iterable[MentoringSession]) -> Iterator[list[Any]]:
 @role_required(*STAFF_ROLES)
 def session_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     return export_filtered(
-        filterset=_session_filter(request),
+        # Read in chunks: each chunk prefetches its clients' names.
+        filterset=_session_filter(
+            request,
+            sessions_visible_to(request.user).prefetch_related(
+                Prefetch("enterprises", queryset=Enterprise.objects.only("id", "name"))
+            ),
+        ),
         rows=_session_rows,
         headers=SESSION_HEADERS,
         filename="sesi",

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
 from django import template
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 
-from plut.regions.models import TimeZone
+from plut.core.tables import moment
 
 register = template.Library()
 
@@ -47,10 +46,7 @@ def rupiah_short(value: int | None) -> str:
 def in_zone(value: datetime.datetime | None, zone: str) -> str:
     """A moment in the given IANA zone, labelled WIB/WITA/WIT: '9 Agu 2017 09:00 WIB'
     (English: '9 Aug 2017 09:00 WIB')."""
-    if value is None:
-        return ""
-    local = timezone.localtime(value, ZoneInfo(zone))
-    return f"{formats.date_format(local, 'j M Y H:i')} {TimeZone(zone).label}"
+    return moment(value, zone)
 
 
 @register.filter
