@@ -58,8 +58,10 @@ def _date_widget() -> forms.DateInput:
 
 def _staff_of(user: Any) -> QuerySet[User]:
     """The managers and consultants of the centres ``user`` sees."""
-    return User.objects.filter(staff_membership__centre__in=centres_visible_to(user)).order_by(
-        "first_name", "last_name", "username"
+    return (
+        User.objects.filter(staff_membership__centre__in=centres_visible_to(user))
+        .only("first_name", "last_name", "username")  # what the option shows
+        .order_by("first_name", "last_name", "username")
     )
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from cooperatives.models import Enterprise
@@ -65,12 +67,40 @@ def _ids(queryset: QuerySet, limit: int) -> list[int] | None:
     return None if len(ids) > limit else ids
 
 
+def _estimated(queryset: QuerySet) -> int | None:
+    """PostgreSQL's estimate of the rows ``queryset`` holds (planning only, well under a
+    millisecond), or None elsewhere. The statistics of the trigram expression indexes know a
+    common word: "Kopi" is estimated at 103 000 clients (83 000 in fact)."""
+    if connection.vendor != "postgresql":
+        return None
+    plan = json.loads(queryset.order_by().explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def _common(text: str, named: Q) -> bool:
+    """Whether the planner expects ``text`` to name more clients or topics than the caps:
+    then the walk suits it, and the capped look-ups (20 ms for a common word, which reads
+    5 000 names to learn that it is common) are skipped. An estimate that is too low costs
+    nothing: the capped look-ups still catch the word."""
+    estimates = (
+        (Enterprise.objects.filter(named), SEARCH_MANY_CLIENTS),
+        (MentoringSession.objects.filter(topic__icontains=text), SEARCH_MANY_TOPICS),
+    )
+    for queryset, cap in estimates:
+        estimate = _estimated(queryset)
+        if estimate is not None and estimate > 2 * cap:
+            return True
+    return False
+
+
 def _few_matches(text: str) -> set[int] | None:
     """The ids of every session that ``text`` finds, or None when it names too many clients
     or topics to list (each look-up is one trigram index scan, stopped at its cap)."""
     named = Q(name__icontains=text)
     if text.isdigit():
         named |= Q(nib=text)
+    if _common(text, named):
+        return None
     clients: list[int] = []
     for matching in (named, Q(owner__full_name__icontains=text)):
         ids = _ids(Enterprise.objects.filter(matching), SEARCH_MANY_CLIENTS)
