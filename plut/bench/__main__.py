@@ -140,6 +140,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--booking-clients", type=int, default=50)
     parser.add_argument("--booking-seconds", type=float, default=60)
     parser.add_argument(
+        "--booking-think",
+        default="2,6",
+        help="lowest,highest seconds an owner pauses before each step of the paced run "
+        "(choosing a slot, filling in the form); 0 skips the paced run",
+    )
+    parser.add_argument(
         "--baseline-scale", type=float, default=0.01, help="scale of the growth column's base"
     )
     parser.add_argument("--only", default="", help="comma-separated words: measure matching pages")
@@ -215,15 +221,23 @@ def main(argv: list[str] | None = None) -> int:
             extra={"dashboard_snapshots": warmed},
         )
         if args.booking_clients and args.booking_seconds:
-            result.booking = harness.booking_load(
-                lambda: harness.HttpClient(base),
-                ctx,
-                clients=args.booking_clients,
-                seconds=args.booking_seconds,
-                regency_id=regency_id,
-                floor_client=clients["manager"],
-                log=log,
-            )
+            parts = [float(part) for part in args.booking_think.split(",")]
+            think = (parts[0], parts[-1])
+            runs = {"booking": (0.0, 0.0), "booking_paced": think if any(think) else None}
+            for name, pause in runs.items():
+                if pause is None:
+                    continue
+                booked = harness.booking_load(
+                    lambda: harness.HttpClient(base),
+                    ctx,
+                    clients=args.booking_clients,
+                    seconds=args.booking_seconds,
+                    regency_id=regency_id,
+                    floor_client=clients["manager"],
+                    think=pause,
+                    log=log,
+                )
+                setattr(result, name, booked)
         result.worker_peak_rss_mb = _peak_rss_mb(_workers(gunicorn.pid))
         month = datetime.date.fromisoformat(f"{ctx.month}-01")
         report, from_snapshots = harness.monthly_report(ctx.province_code, month, repeats=3)

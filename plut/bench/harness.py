@@ -177,6 +177,12 @@ class BookingResult:
     double_bookings: int
     # The floor page timed during the load by one more client: what any request waits then.
     floor_under_load: Stats | None = None
+    # Clients that stopped because the centre's calendar had no free slot left.
+    no_slots: int = 0
+    # Seconds each client waited between its steps (lowest, highest): 0 is an overload, where
+    # 50 clients queue for 2 cores and the p95 is the queue's length; people read the slots
+    # and fill in the form between requests.
+    think: tuple[float, float] = (0.0, 0.0)
 
     @property
     def per_second(self) -> float:
@@ -188,7 +194,8 @@ class Result:
     scale: float
     floor: Stats
     pages: list[PageResult] = field(default_factory=list)
-    booking: BookingResult | None = None
+    booking: BookingResult | None = None  # the overload: no pause between steps
+    booking_paced: BookingResult | None = None  # owners pausing as people do
     worker_peak_rss_mb: float | None = None
     generation_seconds: float | None = None
     rows: dict[str, int] = field(default_factory=dict)
@@ -210,17 +217,22 @@ class Result:
             )
             for p in raw.pop("pages")
         ]
-        booking = raw.pop("booking")
-        if booking:
-            loaded = booking.get("floor_under_load")
-            booking = BookingResult(
-                **{
-                    **booking,
-                    "stats": Stats(**booking["stats"]) if booking["stats"] else None,
-                    "floor_under_load": Stats(**loaded) if loaded else None,
-                }
-            )
-        return cls(**{**raw, "floor": Stats(**raw["floor"]), "pages": pages, "booking": booking})
+        bookings = {key: _booking_from(raw.pop(key, None)) for key in ("booking", "booking_paced")}
+        return cls(**{**raw, "floor": Stats(**raw["floor"]), "pages": pages, **bookings})
+
+
+def _booking_from(raw: dict[str, Any] | None) -> BookingResult | None:
+    if not raw:
+        return None
+    loaded = raw.get("floor_under_load")
+    return BookingResult(
+        **{
+            **raw,
+            "stats": Stats(**raw["stats"]) if raw["stats"] else None,
+            "floor_under_load": Stats(**loaded) if loaded else None,
+            "think": tuple(raw.get("think", (0.0, 0.0))),
+        }
+    )
 
 
 # --- What is measured -----------------------------------------------------------------------
@@ -536,10 +548,12 @@ def booking_load(
     seconds: float,
     regency_id: str,
     floor_client: Client | None = None,
+    think: tuple[float, float] = (0.0, 0.0),
     log: Callable[[str], None] = lambda line: None,
 ) -> BookingResult:
     """``clients`` owners at once, for ``seconds``, each booking one of the first few free slots
-    of one centre and area (so they collide), through the public pages."""
+    of one centre and area (so they collide), through the public pages, waiting a random
+    ``think`` (seconds, lowest and highest) before each step."""
     from django.utils import timezone
 
     start_path = (
@@ -550,7 +564,7 @@ def booking_load(
     details = reverse("booking:details", args=[ctx.centre_id])
     since = timezone.now()
     latencies: list[float] = []
-    counts = {"attempts": 0, "booked": 0, "taken": 0, "errors": 0}
+    counts = {"attempts": 0, "booked": 0, "taken": 0, "errors": 0, "no_slots": 0}
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
 
@@ -558,16 +572,24 @@ def booking_load(
         rng = random.Random(number)
         client = make_client()
         attempt = 0
+
+        def pause() -> None:
+            if think[1]:
+                time.sleep(rng.uniform(*think))
+
         try:
             while time.monotonic() < deadline:
-                slots = _slots(client.get(start_path))[:4]
+                reply = client.get(start_path)
+                slots = _slots(reply)[:4]
                 if not slots:
                     with lock:
-                        counts["errors"] += 1
+                        counts["no_slots" if reply.status == 200 else "errors"] += 1
                     break
                 slot = rng.choice(slots)
                 query = urlencode({"area": ctx.area_code, "mode": "in_person", "slot": slot})
+                pause()  # choosing a slot
                 client.get(f"{details}?{query}")  # the form, and its CSRF cookie
+                pause()  # filling it in
                 attempt += 1
                 reply = client.post(
                     f"{details}?{query}",
@@ -620,6 +642,7 @@ def booking_load(
         stats=Stats.of(latencies) if latencies else None,
         double_bookings=double_bookings(since),
         floor_under_load=Stats.of(floor_latencies) if floor_latencies else None,
+        think=think,
         **counts,
     )
     _remove_load(ctx, since)
@@ -631,6 +654,34 @@ def booking_load(
 
 
 # --- The table ------------------------------------------------------------------------------
+
+
+def _booking_lines(b: BookingResult, floor: Stats) -> list[str]:
+    how = (
+        f"each pausing {b.think[0]:g}-{b.think[1]:g} s before each step"
+        if b.think[1]
+        else "no pause between steps (an overload)"
+    )
+    lines = [
+        f"\nBooking under load: {b.clients} clients for {b.seconds:.0f} s, {how}: "
+        f"{b.attempts} attempts, {b.booked} booked ({b.per_second:.1f}/s), "
+        f"{b.taken} found their slot taken, {b.no_slots} found no free slot left, "
+        f"{b.errors} errors"
+    ]
+    if b.stats:
+        lines.append(
+            f"  POST median {b.stats.median_ms:.0f} ms, p95 {b.stats.p95_ms:.0f} ms "
+            f"= {b.stats.p95_ms / floor.median_ms:.1f}x the floor"
+        )
+    if b.stats and b.floor_under_load:
+        loaded = b.floor_under_load
+        lines.append(
+            f"  the floor during the load: median {loaded.median_ms:.0f} ms, "
+            f"p95 {loaded.p95_ms:.0f} ms; POST p95 = "
+            f"{b.stats.p95_ms / loaded.median_ms:.1f}x that median"
+        )
+    lines.append(f"  double bookings (SQL): {b.double_bookings}")
+    return lines
 
 
 def _times(stats: Stats | None, floor: Stats) -> str:
@@ -683,26 +734,9 @@ def table(result: Result, baseline: Result | None = None) -> str:
             f"\nAdmin changelist / workspace session list: "
             f"{admin.stats.median_ms / workspace.stats.median_ms:.1f}x (median)"
         )
-    if result.booking:
-        b = result.booking
-        lines.append(
-            f"\nBooking under load: {b.clients} clients for {b.seconds:.0f} s: "
-            f"{b.attempts} attempts, {b.booked} booked ({b.per_second:.1f}/s), "
-            f"{b.taken} found their slot taken, {b.errors} errors"
-        )
-        if b.stats:
-            lines.append(
-                f"  POST median {b.stats.median_ms:.0f} ms, p95 {b.stats.p95_ms:.0f} ms "
-                f"= {b.stats.p95_ms / result.floor.median_ms:.1f}x the floor"
-            )
-        if b.stats and b.floor_under_load:
-            loaded = b.floor_under_load
-            lines.append(
-                f"  the floor during the load: median {loaded.median_ms:.0f} ms, "
-                f"p95 {loaded.p95_ms:.0f} ms; POST p95 = "
-                f"{b.stats.p95_ms / loaded.median_ms:.1f}x that median"
-            )
-        lines.append(f"  double bookings (SQL): {b.double_bookings}")
+    for b in (result.booking, result.booking_paced):
+        if b is not None:
+            lines += _booking_lines(b, result.floor)
     if result.worker_peak_rss_mb:
         lines.append(f"\nPeak RSS of a gunicorn worker: {result.worker_peak_rss_mb:.0f} MB")
     warmed = result.extra.get("dashboard_snapshots")

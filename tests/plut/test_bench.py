@@ -162,6 +162,7 @@ def test_booking_under_load_books_and_never_double_books(bench):
         floor_client=clients["manager"],
     )
     assert result.floor_under_load is not None and result.floor_under_load.count >= 1
+    assert result.think == (0.0, 0.0)
     assert result.attempts >= 1
     assert result.booked >= 1
     assert result.errors == 0
@@ -170,6 +171,32 @@ def test_booking_under_load_books_and_never_double_books(bench):
     # Counted, then taken out again: the next run finds the centre's calendar as it was.
     assert Booking.objects.count() == before
     assert not Enterprise.objects.filter(name__startswith="Usaha Uji ").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_paced_owners_pause_before_each_step(bench):
+    centre, ctx, _clients = bench
+    result = harness.booking_load(
+        harness.InProcessClient,
+        ctx,
+        clients=1,
+        seconds=0.5,
+        regency_id=centre.regency_id or centre.province.regencies.first().pk,
+        think=(0.2, 0.2),
+    )
+    # Two pauses of 0.2 s before each POST: at most two attempts fit in half a second.
+    assert 1 <= result.attempts <= 2
+    assert result.double_bookings == 0
+    overload = dataclasses.replace(result, think=(0.0, 0.0))
+    printed = harness.table(
+        harness.Result(scale=1, floor=result.stats, booking=overload, booking_paced=result)
+    )
+    assert "no pause between steps (an overload)" in printed
+    assert "each pausing 0.2-0.2 s before each step" in printed
+    again = harness.Result.from_json(
+        harness.Result(scale=1, floor=result.stats, booking_paced=result).to_json()
+    )
+    assert again.booking_paced == result
 
 
 @pytest.mark.django_db
