@@ -29,6 +29,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from auditlog import get_logentry_model
@@ -41,7 +42,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Field, JSONField, Model
+from django.db.models import BooleanField, DateField, Field, JSONField, Model
 from django.http import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _t
@@ -421,18 +422,31 @@ def _elsewhere(found: Any, centre: Centre) -> bool:
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_value(column: Field, value: Any) -> str:
-    """A value in COPY's text format, for the field types of the imported models and of the
-    audit log."""
-    if value is None:
-        return "\\N"
-    if isinstance(column, JSONField):
-        value = json.dumps(value, cls=column.encoder)
-    elif isinstance(value, bool):
-        return "t" if value else "f"
-    elif isinstance(value, datetime.date):  # and datetime
-        return value.isoformat()
+def _copy_text(value: Any) -> str:
     return str(value).translate(_COPY_ESCAPES)
+
+
+def _copy_writer(column: Field) -> Callable[[Any], str]:
+    """How ``column``'s values are written in COPY's text format, chosen once per column (not
+    per value: half a million values a 20 000-row file), for the field types of the imported
+    models and of the audit log."""
+    if isinstance(column, JSONField):
+        encoder = column.encoder
+        write = lambda value: _copy_text(json.dumps(value, cls=encoder))  # noqa: E731
+    elif isinstance(column, BooleanField):
+        write = lambda value: "t" if value else "f"  # noqa: E731
+    elif isinstance(column, DateField):  # and DateTimeField
+        write = lambda value: value.isoformat()  # noqa: E731
+    else:
+        write = _copy_text
+    return lambda value: "\\N" if value is None else write(value)
+
+
+def _copy_reader(column: Field) -> Callable[[Any], Any]:
+    """The value ``column`` stores: pre_save() only where it computes one (auto_now)."""
+    if getattr(column, "auto_now", False) or getattr(column, "auto_now_add", False):
+        return lambda instance: column.pre_save(instance, True)
+    return attrgetter(column.attname)
 
 
 def _insert(model: type[Model], instances: list[Any]) -> None:
@@ -453,9 +467,9 @@ def _insert(model: type[Model], instances: list[Any]) -> None:
         for instance, (pk,) in zip(instances, cursor.fetchall(), strict=True):
             instance.pk = pk
             instance._state.adding, instance._state.db = False, connection.alias
+        columns = [(_copy_reader(column), _copy_writer(column)) for column in fields]
         text = "".join(
-            "\t".join(_copy_value(column, column.pre_save(instance, True)) for column in fields)
-            + "\n"
+            "\t".join(write(read(instance)) for read, write in columns) + "\n"
             for instance in instances
         )
         cursor.cursor.copy_expert(
