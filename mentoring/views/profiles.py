@@ -48,6 +48,7 @@ def enterprise_profile(request: HttpRequest, pk: int) -> HttpResponse:
         enterprise.cooperative_id
         and cooperatives_visible_to(request.user).filter(pk=enterprise.cooperative_id).exists()
     )
+    timeline = enterprise_timeline(request.user, enterprise)
     return render(
         request,
         "mentoring/enterprise_profile.html",
@@ -59,8 +60,8 @@ def enterprise_profile(request: HttpRequest, pk: int) -> HttpResponse:
             "cooperative_visible": cooperative_visible,
             "owner_nik": nik_mask(owner.nik),
             "owner_phone": phone_mask(owner.phone),
-            "timeline": enterprise_timeline(request.user, enterprise),
-            "ladder": enterprise_ladder(enterprise),
+            "timeline": timeline,
+            "ladder": enterprise_ladder(enterprise, timeline),
             "can_record": outcome_can_record(user=request.user, enterprise=enterprise),
             "can_merge": services_merge.enterprise_can_merge(
                 user=request.user, enterprise=enterprise

@@ -181,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     call_command("load_reference_data", stdout=io.StringIO())
     sizes = data.sizes_for(args.scale)
     generation_seconds, rows = data.ensure_data(sizes)
+    log(f"vacuumed (dead rows of earlier runs): {data.vacuum_dead_rows() or 'nothing'}")
     centre = data.bench_accounts()
     ctx = data.context_for(centre)
     regency_id = centre.regency_id or centre.province.regencies.values_list("pk", flat=True)[0]
@@ -239,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 setattr(result, name, booked)
         result.worker_peak_rss_mb = _peak_rss_mb(_workers(gunicorn.pid))
+        data.vacuum_dead_rows()  # the booking load's deleted rows
         month = datetime.date.fromisoformat(f"{ctx.month}-01")
         report, from_snapshots = harness.monthly_report(ctx.province_code, month, repeats=3)
         result.extra["monthly_report"] = asdict(report)
@@ -255,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.import_rows:
         imported = import_bench.measure(centre, args.import_rows, log=log)
         result.extra["import"] = imported.as_dict()
+        data.vacuum_dead_rows()  # the rolled-back import's rows
 
     (OUT / f"result-{_scale_tag(args.scale)}.json").write_text(result.to_json())
     # Growth: against the saved run at --baseline-scale (1 %), when this run is another scale.

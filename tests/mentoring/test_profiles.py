@@ -133,6 +133,24 @@ def test_the_ladder_is_one_query(world, django_assert_num_queries):
         enterprise_ladder(world.a.enterprise)
 
 
+def test_the_ladder_reads_a_whole_timelines_outcomes_without_a_query(
+    world, django_assert_num_queries
+):
+    enterprise = EnterpriseFactory(centre=world.a.centre, nib=None)
+    OutcomeFactory(enterprise=enterprise, obtained_halal=True)
+    OutcomeFactory(enterprise=enterprise, financing_amount=5_000_000, financing_source="kur")
+    whole = enterprise_timeline(world.a.consultant, enterprise)
+    with django_assert_num_queries(0):
+        from_timeline = enterprise_ladder(enterprise, whole)
+    assert from_timeline == enterprise_ladder(enterprise)
+    assert from_timeline.done_count == 2
+    # A truncated timeline may have left an outcome out: the ladder asks the database.
+    OutcomeFactory(enterprise=enterprise, obtained_sni=True)
+    truncated = enterprise_timeline(world.a.consultant, enterprise, limit=1)
+    with django_assert_num_queries(1):
+        assert enterprise_ladder(enterprise, truncated).done_count == 3
+
+
 def test_the_timeline_merges_sessions_bookings_and_outcomes_newest_first(world):
     now = timezone.now()
     enterprise = world.a.enterprise
@@ -266,10 +284,11 @@ def _grow_cooperative(world, n: int) -> None:
 @pytest.mark.parametrize(
     ("user_name", "page", "queries"),
     [
-        # + enterprise, sessions, bookings, outcomes, ladder, history, 3 history names
-        # (owner, regency, centre of the creation entry)
-        ("consultant_a", "enterprise", 12),
-        ("national", "enterprise", 11),
+        # + enterprise, sessions and their centres and provinces, bookings, outcomes (the
+        # ladder reads them), history, 3 history names (owner, regency, centre of the
+        # creation entry)
+        ("consultant_a", "enterprise", 13),
+        ("national", "enterprise", 12),
         # + cooperative, board, members, sessions, history, 2 history names (regency, centre)
         ("consultant_a", "cooperative", 10),
         ("officer_a", "cooperative", 9),
