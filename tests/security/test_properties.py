@@ -25,7 +25,7 @@ from cooperatives.validators import (
 from mentoring.forms.profiles import RupiahField
 from mentoring.slots import WeeklyWindow, free_slots
 from plut.core.logging import mask_personal_data
-from plut.core.phone import phone_mask, phone_to_e164, validate_e164
+from plut.core.phone import _mobile, _parsed, phone_mask, phone_to_e164, validate_e164
 from plut.core.templatetags.plut import rupiah
 
 digits = st.text(alphabet="0123456789", min_size=1, max_size=20)
@@ -143,6 +143,27 @@ def test_whatever_is_typed_a_phone_is_either_refused_or_stored_as_valid_e164(val
         return
     assert e164.startswith("+") and e164[1:].isdigit()
     assert phone_to_e164(e164) == e164  # idempotent: storing twice changes nothing
+
+
+phone_spellings = st.one_of(
+    anything,
+    st.from_regex(r"\A(\+62|62|0|\+620|)[ -]?[1-9][0-9 .()-]{5,16}\Z", fullmatch=True),
+)
+
+
+@given(phone_spellings)
+def test_the_quick_mobile_check_agrees_with_the_full_parse(value):
+    """The quick path (phonenumbers' own mobile pattern for Indonesia) answers only what the
+    full parse answers the same way; everything else goes to the parse."""
+    quick = _mobile(value.strip())
+    if quick is not None:
+        assert _parsed(value.strip()) == quick
+
+
+@given(mobile_numbers())
+def test_usual_mobile_spellings_take_the_quick_path(number):
+    written, e164 = number
+    assert _mobile(written) == e164
 
 
 # --- Money ---------------------------------------------------------------------------------------
