@@ -228,8 +228,9 @@ def _the_slot(offer: SlotOffer) -> Slot:
     return offer.slots[0]
 
 
-def _open_bookings_of(phone: str, email: str, now: datetime.datetime) -> int:
-    """Active bookings ahead made with this contact, or for a business of an owner with it."""
+def _open_bookings_of(phone: str, email: str, now: datetime.datetime, up_to: int) -> int:
+    """Active bookings ahead made with this contact, or for a business of an owner with it,
+    counted up to ``up_to`` (the cap: whether it is reached is all the caller asks)."""
     typed, owner = Q(), Q()
     if phone:
         typed |= Q(contact_phone=phone)
@@ -241,15 +242,13 @@ def _open_bookings_of(phone: str, email: str, now: datetime.datetime) -> int:
         return 0
     ahead = Booking.objects.filter(
         status__in=ACTIVE_BOOKING_STATUSES, starts_at__gte=now
-    ).order_by()
+    ).values_list("pk", flat=True)
     # Two halves, each led by its own index, rather than one OR across the joins, which
-    # PostgreSQL can only answer by joining every booking ahead in the country to its owner.
-    return (
-        ahead.filter(typed)
-        .values("pk")
-        .union(ahead.filter(enterprise__owner__in=Person.objects.filter(owner)).values("pk"))
-        .count()
-    )
+    # PostgreSQL can only answer by joining every booking ahead in the country to its owner;
+    # as two plain queries, which plan in a tenth of the time a UNION of them does.
+    typed_ids = set(ahead.filter(typed).order_by()[:up_to])
+    owned = ahead.filter(enterprise__owner__in=Person.objects.filter(owner))
+    return min(len(typed_ids | set(owned.order_by()[:up_to])), up_to)
 
 
 def _client(centre: Centre, client: dict[str, Any]) -> Enterprise:
@@ -314,9 +313,8 @@ def booking_request(
     if mode not in (Mode.IN_PERSON, Mode.ONLINE):
         raise ValidationError({"mode": _("Pilih konsultasi di PLUT atau daring.")})
     with transaction.atomic():
-        if _open_bookings_of(client.get("phone", ""), client.get("email", ""), now) >= (
-            centre.open_bookings_cap
-        ):
+        cap = centre.open_bookings_cap
+        if _open_bookings_of(client.get("phone", ""), client.get("email", ""), now, cap) >= cap:
             raise ValidationError(
                 _(
                     "Anda sudah memiliki %(count)s pemesanan aktif. Ubah atau batalkan salah "
