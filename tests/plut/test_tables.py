@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import date as date_filter
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 from django.utils import translation
 
 from plut.core.tables import Column, Table, day, integer, moment, url_by_pk
@@ -48,6 +48,15 @@ def test_a_link_by_pk_is_the_reversed_url():
     detail = url_by_pk("mentoring:session_detail")
     for pk in (1, 42, 987654321, 10**12):
         assert detail(pk) == reverse("mentoring:session_detail", args=[pk])
+
+
+def test_a_link_by_pk_follows_the_script_prefix():
+    assert url_by_pk("mentoring:session_detail")(7) == "/staff/sessions/7/"
+    set_script_prefix("/portal/")
+    try:
+        assert url_by_pk("mentoring:session_detail")(7) == "/portal/staff/sessions/7/"
+    finally:
+        set_script_prefix("/")
 
 
 def test_cells_are_escaped_linked_and_dashed_when_empty():
