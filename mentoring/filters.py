@@ -44,7 +44,7 @@ from plut.regions.models import Regency, TimeZone
 
 class StaffChoiceField(OfferedChoiceField):
     def label_from_instance(self, obj: User) -> str:
-        return obj.get_full_name() or obj.username
+        return obj.display_name
 
 
 class StaffChoiceFilter(OfferedChoiceFilter):

@@ -23,8 +23,9 @@ def sessions_visible_to(user: Any) -> QuerySet[MentoringSession]:
 
 
 def client_names(sessions: Iterable[MentoringSession]) -> dict[int, list[str]]:
-    """Each session's clients' names in alphabetical order: one query of two columns. (A prefetch of the
-    enterprises built a model and a related manager per row: a third of a list page.)"""
+    """Each session's clients' names in alphabetical order, in one query of two columns (a
+    prefetch of the enterprises built a model and a related manager per row: a third of a
+    list page's time)."""
     names: dict[int, list[str]] = defaultdict(list)
     pairs = (
         SessionEnterprise.objects.filter(session__in=[session.pk for session in sessions])

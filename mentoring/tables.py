@@ -26,10 +26,6 @@ SESSION_FIELDS = (
 )
 
 
-def _consultant(session: MentoringSession) -> str:
-    return session.consultant.get_full_name() or session.consultant.username
-
-
 def session_table(
     sessions: Iterable[MentoringSession],
     *,
@@ -47,7 +43,7 @@ def session_table(
         Column(_("Bidang"), lambda s: s.service_area.name),
         Column(_("Cara"), lambda s: modes.get(s.mode, s.mode)),
         Column(_("Topik"), lambda s: s.topic, link=lambda s: detail(s.pk)),
-        Column(_("Konsultan"), _consultant),
+        Column(_("Konsultan"), lambda s: s.consultant.display_name),
         Column(_("UMKM"), lambda s: ", ".join(clients.get(s.pk, ()))),
     ]
     return Table(columns, sessions, empty=empty)

@@ -74,7 +74,7 @@ class BookingReasonForm(forms.Form):
 
 class ConsultantChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
-        return obj.get_full_name() or obj.username
+        return obj.display_name
 
 
 class BookingAssignForm(forms.Form):

@@ -44,10 +44,6 @@ def _local(moment: datetime.datetime | None, zone: str) -> datetime.datetime | N
     return timezone.localtime(moment, ZoneInfo(zone)).replace(tzinfo=None)
 
 
-def _person(user: Any) -> str:
-    return user.get_full_name() or user.username
-
-
 # --- Sessions -------------------------------------------------------------------------------
 
 
@@ -117,7 +113,7 @@ def _session_rows(sessions: Iterable[MentoringSession]) -> Iterator[list[Any]]:
             session.service_area.name,
             session.get_mode_display(),
             session.topic,
-            _person(session.consultant),
+            session.consultant.display_name,
             "; ".join(enterprise.name for enterprise in session.enterprises.all()),
             session.contact_minutes,
         ]
@@ -227,7 +223,7 @@ def _follow_up_rows(follow_ups: Iterable[FollowUp]) -> Iterator[list[Any]]:
             item.action,
             item.session.topic,
             centre.name,
-            _person(item.assignee),
+            item.assignee.display_name,
             status,
             _local(item.done_at, centre.province.timezone),
             item.done_note,

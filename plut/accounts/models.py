@@ -83,6 +83,11 @@ class User(AbstractUser):
             raise ValidationError({"province": _("Hanya petugas provinsi yang memiliki provinsi.")})
 
     @property
+    def display_name(self) -> str:
+        """How lists, dropdowns and exports name a staff member: full name, else username."""
+        return self.get_full_name() or self.username
+
+    @property
     def is_centre_staff(self) -> bool:
         return self.role in CENTRE_ROLES
 
