@@ -55,6 +55,10 @@ class MentoringSession(TimestampedModel):
     ends_at = models.DateTimeField(_("selesai"))
     meeting_link = models.URLField(_("tautan pertemuan daring"), blank=True)
     topic = models.CharField(_("topik"), max_length=200)
+    # Written by the database, not by Django (triggers of migration 0010): the topic and each
+    # client's name and owner's name, one per line. The list's search reads this one column
+    # and its trigram index instead of every session's participants (docs/performance.md).
+    search_text = models.TextField(_("teks pencarian"), default="", editable=False)
     problems = models.TextField(_("masalah yang ditemukan"), blank=True)
     advice = models.TextField(_("saran yang diberikan"), blank=True)
     # Advising centres report these three separately (contact vs. the work around it).

@@ -388,7 +388,12 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {"model": "cooperatives.Person", "mask_fields": ["nik", "phone"]},
     "cooperatives.Enterprise",
     {"model": "cooperatives.Cooperative", "m2m_fields": {"board_members"}},
-    {"model": "mentoring.MentoringSession", "m2m_fields": {"co_consultants", "cooperatives"}},
+    {
+        "model": "mentoring.MentoringSession",
+        "m2m_fields": {"co_consultants", "cooperatives"},
+        # Derived by the database from the topic and the clients, which are tracked already.
+        "exclude_fields": ["search_text"],
+    },
     "mentoring.FollowUp",
     "mentoring.Booking",
     "mentoring.Outcome",

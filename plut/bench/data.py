@@ -108,6 +108,8 @@ def context_for(centre: Centre) -> Context:
         enterprise_id=enterprise_id,
         area_code=area.code,
         search="Kopi",
+        search_middling="Barokah 1",
+        search_rare=Enterprise.objects.values_list("name", flat=True).get(pk=enterprise_id),
         month=last_month.strftime("%Y-%m"),
     )
 

@@ -246,7 +246,9 @@ class Context:
     province_code: str
     enterprise_id: int
     area_code: str
-    search: str
+    search: str  # a common word: one session in ten
+    search_middling: str  # names about one client in a hundred
+    search_rare: str  # one client's whole name
     month: str  # "2026-10": the last full month, for reports
 
 
@@ -303,6 +305,16 @@ PAGES: list[PageSpec] = [
         "sessions: search",
         "national",
         _url("mentoring:session_list", query={"q": lambda ctx: ctx.search}),
+    ),
+    PageSpec(
+        "sessions: search, middling",
+        "national",
+        _url("mentoring:session_list", query={"q": lambda ctx: ctx.search_middling}),
+    ),
+    PageSpec(
+        "sessions: search, rare",
+        "national",
+        _url("mentoring:session_list", query={"q": lambda ctx: ctx.search_rare}),
     ),
     PageSpec(
         "sessions: filtered",

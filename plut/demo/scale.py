@@ -159,6 +159,10 @@ def _columns(model: type[models.Model], given: Sequence[str]) -> tuple[list[str]
     return [model._meta.get_field(n).column if n != "id" else "id" for n in names], extra_values
 
 
+# COPY's text format: backslash, tab and line breaks inside a value are escaped.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
 def _pg_text(value: Any) -> str:
     if value is None:
         return "\\N"
@@ -166,6 +170,8 @@ def _pg_text(value: Any) -> str:
         return "t"
     if value is False:
         return "f"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
     return str(value)
 
 
@@ -468,6 +474,11 @@ def generate_scale(
     # Centre of client i is centres[i % n_centres]: the pool of a centre is arithmetic, so
     # sessions and bookings pick a client of their centre without holding a million ids.
 
+    # Names of enterprises and of their owners, by enterprise position: the sessions' search
+    # text holds them (written here, as the database's triggers would, which COPY skips).
+    owner_names: list[str] = []
+    enterprise_names: list[str] = []
+
     def people() -> Iterator[tuple]:
         for index in range(n_people):
             is_chair = index < sizes.cooperatives
@@ -477,6 +488,8 @@ def generate_scale(
             female = rng.random() < 0.5
             first = rng.choice(FIRST_NAMES_F if female else FIRST_NAMES_M)
             name = f"{first} {rng.choice(LAST_NAMES)}"
+            if not is_chair:
+                owner_names.append(name)
             pid = person_id + index
             yield (
                 pid,
@@ -590,9 +603,11 @@ def generate_scale(
             if sizes.cooperatives > n_centres and rng.random() < 0.2:
                 slot = rng.randrange(sizes.cooperatives // n_centres)
                 coop = coop_id + slot * n_centres + index % n_centres
+            name = f"{kind} {rng.choice(BUSINESS_SUFFIXES)} {index + 1}"
+            enterprise_names.append(name)
             yield (
                 enterprise_id + index,
-                f"{kind} {rng.choice(BUSINESS_SUFFIXES)} {index + 1}",
+                name,
                 f"9{nib:012d}" if has_nib else None,
                 kbli,
                 turnover // rng.randint(2, 6),
@@ -648,7 +663,7 @@ def generate_scale(
     days = [day for position, day in enumerate(past) for _ in range(1 + position * 3 // len(past))]
     session_id = _next_id(MentoringSession)
     modes = rng.choices(Mode.values, weights=[6, 2, 2], k=1000)
-    attendance: list[tuple[int, int, int]] = []  # (session id, centre index, people)
+    attendance: list[tuple[int, list[int]]] = []  # (session id, its clients in id order)
     follow_ups: list[tuple[int, datetime.datetime, int]] = []
 
     def sessions() -> Iterator[tuple]:
@@ -676,7 +691,20 @@ def generate_scale(
             mode = modes[index % 1000]
             group = rng.random() < 0.1
             sid = session_id + index
-            attendance.append((sid, centre_index, rng.randint(2, 6) if group else 1))
+            count = min(rng.randint(2, 6) if group else 1, per_centre[centre_index])
+            chosen = {client_of(centre_index) for _ in range(count)}
+            # A set may come out smaller; pad deterministically so the total stays exact.
+            while len(chosen) < count:
+                chosen.add(client_of(centre_index))
+            clients = sorted(chosen)
+            attendance.append((sid, clients))
+            topic = rng.choice(TOPICS.get(area.code, ["Konsultasi umum"]))
+            # Mentoring migration 0010's text: the topic, then each client's name and owner.
+            lines = (
+                f"{enterprise_names[e - enterprise_id]}\n{owner_names[e - enterprise_id]}"
+                for e in clients
+            )
+            search_text = topic + "\n" + "\n".join(lines)
             if rng.random() < 0.1:
                 follow_ups.append((sid, start, consultant))
             yield (
@@ -689,7 +717,8 @@ def generate_scale(
                 start,
                 end,
                 "https://meet.example.id/plut" if mode == Mode.ONLINE else "",
-                rng.choice(TOPICS.get(area.code, ["Konsultasi umum"])),
+                topic,
+                search_text,
                 "Pencatatan keuangan belum rapi; izin usaha belum lengkap.",
                 ADVICE[index % len(ADVICE)],
                 minutes,
@@ -714,6 +743,7 @@ def generate_scale(
             "ends_at",
             "meeting_link",
             "topic",
+            "search_text",
             "problems",
             "advice",
             "contact_minutes",
@@ -729,16 +759,12 @@ def generate_scale(
         report,
     )
     link_id = _next_id(SessionEnterprise)
-    total_links = sum(min(count, per_centre[c]) for _, c, count in attendance)
+    total_links = sum(len(clients) for _, clients in attendance)
 
     def links() -> Iterator[tuple]:
         next_id = link_id
-        for sid, centre_index, count in attendance:
-            chosen = {client_of(centre_index) for _ in range(count)}
-            # A set may come out smaller; pad deterministically so the total stays exact.
-            while len(chosen) < min(count, per_centre[centre_index]):
-                chosen.add(client_of(centre_index))
-            for enterprise in sorted(chosen):
+        for sid, clients in attendance:
+            for enterprise in clients:
                 yield (next_id, sid, enterprise, rng.random() < 0.9)
                 next_id += 1
 
@@ -750,6 +776,8 @@ def generate_scale(
         report,
     )
     attendance.clear()
+    owner_names.clear()
+    enterprise_names.clear()
     follow_up_id = _next_id(FollowUp)
 
     def follow_up_rows() -> Iterator[tuple]:

@@ -13,6 +13,7 @@ from collections import defaultdict
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import F
 
 from clinics.models import StaffMembership, WorkingHours
 from cooperatives.models import Cooperative, Enterprise, Person
@@ -157,3 +158,13 @@ def test_the_bulk_path_matches_the_database(generated):
             cursor.execute("SHOW session_replication_role")
             assert cursor.fetchone()[0] == "origin"
     assert generated.rows["mentoring.MentoringSession"] == TINY.sessions
+
+
+@pytest.mark.django_db
+def test_the_session_search_text_is_what_the_database_would_write(generated):
+    # PostgreSQL's COPY runs with the triggers off (replication role): the generator writes
+    # the text itself, and the database's own computation must agree with every row.
+    written = dict(MentoringSession.objects.values_list("pk", "search_text"))
+    assert all(text.count("\n") >= 2 for text in written.values())  # topic, client, owner
+    MentoringSession.objects.update(topic=F("topic"))
+    assert dict(MentoringSession.objects.values_list("pk", "search_text")) == written

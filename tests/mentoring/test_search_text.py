@@ -1,0 +1,131 @@
+"""The session's search text is kept by the database (migration mentoring 0010), whatever
+writes: Django's save() with a stale value in memory, queryset update() and delete(),
+bulk_create, a merge that moves participants. Run on both engines (each has its own
+triggers)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models import F
+
+from cooperatives.models import Enterprise, Person
+from mentoring.models import MentoringSession, SessionEnterprise
+from mentoring.selectors import sessions_matching
+from mentoring.services.merge import enterprise_merge
+from tests.factories.cooperatives import EnterpriseFactory, PersonFactory
+from tests.factories.mentoring import SessionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _text(session: MentoringSession) -> str:
+    return MentoringSession.objects.values_list("search_text", flat=True).get(pk=session.pk)
+
+
+@pytest.fixture
+def pair(world):
+    """A session of two clients, its names known; another session of one of them."""
+    first = EnterpriseFactory(
+        centre=world.a.centre, name="Tenun Ikat", owner__full_name="Siti Aminah"
+    )
+    second = EnterpriseFactory(
+        centre=world.a.centre, name="Kopi Way Kanan", owner__full_name="Budi Santoso"
+    )
+    session = SessionFactory(
+        consultant=world.a.consultant, enterprises=[second, first], topic="Sesi grup"
+    )
+    other = SessionFactory(consultant=world.a.consultant, enterprises=[first], topic="Sesi lain")
+    return session, other, first, second
+
+
+def test_the_text_is_the_topic_then_each_client_and_owner_in_id_order(pair):
+    session, other, first, _ = pair
+    assert _text(session) == "Sesi grup\nTenun Ikat\nSiti Aminah\nKopi Way Kanan\nBudi Santoso"
+    assert _text(other) == "Sesi lain\nTenun Ikat\nSiti Aminah"
+
+
+def test_a_session_without_clients_has_its_topic(world):
+    session = SessionFactory(consultant=world.a.consultant, topic="Pelatihan kelompok")
+    assert _text(session) == "Pelatihan kelompok\n"
+
+
+def test_saving_a_stale_copy_does_not_write_its_stale_text(pair):
+    session, *_ = pair
+    stale = MentoringSession.objects.get(pk=session.pk)
+    stale.search_text = "salah"
+    stale.topic = "Sesi grup baru"
+    stale.save()
+    assert _text(session).startswith("Sesi grup baru\nTenun Ikat\n")
+
+
+def test_a_topic_changed_by_update_is_searchable(pair):
+    session, *_ = pair
+    MentoringSession.objects.filter(pk=session.pk).update(topic="Pameran dagang")
+    assert _text(session).startswith("Pameran dagang\n")
+
+
+@pytest.mark.parametrize("how", ["save", "update"])
+def test_a_renamed_enterprise_renames_all_its_sessions(pair, how):
+    session, other, first, _ = pair
+    if how == "save":
+        first.name = "Songket Palembang"
+        first.save()
+    else:
+        Enterprise.objects.filter(pk=first.pk).update(name="Songket Palembang")
+    for renamed in (session, other):
+        assert "Songket Palembang" in _text(renamed)
+        assert "Tenun Ikat" not in _text(renamed)
+
+
+def test_a_renamed_owner_renames_the_sessions_of_the_enterprises(pair):
+    session, other, first, _ = pair
+    Person.objects.filter(pk=first.owner_id).update(full_name="Siti Rahmawati")
+    assert "Siti Rahmawati" in _text(session) and "Siti Rahmawati" in _text(other)
+    assert "Aminah" not in _text(session)
+
+
+def test_another_owner_changes_the_text(pair):
+    session, _, _, second = pair
+    Enterprise.objects.filter(pk=second.pk).update(owner=PersonFactory(full_name="Wayan Sudarta"))
+    assert "Wayan Sudarta" in _text(session) and "Budi Santoso" not in _text(session)
+
+
+def test_participants_added_removed_and_moved(pair, world):
+    session, _, first, second = pair
+    third = EnterpriseFactory(centre=world.a.centre, name="Batik Tulis")
+    SessionEnterprise.objects.bulk_create([SessionEnterprise(session=session, enterprise=third)])
+    assert "Batik Tulis" in _text(session)
+    session.enterprises.remove(second)
+    assert "Kopi Way Kanan" not in _text(session)
+    SessionEnterprise.objects.filter(session=session, enterprise=third).update(
+        enterprise=world.a.enterprise
+    )
+    assert "Batik Tulis" not in _text(session) and world.a.enterprise.name in _text(session)
+
+
+def test_a_merge_moves_the_removed_clients_sessions_to_the_kept_name(pair, world):
+    session, other, first, second = pair
+    enterprise_merge(keep=second, remove=first, user=world.a.manager)
+    assert "Tenun Ikat" not in _text(session) and "Tenun Ikat" not in _text(other)
+    assert "Kopi Way Kanan" in _text(other)
+
+
+def test_deleting_a_session_with_clients_still_works(pair):
+    session, other, *_ = pair
+    session.delete()
+    assert not MentoringSession.objects.filter(pk=session.pk).exists()
+    assert "Tenun Ikat" in _text(other)
+
+
+def test_a_recompute_changes_nothing(pair):
+    before = dict(MentoringSession.objects.values_list("pk", "search_text"))
+    MentoringSession.objects.update(topic=F("topic"))
+    assert dict(MentoringSession.objects.values_list("pk", "search_text")) == before
+
+
+def test_a_search_does_not_match_across_two_fields(pair):
+    session, *_ = pair
+    sessions = MentoringSession.objects.all()
+    assert session in sessions_matching(sessions, "grup")
+    assert session in sessions_matching(sessions, "aminah")
+    assert session not in sessions_matching(sessions, "grup tenun")
