@@ -39,7 +39,7 @@ def pair(world):
 
 
 def test_the_text_is_the_topic_then_each_client_and_owner_in_id_order(pair):
-    session, other, first, _ = pair
+    session, other, *_ = pair
     assert _text(session) == "Sesi grup\nTenun Ikat\nSiti Aminah\nKopi Way Kanan\nBudi Santoso"
     assert _text(other) == "Sesi lain\nTenun Ikat\nSiti Aminah"
 
@@ -91,7 +91,7 @@ def test_another_owner_changes_the_text(pair):
 
 
 def test_participants_added_removed_and_moved(pair, world):
-    session, _, first, second = pair
+    session, _, _, second = pair
     third = EnterpriseFactory(centre=world.a.centre, name="Batik Tulis")
     SessionEnterprise.objects.bulk_create([SessionEnterprise(session=session, enterprise=third)])
     assert "Batik Tulis" in _text(session)
