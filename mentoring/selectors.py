@@ -10,6 +10,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from cooperatives.models import Enterprise
 from mentoring.models import Booking, FollowUp, MentoringSession, Outcome, SessionEnterprise
 from plut.accounts.scope import visible_to
 
@@ -54,10 +55,13 @@ def outcomes_visible_to(user: Any) -> QuerySet[Outcome]:
 
 
 # A search found in more sessions than this is a common word ("Kopi": one session in ten):
-# walking the sessions newest first fills a page within a few hundred rows. Up to it, the
-# trigram index lists the matching sessions, cheaper than a walk, which would read
-# 1 / (share of matching sessions) rows per row shown.
+# walking the sessions newest first fills a page within a few hundred rows, and the planner's
+# estimate says so at once. Below it, a word is looked up where it is cheapest: clients by
+# name and by owner's name (tables of one million, not five) and topics, each capped; a word
+# that names more clients or topics than these caps falls back to the walk.
 SEARCH_MANY_SESSIONS = 5000
+SEARCH_MANY_CLIENTS = 5000
+SEARCH_MANY_TOPICS = 10000
 
 
 def _ids(queryset: QuerySet, limit: int) -> list[int] | None:
@@ -68,24 +72,38 @@ def _ids(queryset: QuerySet, limit: int) -> list[int] | None:
 
 def _estimated(queryset: QuerySet) -> int | None:
     """PostgreSQL's estimate of the rows ``queryset`` holds (planning only, well under a
-    millisecond), or None elsewhere. The statistics of the trigram expression index know a
-    common word (mentoring 0011)."""
+    millisecond), or None elsewhere. The statistics of the search text's trigram expression
+    index know a common word (mentoring 0011)."""
     if connection.vendor != "postgresql":
         return None
     plan = json.loads(queryset.order_by().explain(format="json"))
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def _few_matches(found: Q) -> list[int] | None:
+def _few_matches(text: str, found: Q) -> set[int] | None:
     """The ids of every session ``found`` selects, or None when there are too many to list.
-    A word the planner expects in far more sessions than the cap skips the capped look-up (a
-    trigram index scan that would read thousands of rows only to learn the word is common);
-    an estimate that is too low costs only that look-up."""
-    sessions = MentoringSession.objects.filter(found)
-    estimate = _estimated(sessions)
+
+    The search text's own trigram index would answer too, but a name made of common words
+    ("Warung Berkah ...") reads the long lists of those words' trigrams in five million
+    sessions (70 ms); the same lists among a million clients are a sixth as long. An
+    estimate that is too low costs only the capped look-ups."""
+    estimate = _estimated(MentoringSession.objects.filter(found))
     if estimate is not None and estimate > 2 * SEARCH_MANY_SESSIONS:
         return None
-    return _ids(sessions, SEARCH_MANY_SESSIONS)
+    named = Q(name__icontains=text)
+    if text.isdigit():
+        named |= Q(nib=text)
+    clients: list[int] = []
+    for matching in (named, Q(owner__full_name__icontains=text)):
+        ids = _ids(Enterprise.objects.filter(matching), SEARCH_MANY_CLIENTS)
+        if ids is None:
+            return None
+        clients += ids
+    topics = _ids(MentoringSession.objects.filter(topic__icontains=text), SEARCH_MANY_TOPICS)
+    if topics is None:
+        return None
+    attended = SessionEnterprise.objects.filter(enterprise__in=clients)
+    return {*topics, *attended.values_list("session_id", flat=True)}
 
 
 def sessions_matching(queryset: QuerySet[MentoringSession], text: str) -> QuerySet:
@@ -93,15 +111,18 @@ def sessions_matching(queryset: QuerySet[MentoringSession], text: str) -> QueryS
     whose name or owner's name contains it, or whose NIB it is.
 
     Names and topic are one stored column per session (``search_text``, kept by the
-    database: migration mentoring 0010). A rare word's sessions come from its trigram index
-    as a short list of ids; a common word, which overflows the cap, is found by walking the
-    sessions newest first, which fills a page within a few rows. Both give the same rows.
+    database: migration mentoring 0010), so testing a session is reading one value of its
+    own row. A rare word's sessions are looked up first as a short list of ids; a common
+    word, which overflows a cap, is found by walking the sessions newest first, which fills
+    a page within a few hundred rows. Both give the same rows.
     """
-    text = text.strip()
+    # The stored text holds one field per line: a line break typed into the box (a pasted
+    # name) must not match across two of them.
+    text = " ".join(text.splitlines()).strip()
     found = Q(search_text__icontains=text)
     if text.isdigit():
         # An NIB names one enterprise exactly; its digits inside a name or topic still match.
         with_nib = SessionEnterprise.objects.filter(enterprise__nib=text)
         found |= Q(pk__in=with_nib.values("session_id"))
-    ids = _few_matches(found)
+    ids = _few_matches(text, found)
     return queryset.filter(pk__in=ids) if ids is not None else queryset.filter(found)

@@ -129,3 +129,4 @@ def test_a_search_does_not_match_across_two_fields(pair):
     assert session in sessions_matching(sessions, "grup")
     assert session in sessions_matching(sessions, "aminah")
     assert session not in sessions_matching(sessions, "grup tenun")
+    assert session not in sessions_matching(sessions, "grup\ntenun")  # one line each
