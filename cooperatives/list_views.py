@@ -30,8 +30,6 @@ from plut.core.filters import offered_choices
 from plut.core.pagination import keyset_page
 from plut.core.phone import phone_mask
 
-PAGE_SIZE = 50
-
 
 def _scale_label(enterprise: Enterprise) -> str:
     # The generated column has no get_scale_display().
@@ -55,7 +53,6 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
         enterprises_for_table(filterset.rows),
         order=filterset.ordering,
         cursor=request.GET.get("cursor"),
-        size=PAGE_SIZE,
     )
     table = enterprise_table(
         page.items,
@@ -136,7 +133,6 @@ def cooperative_list(request: HttpRequest) -> HttpResponse:
         cooperatives_for_table(filterset.rows),
         order=filterset.ordering,
         cursor=request.GET.get("cursor"),
-        size=PAGE_SIZE,
     )
     table = cooperative_table(
         page.items, empty=filterset.nothing_found(_("Tidak ada koperasi yang cocok."))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -13,6 +14,7 @@ from django.db.models import Q, QuerySet
 from cooperatives.models import Enterprise
 from mentoring.models import Booking, FollowUp, MentoringSession, Outcome, SessionEnterprise
 from plut.accounts.scope import visible_to
+from plut.core.pagination import PAGE_SIZE
 
 
 def sessions_visible_to(user: Any) -> QuerySet[MentoringSession]:
@@ -54,19 +56,29 @@ def outcomes_visible_to(user: Any) -> QuerySet[Outcome]:
     return visible_to(user, Outcome.objects.select_related("enterprise"))
 
 
-# A search found in more sessions than this is a common word ("Kopi": one session in ten):
-# walking the sessions newest first fills a page within a few hundred rows, and the planner's
-# estimate says so at once. Below it, a word is looked up where it is cheapest: clients by
-# name and by owner's name (tables of one million, not five) and topics, each capped; a word
-# that names more clients or topics than these caps falls back to the walk.
-SEARCH_MANY_SESSIONS = 5000
-SEARCH_MANY_CLIENTS = 5000
-SEARCH_MANY_TOPICS = 10000
+def search_limit() -> int:
+    """How many sessions a search may find and still be fetched by id; a word found in more is
+    walked, newest first, instead.
+
+    A walk reads about PAGE_SIZE / share rows to fill a page, where share is the fraction of
+    sessions the word finds (m of n); fetching by id reads the m sessions. The two meet where
+    m = sqrt(PAGE_SIZE x n): about 16 000 of five million sessions, 1 600 of fifty thousand.
+    Half that, because a row fetched by id costs more than a row read in a walk (an index probe
+    each, then a sort). Without the table's size (SQLite's small tables), a fixed 5 000."""
+    if connection.vendor != "postgresql":
+        return 5000
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+            [MentoringSession._meta.db_table],
+        )
+        sessions = max(int(cursor.fetchone()[0]), 0)  # -1: never analysed
+    return max(500, math.isqrt(PAGE_SIZE * sessions) // 2)
 
 
-def _ids(queryset: QuerySet, limit: int) -> list[int] | None:
-    """The primary keys of ``queryset``, or None when it has more than ``limit``."""
-    ids = list(queryset.order_by().values_list("pk", flat=True)[: limit + 1])
+def _ids(queryset: QuerySet, limit: int, field: str = "pk") -> list[int] | None:
+    """The ``field`` (ids) of ``queryset``'s rows, or None when it has more than ``limit``."""
+    ids = list(queryset.order_by().values_list(field, flat=True)[: limit + 1])
     return None if len(ids) > limit else ids
 
 
@@ -81,29 +93,34 @@ def _estimated(queryset: QuerySet) -> int | None:
 
 
 def _few_matches(text: str, found: Q) -> set[int] | None:
-    """The ids of every session ``found`` selects, or None when there are too many to list.
+    """The ids of every session ``found`` selects, or None when there are more than
+    search_limit(): a common word ("Kopi": one session in ten), which the planner's estimate
+    names at once, or a word whose capped look-ups overflow.
 
-    The search text's own trigram index would answer too, but a name made of common words
-    ("Warung Berkah ...") reads the long lists of those words' trigrams in five million
-    sessions (70 ms); the same lists among a million clients are a sixth as long. An
-    estimate that is too low costs only the capped look-ups."""
+    The look-ups go where a word is cheapest to find: clients by name and by owner's name
+    (tables of one million), and topics. The search text's own trigram index would answer
+    too, but a name made of common words ("Warung Berkah ...") reads those words' long
+    trigram lists among five million sessions (70 ms); among a million clients they are a
+    sixth as long. An estimate that is too low costs only the capped look-ups."""
+    limit = search_limit()
     estimate = _estimated(MentoringSession.objects.filter(found))
-    if estimate is not None and estimate > 2 * SEARCH_MANY_SESSIONS:
+    if estimate is not None and estimate > limit:
         return None
     named = Q(name__icontains=text)
     if text.isdigit():
         named |= Q(nib=text)
     clients: list[int] = []
     for matching in (named, Q(owner__full_name__icontains=text)):
-        ids = _ids(Enterprise.objects.filter(matching), SEARCH_MANY_CLIENTS)
+        ids = _ids(Enterprise.objects.filter(matching), limit)
         if ids is None:
             return None
         clients += ids
-    topics = _ids(MentoringSession.objects.filter(topic__icontains=text), SEARCH_MANY_TOPICS)
-    if topics is None:
+    topics = _ids(MentoringSession.objects.filter(topic__icontains=text), limit)
+    participants = SessionEnterprise.objects.filter(enterprise__in=clients)
+    attended = _ids(participants, limit, field="session_id")
+    if topics is None or attended is None:
         return None
-    attended = SessionEnterprise.objects.filter(enterprise__in=clients)
-    return {*topics, *attended.values_list("session_id", flat=True)}
+    return {*topics, *attended}
 
 
 def sessions_matching(queryset: QuerySet[MentoringSession], text: str) -> QuerySet:

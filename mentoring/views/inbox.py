@@ -57,7 +57,6 @@ from plut.core.history import history_for
 from plut.core.pagination import ListFilterSet, keyset_page
 from plut.regions.models import TimeZone
 
-PAGE_SIZE = 50
 UPCOMING_DAYS = 28
 
 
@@ -345,7 +344,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
         filterset.rows,
         order=filterset.ordering,
         cursor=request.GET.get("cursor"),
-        size=PAGE_SIZE,
     )
     consultants = _consultants_of(user)
     several = filterset.several_centres

@@ -34,8 +34,6 @@ from plut.accounts.scope import scope_of
 from plut.core.exports import export_filtered
 from plut.core.pagination import keyset_page
 
-PAGE_SIZE = 50
-
 
 def _local(moment: datetime.datetime | None, zone: str) -> datetime.datetime | None:
     """A moment as the centre's wall clock shows it (spreadsheets have no time zones)."""
@@ -61,7 +59,6 @@ def session_list(request: HttpRequest) -> HttpResponse:
         filterset.rows.only(*SESSION_FIELDS),
         order=filterset.ordering,
         cursor=request.GET.get("cursor"),
-        size=PAGE_SIZE,
     )
     table = session_table(
         page.items,
@@ -174,7 +171,6 @@ def follow_up_list(request: HttpRequest) -> HttpResponse:
         filterset.rows,
         order=filterset.ordering,
         cursor=request.GET.get("cursor"),
-        size=PAGE_SIZE,
     )
     today = timezone.localdate()
     rows = [

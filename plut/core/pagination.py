@@ -157,12 +157,16 @@ def _decode(cursor: str, keys: list[_Key], order: Sequence[str]) -> list[Any] | 
         return None
 
 
+# Rows per page of every workspace list.
+PAGE_SIZE = 50
+
+
 def keyset_page(
     queryset: models.QuerySet[M],
     *,
     order: tuple[str, ...],
     cursor: str | None,
-    size: int = 50,
+    size: int = PAGE_SIZE,
 ) -> Page[M]:
     """The ``size`` rows of ``queryset`` after ``cursor`` in ``order`` (ending with ``id``).
 

@@ -12,8 +12,6 @@ from plut.core.pagination import keyset_page
 from plut.messaging.models import MessageStatus
 from plut.messaging.selectors import messages_visible_to
 
-PAGE_SIZE = 50
-
 
 @require_GET
 @role_required(Role.NATIONAL, Role.PROVINCIAL, Role.MANAGER)
@@ -23,7 +21,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
     if status in MessageStatus.values:
         rows = rows.filter(status=status)
     page = keyset_page(
-        rows, order=("-created_at", "-id"), cursor=request.GET.get("cursor"), size=PAGE_SIZE
+        rows, order=("-created_at", "-id"), cursor=request.GET.get("cursor")
     )
     return render(
         request,

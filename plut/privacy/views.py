@@ -28,7 +28,6 @@ from plut.privacy.models import ErasureRequest, NikView
 OVERSIGHT_ROLES = (Role.NATIONAL, Role.PROVINCIAL, Role.MANAGER)
 # Who completes erasure: the serving centre's manager, or a national administrator.
 ERASURE_ROLES = (Role.NATIONAL, Role.MANAGER)
-PAGE_SIZE = 50
 
 
 # --- The owner ----------------------------------------------------------------------------------
@@ -93,7 +92,6 @@ def nik_views(request: HttpRequest) -> HttpResponse:
         selectors.nik_views_visible_to(request.user),
         order=("-viewed_at", "-id"),
         cursor=request.GET.get("cursor"),
-        size=PAGE_SIZE,
     )
     return render(request, "privacy/nik_views.html", {"page": page})
 
@@ -104,7 +102,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         selectors.audit_entries_visible_to(request.user),
         order=("-timestamp", "-id"),
         cursor=request.GET.get("cursor"),
-        size=PAGE_SIZE,
     )
     return render(request, "privacy/audit_log.html", {"page": page})
 
@@ -115,7 +112,6 @@ def erasure_list(request: HttpRequest) -> HttpResponse:
         selectors.erasure_requests_visible_to(request.user),
         order=("-requested_at", "-id"),
         cursor=request.GET.get("cursor"),
-        size=PAGE_SIZE,
     )
     return render(request, "privacy/erasure_list.html", {"page": page})
 
