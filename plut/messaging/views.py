@@ -20,9 +20,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in MessageStatus.values:
         rows = rows.filter(status=status)
-    page = keyset_page(
-        rows, order=("-created_at", "-id"), cursor=request.GET.get("cursor")
-    )
+    page = keyset_page(rows, order=("-created_at", "-id"), cursor=request.GET.get("cursor"))
     return render(
         request,
         "messaging/outbox.html",
