@@ -15,8 +15,8 @@ update(), the importer, a merge that moves participants, raw SQL. On both engine
   person renamed: their sessions are "touched" (``SET topic = topic``) so that trigger runs.
 
 On PostgreSQL the backfill is one set-based UPDATE, with the four tables locked against
-writes (reads go on) so no change falls between it and the triggers; about a minute per five
-million sessions here (docs/performance.md).
+writes (reads go on) so no change falls between it and the triggers: 4 min 22 s for five
+million sessions on the 2-core benchmark machine (docs/performance.md, session 5).
 """
 
 from django.db import migrations, models
