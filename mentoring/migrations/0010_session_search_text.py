@@ -14,6 +14,16 @@ update(), the importer, a merge that moves participants, raw SQL. On both engine
 - a participant added, removed or moved, an enterprise renamed or given another owner, a
   person renamed: their sessions are "touched" (``SET topic = topic``) so that trigger runs.
 
+Concurrent writes (PostgreSQL; SQLite has one writer at a time). The text is computed by a
+VOLATILE function, so a trigger that waited for a row another transaction held reads what that
+one committed, not the snapshot its statement began with. A participant added (or an owner
+changed) takes a share lock on the enterprise and owner it names before its session's text is
+computed: a rename of either in flight commits first and is read, and a rename that starts
+later waits and then finds the new participant. Otherwise an enterprise renamed while it was
+being added to a session would leave that session under the old name. (Editing a session that
+already lists an enterprise while that enterprise is renamed can deadlock; PostgreSQL cancels
+one of the two, which the user sees as an error to retry. tests/mentoring/test_search_text.py)
+
 On PostgreSQL the backfill is one set-based UPDATE, with the four tables locked against
 writes (reads go on) so no change falls between it and the triggers: 4 min 22 s for five
 million sessions on the 2-core benchmark machine (docs/performance.md, session 5).
@@ -24,7 +34,7 @@ from django.db import migrations, models
 # --- PostgreSQL ---------------------------------------------------------------------------------
 PG_TEXT = r"""
 CREATE FUNCTION mentoring_session_search_text(bigint, text) RETURNS text
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql VOLATILE AS $$
     SELECT $2 || E'\n' || coalesce(
         string_agg(e.name || E'\n' || p.full_name, E'\n' ORDER BY e.id), '')
     FROM mentoring_sessionenterprise se
@@ -64,6 +74,9 @@ BEGIN
         UPDATE mentoring_mentoringsession SET topic = topic WHERE id = OLD.session_id;
     END IF;
     IF TG_OP <> 'DELETE' THEN
+        PERFORM 1 FROM cooperatives_enterprise e
+        JOIN cooperatives_person p ON p.id = e.owner_id
+        WHERE e.id = NEW.enterprise_id FOR SHARE;
         UPDATE mentoring_mentoringsession SET topic = topic WHERE id = NEW.session_id;
     END IF;
     RETURN NULL;
@@ -74,6 +87,7 @@ FOR EACH ROW EXECUTE FUNCTION mentoring_participant_search();
 
 CREATE FUNCTION mentoring_enterprise_search() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM 1 FROM cooperatives_person WHERE id = NEW.owner_id FOR SHARE;
     UPDATE mentoring_mentoringsession SET topic = topic WHERE id IN (
         SELECT session_id FROM mentoring_sessionenterprise WHERE enterprise_id = NEW.id);
     RETURN NULL;

@@ -5,7 +5,11 @@ triggers)."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
+from django.db import connection, connections, transaction
 from django.db.models import F
 
 from cooperatives.models import Enterprise, Person
@@ -130,3 +134,39 @@ def test_a_search_does_not_match_across_two_fields(pair):
     assert session in sessions_matching(sessions, "aminah")
     assert session not in sessions_matching(sessions, "grup tenun")
     assert session not in sessions_matching(sessions, "grup\ntenun")  # one line each
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("renamed", ["enterprise", "owner"])
+def test_a_rename_in_flight_while_a_client_is_added_is_not_lost(world, renamed):
+    """A rename commits while another transaction adds that client to a session: the session
+    must end under the new name (the participant's trigger waits for the rename's lock, then
+    reads what it committed)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time; CI runs this on PostgreSQL")
+    enterprise = EnterpriseFactory(
+        centre=world.a.centre, name="Tenun Ikat", owner__full_name="Siti Aminah"
+    )
+    session = SessionFactory(consultant=world.a.consultant, topic="Sesi baru")
+    renaming = threading.Event()
+
+    def rename() -> None:
+        try:
+            with transaction.atomic():
+                if renamed == "enterprise":
+                    Enterprise.objects.filter(pk=enterprise.pk).update(name="Songket Palembang")
+                else:
+                    Person.objects.filter(pk=enterprise.owner_id).update(full_name="Siti Rahma")
+                renaming.set()
+                time.sleep(0.5)  # the other transaction adds the client meanwhile
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=rename)
+    thread.start()
+    assert renaming.wait(10)
+    with transaction.atomic():
+        SessionEnterprise.objects.create(session=session, enterprise=enterprise)
+    thread.join()
+    new_name = "Songket Palembang" if renamed == "enterprise" else "Siti Rahma"
+    assert new_name in _text(session)
