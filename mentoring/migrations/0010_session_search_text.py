@@ -14,9 +14,9 @@ update(), the importer, a merge that moves participants, raw SQL. On both engine
 - a participant added, removed or moved, an enterprise renamed or given another owner, a
   person renamed: their sessions are "touched" (``SET topic = topic``) so that trigger runs.
 
-Concurrent writes (PostgreSQL; SQLite has one writer at a time). The text is computed by a
-VOLATILE function, so a trigger that waited for a row another transaction held reads what that
-one committed, not the snapshot its statement began with. A participant added (or an owner
+Concurrent writes (PostgreSQL; SQLite has one writer at a time). The triggers are plpgsql
+functions, which take a fresh snapshot at each statement: a trigger that waited for a session
+another transaction held reads what that one committed, not what its own statement began with. A participant added (or an owner
 changed) takes a share lock on the enterprise and owner it names before its session's text is
 computed: a rename of either in flight commits first and is read, and a rename that starts
 later waits and then finds the new participant. Otherwise an enterprise renamed while it was
@@ -34,7 +34,7 @@ from django.db import migrations, models
 # --- PostgreSQL ---------------------------------------------------------------------------------
 PG_TEXT = r"""
 CREATE FUNCTION mentoring_session_search_text(bigint, text) RETURNS text
-LANGUAGE sql VOLATILE AS $$
+LANGUAGE sql STABLE AS $$
     SELECT $2 || E'\n' || coalesce(
         string_agg(e.name || E'\n' || p.full_name, E'\n' ORDER BY e.id), '')
     FROM mentoring_sessionenterprise se

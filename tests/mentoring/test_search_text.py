@@ -170,3 +170,30 @@ def test_a_rename_in_flight_while_a_client_is_added_is_not_lost(world, renamed):
     thread.join()
     new_name = "Songket Palembang" if renamed == "enterprise" else "Siti Rahma"
     assert new_name in _text(session)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_session_edited_while_a_client_is_added_keeps_the_client(world):
+    """The edit waits for the row the participant's trigger holds, then computes the text
+    from what that transaction committed, not from the snapshot its statement began with."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time; CI runs this on PostgreSQL")
+    enterprise = EnterpriseFactory(centre=world.a.centre, name="Tenun Ikat")
+    session = SessionFactory(consultant=world.a.consultant, topic="Sesi baru")
+    adding = threading.Event()
+
+    def add() -> None:
+        try:
+            with transaction.atomic():
+                SessionEnterprise.objects.create(session=session, enterprise=enterprise)
+                adding.set()
+                time.sleep(0.5)  # the other transaction edits the session meanwhile
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=add)
+    thread.start()
+    assert adding.wait(10)
+    MentoringSession.objects.filter(pk=session.pk).update(topic="Sesi diubah")
+    thread.join()
+    assert _text(session).startswith("Sesi diubah\nTenun Ikat\n")
