@@ -20,9 +20,10 @@ another transaction held reads what that one committed, not what its own stateme
 changed) takes a share lock on the enterprise and owner it names before its session's text is
 computed: a rename of either in flight commits first and is read, and a rename that starts
 later waits and then finds the new participant. Otherwise an enterprise renamed while it was
-being added to a session would leave that session under the old name. (Editing a session that
-already lists an enterprise while that enterprise is renamed can deadlock; PostgreSQL cancels
-one of the two, which the user sees as an error to retry. tests/mentoring/test_search_text.py)
+being added to a session would leave that session under the old name. One rare interleaving
+can deadlock: saving a session that adds a client whose owner is being renamed, when the
+session already lists another business of that owner; PostgreSQL cancels one of the two,
+which the user sees as an error to retry. (tests/mentoring/test_search_text.py)
 
 On PostgreSQL the backfill is one set-based UPDATE, with the four tables locked against
 writes (reads go on) so no change falls between it and the triggers: 4 min 22 s for five
