@@ -136,6 +136,27 @@ def test_a_search_does_not_match_across_two_fields(pair):
     assert session not in sessions_matching(sessions, "grup\ntenun")  # one line each
 
 
+def _meanwhile(first, then) -> None:
+    """Run ``first`` in a transaction on another connection and, while it is still open, run
+    ``then`` here; ``first`` commits half a second later, so ``then`` meets its locks."""
+    started = threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                first()
+                started.set()
+                time.sleep(0.5)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert started.wait(10)
+    then()
+    thread.join()
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("renamed", ["enterprise", "owner"])
 def test_a_rename_in_flight_while_a_client_is_added_is_not_lost(world, renamed):
@@ -148,26 +169,18 @@ def test_a_rename_in_flight_while_a_client_is_added_is_not_lost(world, renamed):
         centre=world.a.centre, name="Tenun Ikat", owner__full_name="Siti Aminah"
     )
     session = SessionFactory(consultant=world.a.consultant, topic="Sesi baru")
-    renaming = threading.Event()
 
     def rename() -> None:
-        try:
-            with transaction.atomic():
-                if renamed == "enterprise":
-                    Enterprise.objects.filter(pk=enterprise.pk).update(name="Songket Palembang")
-                else:
-                    Person.objects.filter(pk=enterprise.owner_id).update(full_name="Siti Rahma")
-                renaming.set()
-                time.sleep(0.5)  # the other transaction adds the client meanwhile
-        finally:
-            connections.close_all()
+        if renamed == "enterprise":
+            Enterprise.objects.filter(pk=enterprise.pk).update(name="Songket Palembang")
+        else:
+            Person.objects.filter(pk=enterprise.owner_id).update(full_name="Siti Rahma")
 
-    thread = threading.Thread(target=rename)
-    thread.start()
-    assert renaming.wait(10)
-    with transaction.atomic():
-        SessionEnterprise.objects.create(session=session, enterprise=enterprise)
-    thread.join()
+    def add() -> None:
+        with transaction.atomic():
+            SessionEnterprise.objects.create(session=session, enterprise=enterprise)
+
+    _meanwhile(rename, add)
     new_name = "Songket Palembang" if renamed == "enterprise" else "Siti Rahma"
     assert new_name in _text(session)
 
@@ -180,20 +193,12 @@ def test_a_session_edited_while_a_client_is_added_keeps_the_client(world):
         pytest.skip("SQLite has one writer at a time; CI runs this on PostgreSQL")
     enterprise = EnterpriseFactory(centre=world.a.centre, name="Tenun Ikat")
     session = SessionFactory(consultant=world.a.consultant, topic="Sesi baru")
-    adding = threading.Event()
 
     def add() -> None:
-        try:
-            with transaction.atomic():
-                SessionEnterprise.objects.create(session=session, enterprise=enterprise)
-                adding.set()
-                time.sleep(0.5)  # the other transaction edits the session meanwhile
-        finally:
-            connections.close_all()
+        SessionEnterprise.objects.create(session=session, enterprise=enterprise)
 
-    thread = threading.Thread(target=add)
-    thread.start()
-    assert adding.wait(10)
-    MentoringSession.objects.filter(pk=session.pk).update(topic="Sesi diubah")
-    thread.join()
+    def edit() -> None:
+        MentoringSession.objects.filter(pk=session.pk).update(topic="Sesi diubah")
+
+    _meanwhile(add, edit)
     assert _text(session).startswith("Sesi diubah\nTenun Ikat\n")
