@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Upper
 
 from cooperatives.models import Enterprise
 from mentoring.models import Booking, FollowUp, MentoringSession, Outcome, SessionEnterprise
@@ -136,7 +137,9 @@ def sessions_matching(queryset: QuerySet[MentoringSession], text: str) -> QueryS
     # The stored text holds one field per line: a line break typed into the box (a pasted
     # name) must not match across two of them.
     text = " ".join(text.splitlines()).strip()
-    found = Q(search_text__icontains=text)
+    # The text is stored in capitals (mentoring 0012): the query is folded once, by the same
+    # upper() as the text, instead of every text tested.
+    found = Q(search_text__contains=Upper(Value(text)))
     if text.isdigit():
         # An NIB names one enterprise exactly; its digits inside a name or topic still match.
         with_nib = SessionEnterprise.objects.filter(enterprise__nib=text)

@@ -699,12 +699,13 @@ def generate_scale(
             clients = sorted(chosen)
             attendance.append((sid, clients))
             topic = rng.choice(TOPICS.get(area.code, ["Konsultasi umum"]))
-            # Mentoring migration 0010's text: the topic, then each client's name and owner.
+            # Mentoring migrations 0010 and 0012's text: the topic, then each client's name
+            # and owner, in capitals (the names are ASCII: Python's upper() is PostgreSQL's).
             lines = (
                 f"{enterprise_names[e - enterprise_id]}\n{owner_names[e - enterprise_id]}"
                 for e in clients
             )
-            search_text = topic + "\n" + "\n".join(lines)
+            search_text = (topic + "\n" + "\n".join(lines)).upper()
             if rng.random() < 0.1:
                 follow_ups.append((sid, start, consultant))
             yield (
