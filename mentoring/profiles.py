@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from clinics.selectors import attach_centres
 from cooperatives.models import Cooperative, Enterprise, Person
 from cooperatives.selectors import enterprise_possible_duplicates, enterprises_visible_to
 from mentoring.models import Booking, Outcome, SessionEnterprise
@@ -76,18 +77,20 @@ def enterprise_timeline(
         .filter(sessionenterprise__enterprise=enterprise)
         # The filter's join to the link row is reused: attendance in a group session.
         .annotate(attended=F("sessionenterprise__attended"))
-        # Centres and their provinces in two small queries: with them, the six-table join
-        # took PostgreSQL's planner three times what reading the rows takes.
         .select_related(None)
         .select_related("consultant", "service_area")
-        .prefetch_related("centre__province")
         .order_by("-starts_at", "-id"),
         limit,
     )
     bookings, more_bookings = _newest(
-        bookings_visible_to(user).filter(enterprise=enterprise).order_by("-starts_at", "-id"),
+        bookings_visible_to(user)
+        .filter(enterprise=enterprise)
+        .select_related(None)  # its enterprise is this one
+        .select_related("service_area", "consultant")
+        .order_by("-starts_at", "-id"),
         limit,
     )
+    attach_centres([*sessions, *bookings])
     outcomes, more_outcomes = _newest(
         outcomes_visible_to(user)
         .filter(enterprise=enterprise)

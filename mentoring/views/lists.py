@@ -23,12 +23,13 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from clinics.selectors import attach_centres
 from cooperatives.models import Enterprise
 from mentoring.filters import FollowUpFilter, SessionFilter
 from mentoring.models import FollowUp, MentoringSession
 from mentoring.selectors import client_names, follow_ups_visible_to, sessions_visible_to
 from mentoring.services.follow_ups import follow_up_can_complete, follow_up_complete
-from mentoring.tables import SESSION_FIELDS, session_table
+from mentoring.tables import session_rows, session_table
 from plut.accounts.decorators import STAFF_ROLES, role_required
 from plut.accounts.scope import scope_of
 from plut.core.exports import export_filtered
@@ -56,10 +57,9 @@ def _session_filter(request: HttpRequest, queryset: QuerySet | None = None) -> S
 def session_list(request: HttpRequest) -> HttpResponse:
     filterset = _session_filter(request)
     page = keyset_page(
-        filterset.rows.only(*SESSION_FIELDS),
-        order=filterset.ordering,
-        cursor=request.GET.get("cursor"),
+        session_rows(filterset.rows), order=filterset.ordering, cursor=request.GET.get("cursor")
     )
+    attach_centres(page.items)
     table = session_table(
         page.items,
         clients=client_names(page.items),

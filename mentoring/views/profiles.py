@@ -33,9 +33,13 @@ from plut.core.phone import phone_mask
 
 
 def _enterprises(request: HttpRequest) -> QuerySet[Enterprise]:
-    # The provinces give the zones the timeline and the outcome date are read in.
-    return enterprises_visible_to(request.user).select_related(
-        "centre__province", "regency__province"
+    # The provinces give the zones the timeline and the outcome date are read in. The
+    # regency's province comes in a query of its own: joined as well, the seven tables took
+    # PostgreSQL 2 ms to plan, against 0,8 ms for six (docs/performance.md, session 6).
+    return (
+        enterprises_visible_to(request.user)
+        .select_related("centre__province")
+        .prefetch_related("regency__province")
     )
 
 
