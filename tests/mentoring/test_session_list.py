@@ -220,9 +220,9 @@ def search_path(request, monkeypatch):
     newest-first walk (a common word overflows the limit; a limit of 0 forces it), and the walk
     chosen straight away because the planner expects a common word."""
     if request.param == "walk":
-        monkeypatch.setattr(selectors, "search_limit", lambda: 0)
+        monkeypatch.setattr(selectors, "search_limit", lambda sessions: 0)
     if request.param == "estimated common":
-        monkeypatch.setattr(selectors, "_estimated", lambda queryset: 10**9)
+        monkeypatch.setattr(selectors, "_plan_rows", lambda *querysets: [10**9] * len(querysets))
     return request.param
 
 
@@ -375,14 +375,15 @@ def test_search_query_count_does_not_grow_with_rows(
     client, world, monkeypatch, django_assert_num_queries, search_path_name, extra_rows
 ):
     if search_path_name == "walk":
-        monkeypatch.setattr(selectors, "search_limit", lambda: 0)
+        monkeypatch.setattr(selectors, "search_limit", lambda sessions: 0)
     _grow(world, extra_rows)
     Enterprise.objects.filter(pk=world.a.enterprise.pk).update(name="Kopi Way Kanan")
     client.force_login(world.a.consultant)
     # The page's 9, and the search's look-ups: clients by name, by owner's name, topics, and
     # the sessions of those clients; the walk stops at the first look-up over the limit. On
-    # PostgreSQL the table's size (for the limit) and the planner's estimate of the matching
-    # sessions come first, and an estimate over the limit (0 here) goes straight to the walk.
+    # PostgreSQL one EXPLAIN of the matching sessions and of the table (for the limit) comes
+    # first, and an estimate over the limit (0 here) goes straight to the walk; a name of two
+    # words takes one EXPLAIN more, of each word among the clients' names.
     if connection.vendor == "postgresql":
         expected = 15 if search_path_name == "ids" else 10
     else:
@@ -393,11 +394,40 @@ def test_search_query_count_does_not_grow_with_rows(
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner's estimate")
-def test_the_planner_estimates_how_many_sessions_a_word_finds(world):
+def test_the_planner_estimates_the_matching_sessions_and_the_table_at_once(world):
     Enterprise.objects.filter(pk=world.a.enterprise.pk).update(name="Kopi Way Kanan")
-    sessions = MentoringSession.objects.filter(search_text__contains="WAY KANAN")
-    estimate = selectors._estimated(sessions)
-    assert isinstance(estimate, int) and estimate >= 1
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE mentoring_mentoringsession")
+    matching = MentoringSession.objects.filter(search_text__contains="WAY KANAN")
+    estimate, sessions = selectors._plan_rows(matching, MentoringSession.objects.all())
+    assert 1 <= estimate <= sessions
+    assert sessions == MentoringSession.objects.count()
+
+
+@pytest.fixture
+def common_and_rare_names(world):
+    """Thirty clients named "Kopi ...", one of them "Kopi Zebra Sejati"; another "Zebra Kopi
+    Sejati" has the same words in another order."""
+    for number in range(30):
+        EnterpriseFactory(centre=world.a.centre, name=f"Kopi Nusantara {number}")
+    wanted = EnterpriseFactory(centre=world.a.centre, name="Kopi Zebra Sejati")
+    EnterpriseFactory(centre=world.a.centre, name="Zebra Kopi Sejati")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE cooperatives_enterprise")
+    return wanted
+
+
+def test_a_name_of_several_words_finds_exactly_the_names_containing_it(common_and_rare_names):
+    found = selectors._containing(Enterprise.objects.all(), "name", "kopi zebra")
+    assert list(found) == [common_and_rare_names]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner's estimate")
+def test_the_index_is_asked_for_the_rarest_word(common_and_rare_names):
+    found = selectors._containing(Enterprise.objects.all(), "name", "kopi zebra")
+    sql = str(found.query)
+    assert "%zebra%" in sql and "%kopi%" not in sql and "%kopi zebra%" not in sql
 
 
 # --- Dropdowns that do not grow with the country ----------------------------------------------
