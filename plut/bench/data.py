@@ -107,6 +107,10 @@ def context_for(centre: Centre) -> Context:
         province_code=centre.province_id,
         enterprise_id=enterprise_id,
         area_code=area.code,
+        filter_area=ServiceArea.objects.filter(is_active=True)
+        .order_by("order", "code")
+        .values_list("code", flat=True)
+        .first(),
         search="Kopi",
         search_middling="Barokah 1",
         # The centre's newest client: its number is long enough to name no one else.

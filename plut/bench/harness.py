@@ -245,7 +245,8 @@ class Context:
     centre_id: int
     province_code: str
     enterprise_id: int
-    area_code: str
+    area_code: str  # an area the centre's consultants cover: the free-slot page has slots
+    filter_area: str  # the first area of all: the filtered list is the same page at any scale
     search: str  # a common word: one session in ten
     search_middling: str  # names about one client in a hundred
     search_rare: str  # one client's whole name
@@ -321,7 +322,7 @@ PAGES: list[PageSpec] = [
         "national",
         _url(
             "mentoring:session_list",
-            query={"centre": _centre, "service_area": lambda ctx: ctx.area_code},
+            query={"centre": _centre, "service_area": lambda ctx: ctx.filter_area},
         ),
     ),
     PageSpec("sessions: centre staff", "manager", _url("mentoring:session_list")),
