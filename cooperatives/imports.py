@@ -57,9 +57,9 @@ from cooperatives.validators import (
     validate_nib,
     validate_nik,
 )
+from plut.core import versions
 from plut.core.exports import export_response
 from plut.core.phone import phone_to_e164
-from plut.dashboards.snapshots import data_changed
 from plut.regions.models import Regency
 
 ENTERPRISES, COOPERATIVES = "enterprises", "cooperatives"
@@ -477,8 +477,7 @@ def _insert(model: type[Model], instances: list[Any]) -> None:
             " FROM STDIN",
             io.StringIO(text),
         )
-    # COPY is not SQL the dashboards' write watcher sees (plut.dashboards.apps).
-    data_changed(using=connection.alias)
+    versions.copied(meta.db_table, using=connection.alias)
 
 
 def _audit(changed: list[tuple[Model, Model, list[str]]], actor: Any) -> None:

@@ -45,7 +45,8 @@ class Timeline:
 def enterprise_zone(enterprise: Enterprise) -> str:
     """The zone the enterprise's dates are read in: its centre's, else its regency's province.
 
-    Expects ``centre__province`` and ``regency__province`` to be selected.
+    Expects its centre attached (clinics.selectors.attach_centres) and ``regency__province``
+    selected.
     """
     if enterprise.centre_id:
         return enterprise.centre.province.timezone
@@ -71,7 +72,9 @@ def _session_items(sessions: list[Any]) -> list[TimelineItem]:
 def enterprise_timeline(
     user: Any, enterprise: Enterprise, *, limit: int = TIMELINE_LIMIT
 ) -> Timeline:
-    """Sessions, bookings and outcomes of one enterprise that ``user`` may see, newest first."""
+    """Sessions, bookings and outcomes of one enterprise that ``user`` may see, newest first.
+
+    Attaches their centres and the enterprise's own (clinics.selectors.attach_centres)."""
     sessions, more_sessions = _newest(
         sessions_visible_to(user)
         .filter(sessionenterprise__enterprise=enterprise)
@@ -90,7 +93,7 @@ def enterprise_timeline(
         .order_by("-starts_at", "-id"),
         limit,
     )
-    attach_centres([*sessions, *bookings])
+    attach_centres([enterprise, *sessions, *bookings])
     outcomes, more_outcomes = _newest(
         outcomes_visible_to(user)
         .filter(enterprise=enterprise)

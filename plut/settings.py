@@ -421,6 +421,9 @@ _SHARED_CACHE = not CACHES["default"]["BACKEND"].endswith("LocMemCache")
 DASHBOARD_SNAPSHOTS = env.bool("DASHBOARD_SNAPSHOTS", default=_SHARED_CACHE)
 DASHBOARD_SERVE_STALE = env.bool("DASHBOARD_SERVE_STALE", default=_SHARED_CACHE)
 DASHBOARD_PRECOMPUTE = env.bool("DASHBOARD_PRECOMPUTE", default=_SHARED_CACHE)
+# Each process keeps the centres under their data version (clinics/centre_cache.py); only a
+# shared cache carries another process's writes to that version.
+CENTRE_CACHE = env.bool("CENTRE_CACHE", default=_SHARED_CACHE)
 # Keys hold the period's dates, so a day-old snapshot is rarely asked for again.
 DASHBOARD_SNAPSHOT_TTL = env.int("DASHBOARD_SNAPSHOT_TTL", default=36 * 3600)
 # How long a queued refresh keeps others from queueing the same one (a dead worker's lock ends).

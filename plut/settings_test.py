@@ -28,3 +28,6 @@ DASHBOARD_SNAPSHOTS = True
 # tests/plut/test_dashboard_snapshots.py turns serving stale ones on where it tests them.
 DASHBOARD_SERVE_STALE = False
 DASHBOARD_PRECOMPUTE = False
+# Query counts are asserted on the uncached path (the most a page takes); the kept centres are
+# tested where they are turned on (tests/clinics/test_centre_cache.py).
+CENTRE_CACHE = False

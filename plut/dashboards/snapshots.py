@@ -5,8 +5,8 @@ At national scale one section aggregates millions of sessions (seconds to a minu
 PostgreSQL), while the figures change only when someone records something. So a computed
 section is kept in the cache (Redis in production) together with the *data version* it was
 computed at. The data version is a token replaced after every commit that writes one of the
-figures' source tables (``apps.py`` watches the SQL, so bulk writes count too; the
-generator's COPY calls ``data_changed()`` itself).
+figures' source tables (``plut.core.versions`` watches the SQL, so bulk writes count
+too; the generator's COPY calls ``data_changed()`` itself).
 
 - A snapshot of the current data version is served as it is: the same numbers the selectors
   would compute now.
@@ -29,7 +29,6 @@ import datetime
 import hashlib
 import logging
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,6 +39,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from clinics.models import Centre
+from plut.core import versions
 from plut.core.db_router import reading_from_replica
 from plut.dashboards.filters import CENTRE, NATIONAL, PROVINCE, Filters, Place, SystemReader
 from plut.dashboards.periods import DEFAULT_PRESET, Period, preset_period
@@ -49,7 +49,6 @@ from plut.regions.models import Province
 logger = logging.getLogger(__name__)
 
 PREFIX = "dashboards:v1"
-VERSION_KEY = f"{PREFIX}:data-version"
 
 
 @dataclass(frozen=True)
@@ -61,36 +60,18 @@ class Figures:
     stale: bool = False  # an older snapshot, shown while a newer one is computed
 
 
-# --- The data version ---------------------------------------------------------------------
+# --- The data version (plut.core.versions: apps.py names the tables) ----------------------
+
+VERSIONS = "dashboards"
 
 
 def data_version() -> str:
-    """The current token; a new one when the cache has none (flushed, or never set)."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY)
-    return version
-
-
-def _bump() -> None:
-    try:
-        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-    except Exception:  # each cache backend raises its own connection errors
-        # Recording a session must not fail because Redis restarts; the snapshots computed
-        # before it then show the time they were computed until their next refresh.
-        logger.warning("Dashboard data version not bumped: the cache is unreachable.")
+    return versions.version(VERSIONS)
 
 
 def data_changed(using: str | None = None) -> None:
-    """Mark every snapshot as out of date, now and again once the current transaction commits.
-
-    Now, so that this transaction's own reads (and a test's, which never commits) see new
-    figures; again after the commit, because a snapshot computed meanwhile by another
-    request read the data before this commit and was stored under the new token. A
-    rolled-back write costs one needless recomputation, never a wrong figure."""
-    _bump()
-    transaction.on_commit(_bump, using=using)
+    """Mark every snapshot as out of date (plut.core.versions.changed)."""
+    versions.changed(VERSIONS, using=using)
 
 
 # --- Keys ---------------------------------------------------------------------------------

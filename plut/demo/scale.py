@@ -45,7 +45,7 @@ from mentoring.models import (
     SessionFormat,
 )
 from plut.accounts.models import Role, User
-from plut.dashboards.snapshots import data_changed
+from plut.core import versions
 from plut.demo.generator import (
     ADVICE,
     BUSINESS_KINDS,
@@ -223,6 +223,7 @@ def _write(
             cursor.cursor.copy_expert(
                 f"COPY {table} ({column_list}) FROM STDIN", _CopyStream(lines), size=1 << 18
             )
+        versions.copied(model._meta.db_table)
     else:
         placeholders = ", ".join(["%s"] * len(columns))
         sql = f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})"
@@ -980,8 +981,6 @@ def generate_scale(
             # (index-only scans need it; a few seconds at full size).
             cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
     report.seconds["sequences+analyze"] = time.monotonic() - finish
-    # COPY bypasses the SQL the dashboards watch: their snapshots would keep the old figures.
-    data_changed()
     return report
 
 

@@ -1,0 +1,115 @@
+"""The centres each process keeps (clinics.centre_cache) under their data version
+(plut.core.versions): read once, then kept; read again after any write to centres or provinces,
+in this process or another; never keeping what a transaction that may yet roll back has read."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+from django.urls import reverse
+
+from clinics import centre_cache
+from clinics.models import Centre
+from cooperatives.models import Person
+from plut.core import versions
+from plut.regions.models import Province, TimeZone
+
+pytestmark = pytest.mark.django_db
+
+LAMPUNG = "PLUT KUMKM Provinsi Lampung"
+
+
+@pytest.fixture
+def kept(settings):
+    settings.CENTRE_CACHE = True
+
+
+@pytest.fixture
+def lampung(reference_data) -> Centre:
+    return Centre.objects.select_related("province").get(name=LAMPUNG)
+
+
+def test_centres_are_read_once_then_kept(kept, lampung, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        first = centre_cache.centres_by_id([lampung.pk])
+    with django_assert_num_queries(0):
+        again = centre_cache.centres_by_id([lampung.pk])
+    assert again[lampung.pk].name == first[lampung.pk].name == LAMPUNG
+    assert again[lampung.pk].province.timezone == TimeZone.WIB
+
+
+def test_off_every_read_queries(lampung, django_assert_num_queries):
+    for _ in range(2):
+        with django_assert_num_queries(1):
+            assert centre_cache.centres_by_id([lampung.pk])[lampung.pk].name == LAMPUNG
+
+
+def test_a_renamed_centre_is_read_again(kept, lampung, django_assert_num_queries):
+    centre_cache.centres_by_id([lampung.pk])
+    lampung.name = "PLUT KUMKM Lampung (baru)"
+    lampung.save()
+    with django_assert_num_queries(1):
+        assert centre_cache.centres_by_id([lampung.pk])[lampung.pk].name == lampung.name
+
+
+def test_a_province_updated_in_bulk_is_read_again(kept, lampung):
+    """update() sends no signal: the version moves because the SQL is watched."""
+    centre_cache.centres_by_id([lampung.pk])
+    Province.objects.filter(pk=lampung.province_id).update(timezone=TimeZone.WITA)
+    assert centre_cache.centres_by_id([lampung.pk])[lampung.pk].province.timezone == TimeZone.WITA
+
+
+def test_another_process_writing_is_seen(kept, lampung, django_assert_num_queries):
+    centre_cache.centres_by_id([lampung.pk])
+    versions._bump(centre_cache.VERSIONS)  # what another process's commit does
+    with django_assert_num_queries(1):
+        centre_cache.centres_by_id([lampung.pk])
+    with django_assert_num_queries(0):
+        centre_cache.centres_by_id([lampung.pk])
+
+
+def test_what_a_rolled_back_transaction_read_is_not_kept(kept, lampung):
+    centre_cache.centres_by_id([lampung.pk])
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo), transaction.atomic():
+        Centre.objects.filter(pk=lampung.pk).update(name="Nama yang dibatalkan")
+        # The transaction sees its own write...
+        assert centre_cache.centres_by_id([lampung.pk])[lampung.pk].name == "Nama yang dibatalkan"
+        raise Undo
+    # ...and nobody sees it once rolled back, though the version it moved stays current.
+    assert centre_cache.centres_by_id([lampung.pk])[lampung.pk].name == LAMPUNG
+
+
+def test_copy_moves_only_the_versions_of_the_copied_table(reference_data):
+    centres, dashboards = versions.version("centres"), versions.version("dashboards")
+    versions.copied(Person._meta.db_table)  # clients' owners: neither list reads them
+    assert versions.version("centres") == centres
+    versions.copied(Centre._meta.db_table)
+    assert versions.version("centres") != centres
+    assert versions.version("dashboards") != dashboards  # the dashboards count centres too
+
+
+@pytest.mark.parametrize(
+    ("page", "user_name", "uncached"),
+    [
+        # tests/mentoring/test_session_list.py and test_profiles.py count the uncached pages.
+        ("sessions", "national", 7),
+        ("profile", "consultant_a", 13),
+    ],
+)
+def test_a_page_with_the_centres_kept_takes_one_query_fewer(
+    kept, client, world, django_assert_num_queries, page, user_name, uncached
+):
+    url = {
+        "sessions": reverse("mentoring:session_list"),
+        "profile": reverse("mentoring:enterprise_profile", args=[world.a.enterprise.pk]),
+    }[page]
+    client.force_login(world.user(user_name))
+    with django_assert_num_queries(uncached):
+        client.get(url)
+    with django_assert_num_queries(uncached - 1):
+        body = client.get(url).content.decode()
+    assert LAMPUNG in body
