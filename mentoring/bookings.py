@@ -139,13 +139,16 @@ def slots_for(
     working = WorkingHours.objects.filter(membership_id__in=pool)
     if at is not None:
         working = working.filter(weekday=first.weekday())
-    for row in working:
-        hours[pool[row.membership_id]].append(WeeklyWindow(row.weekday, row.starts, row.ends))
-    leave: dict[int, list[tuple[datetime.date, datetime.date]]] = defaultdict(list)
-    for row in Absence.objects.filter(
-        membership_id__in=pool, ends_on__gte=first, starts_on__lte=last
+    # Plain rows, not models: a centre's week is a few hundred of them.
+    for membership_id, weekday, starts, ends in working.values_list(
+        "membership_id", "weekday", "starts", "ends"
     ):
-        leave[pool[row.membership_id]].append((row.starts_on, row.ends_on))
+        hours[pool[membership_id]].append(WeeklyWindow(weekday, starts, ends))
+    leave: dict[int, list[tuple[datetime.date, datetime.date]]] = defaultdict(list)
+    for membership_id, starts_on, ends_on in Absence.objects.filter(
+        membership_id__in=pool, ends_on__gte=first, starts_on__lte=last
+    ).values_list("membership_id", "starts_on", "ends_on"):
+        leave[pool[membership_id]].append((starts_on, ends_on))
     busy: dict[int, list[tuple[datetime.datetime, datetime.datetime]]] = defaultdict(list)
     bookings = _active_bookings(list(pool.values()), start, end)
     if ignore_booking is not None:

@@ -22,6 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
@@ -53,6 +54,7 @@ from mentoring.slots import Slot
 from plut.accounts import lockout
 from plut.accounts.consent import consent_current
 from plut.core.ratelimit import hit
+from plut.core.tables import escape
 
 RATE_WINDOW_SECONDS = 3600
 TAKEN = gettext_noop("Maaf, slot ini baru saja diambil orang lain. Silakan pilih waktu lain:")
@@ -62,17 +64,10 @@ TAKEN = gettext_noop("Maaf, slot ini baru saja diambil orang lain. Silakan pilih
 
 
 @dataclass(frozen=True)
-class SlotChoice:
-    value: str  # the start in UTC, ISO 8601: what links and buttons send back
-    starts: str  # "09:00", on the centre's clock
-    query: str  # area, mode and slot for a link to step 2
-
-
-@dataclass(frozen=True)
 class SlotDay:
     date: datetime.date  # the centre's calendar day
-    label: str  # "Senin, 30 November 2026": formatted once, read by every slot of the day
-    slots: list[SlotChoice]
+    label: str  # "Senin, 30 November 2026"
+    items: SafeString  # its slots as <li> elements (_slot_days)
 
 
 def _slot_value(moment: datetime.datetime) -> str:
@@ -91,28 +86,50 @@ def _parse_slot(value: str) -> datetime.datetime | None:
 
 
 def _slot_days(
-    slots: list[Slot], *, zone: str, area: ServiceArea, mode: str, skip: datetime.datetime | None
+    slots: list[Slot],
+    *,
+    zone: str,
+    zone_label: str,
+    area: ServiceArea,
+    mode: str,
+    skip: datetime.datetime | None,
+    details_url: str | None,
 ) -> list[SlotDay]:
-    """Slots grouped by the centre's calendar day; days without a slot are left out."""
+    """Slots grouped by the centre's calendar day (days without a slot are left out), each
+    day's as <li> elements: links to step 2 at ``details_url``, or without it buttons that
+    post the slot (rescheduling).
+
+    Written here rather than looped over in the template: a month holds over a hundred slots,
+    and the template's loop cost ~30 µs each, more than finding them (docs/performance.md)."""
     tz = ZoneInfo(zone)
-    days: dict[datetime.date, list[SlotChoice]] = {}
+    by_day: dict[datetime.date, list[tuple[datetime.datetime, str]]] = {}
     for slot in slots:
-        if slot.starts_at == skip:
-            continue
-        local = slot.starts_at.astimezone(tz)
-        value = _slot_value(slot.starts_at)
-        days.setdefault(local.date(), []).append(
-            SlotChoice(
-                value=value,
-                # The in_zone filter's clock ("H:i"), without the repeated date.
-                starts=f"{local:%H:%M}",
-                query=urlencode({"area": area.code, "mode": mode, "slot": value}),
+        if slot.starts_at != skip:
+            local = slot.starts_at.astimezone(tz)
+            by_day.setdefault(local.date(), []).append((local, _slot_value(slot.starts_at)))
+    # Encoded once, not per slot. A slot's value (_slot_value) holds digits, "-", "T", ":"
+    # and "Z", of which only ":" is encoded.
+    link = details_url and escape(f"{details_url}?{urlencode({'area': area.code, 'mode': mode})}")
+    zone_text = escape(zone_label)
+    days = []
+    for day, choices in by_day.items():
+        label = formats.date_format(day, "l, j F Y")
+        # The day, for screen readers: "10:00 WITA" alone does not say which day.
+        hidden = f'<span class="visually-hidden">{escape(label)}, </span>'
+        if link:
+            items = (
+                f'<li><a class="slot" href="{link}&amp;slot={value.replace(":", "%3A")}">'
+                f"{hidden}{local:%H:%M} {zone_text}</a></li>"
+                for local, value in choices
             )
-        )
-    return [
-        SlotDay(date=day, label=formats.date_format(day, "l, j F Y"), slots=choices)
-        for day, choices in days.items()
-    ]
+        else:
+            items = (
+                f'<li><button type="submit" name="slot" value="{value}" class="slot">'
+                f"{hidden}{local:%H:%M} {zone_text}</button></li>"
+                for local, value in choices
+            )
+        days.append(SlotDay(date=day, label=label, items=mark_safe("".join(items))))
+    return days
 
 
 def _slot_context(
@@ -123,18 +140,23 @@ def _slot_context(
     ignore: Booking | None = None,
 ) -> dict[str, object]:
     offer = slots_for(centre=centre, area=area, ignore_booking=ignore)
+    # Rescheduling ``ignore`` (the manage page) posts a slot; booking links to step 2.
+    reschedule = ignore is not None
+    zone_label = centre.timezone_label
     return {
         "days": _slot_days(
             offer.slots,
             zone=centre.timezone,
+            zone_label=zone_label,
             area=area,
             mode=mode,
-            skip=ignore.starts_at if ignore else None,
+            skip=ignore.starts_at if reschedule else None,
+            details_url=None if reschedule else reverse("booking:details", args=[centre.pk]),
         ),
         "area": area,
         "mode": mode,
-        "zone_label": centre.timezone_label,
-        "details_url": reverse("booking:details", args=[centre.pk]),
+        "zone_label": zone_label,
+        "reschedule": reschedule,
     }
 
 
