@@ -583,12 +583,13 @@ class BookingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                         )
                     }
                 )
-        booking_notify_later(
-            booking,
-            BookingNotice.CONFIRMED
-            if booking.status == BookingStatus.CONFIRMED
-            else BookingNotice.RECEIVED,
-        )
+            # The booking and its notice commit together, or neither does.
+            booking_notify_later(
+                booking,
+                BookingNotice.CONFIRMED
+                if booking.status == BookingStatus.CONFIRMED
+                else BookingNotice.RECEIVED,
+            )
         return Response(BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
 
     def _owns(self, booking: Booking) -> bool:
@@ -618,8 +619,11 @@ class BookingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             self._owner_window(booking)
         elif not booking_can(user=request.user, booking=booking, action=CANCEL):
             raise PermissionDenied
-        booking = booking_reschedule(booking=booking, starts_at=data.validated_data["starts_at"])
-        booking_notify_later(booking, BookingNotice.RESCHEDULED)
+        with transaction.atomic():
+            booking = booking_reschedule(
+                booking=booking, starts_at=data.validated_data["starts_at"]
+            )
+            booking_notify_later(booking, BookingNotice.RESCHEDULED)
         return self._refreshed(booking)
 
     @_booking_action_schema("Batalkan", CancelSerializer)
@@ -633,14 +637,16 @@ class BookingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         reason = data.validated_data["reason"].strip()
         if self._owns(booking):
             self._owner_window(booking)
-            # Stored for the centre's staff, who read Indonesian whatever the owner's language.
-            booking = booking_cancel(
-                booking=booking,
-                reason=f"Dibatalkan oleh pelaku usaha: {reason}"
-                if reason
-                else "Dibatalkan oleh pelaku usaha.",
-            )
-            booking_notify_later(booking, BookingNotice.CANCELLED)
+            with transaction.atomic():
+                # Stored for the centre's staff, who read Indonesian whatever the owner's
+                # language.
+                booking = booking_cancel(
+                    booking=booking,
+                    reason=f"Dibatalkan oleh pelaku usaha: {reason}"
+                    if reason
+                    else "Dibatalkan oleh pelaku usaha.",
+                )
+                booking_notify_later(booking, BookingNotice.CANCELLED)
         else:
             booking = booking_cancel_by_staff(booking=booking, reason=reason, by=request.user)
         return self._refreshed(booking)

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -242,26 +243,28 @@ def booking_details(request: HttpRequest, centre_pk: int) -> HttpResponse:
         if _over_rate_limit(request, form.contacts()):
             return _rate_limited(request, centre)
         try:
-            booking = booking_request(
-                centre=centre,
-                area=area,
-                mode=mode,
-                starts_at=starts_at,
-                client=form.client_values(),
-                description=form.cleaned_data["description"].strip(),
-                consent=consent,
-            )
+            # The booking and its notice commit together, or neither does.
+            with transaction.atomic():
+                booking = booking_request(
+                    centre=centre,
+                    area=area,
+                    mode=mode,
+                    starts_at=starts_at,
+                    client=form.client_values(),
+                    description=form.cleaned_data["description"].strip(),
+                    consent=consent,
+                )
+                booking_notify_later(
+                    booking,
+                    BookingNotice.CONFIRMED
+                    if booking.status == BookingStatus.CONFIRMED
+                    else BookingNotice.RECEIVED,
+                )
         except SlotTaken:
             return _slot_gone(request, centre, area, mode, context, taken=True)
         except ValidationError as error:
             form.add_error(None, error.messages)
         else:
-            booking_notify_later(
-                booking,
-                BookingNotice.CONFIRMED
-                if booking.status == BookingStatus.CONFIRMED
-                else BookingNotice.RECEIVED,
-            )
             return redirect("booking:done", token=manage_token(booking))
     return render(request, "mentoring/booking/details.html", context | {"form": form})
 
@@ -370,12 +373,13 @@ def _reschedule(request: HttpRequest, booking: Booking, token: str) -> HttpRespo
     if starts_at is None:
         return _("Pilih salah satu waktu di bawah.")
     try:
-        booking = booking_reschedule(booking=booking, starts_at=starts_at)
+        with transaction.atomic():
+            booking = booking_reschedule(booking=booking, starts_at=starts_at)
+            booking_notify_later(booking, BookingNotice.RESCHEDULED)
     except SlotTaken:
         return _(TAKEN)
     except ValidationError as problem:
         return " ".join(problem.messages)
-    booking_notify_later(booking, BookingNotice.RESCHEDULED)
     messages.success(request, _("Jadwal konsultasi Anda sudah diubah."))
     return redirect("booking:manage", token=token)
 
@@ -388,16 +392,17 @@ def _cancel(
         return _("Periksa alasan pembatalan.")
     reason = form.cleaned_data["reason"].strip()
     try:
-        # Stored for the centre's staff, who read Indonesian whatever the owner's language.
-        booking_cancel(
-            booking=booking,
-            reason=f"Dibatalkan oleh pelaku usaha: {reason}"
-            if reason
-            else "Dibatalkan oleh pelaku usaha.",
-        )
+        with transaction.atomic():
+            # Stored for the centre's staff, who read Indonesian whatever the owner's language.
+            booking_cancel(
+                booking=booking,
+                reason=f"Dibatalkan oleh pelaku usaha: {reason}"
+                if reason
+                else "Dibatalkan oleh pelaku usaha.",
+            )
+            booking_notify_later(booking, BookingNotice.CANCELLED)
     except ValidationError as problem:
         return " ".join(problem.messages)
-    booking_notify_later(booking, BookingNotice.CANCELLED)
     messages.success(request, _("Pemesanan Anda sudah dibatalkan."))
     return redirect("booking:manage", token=token)
 

@@ -204,3 +204,32 @@ def test_an_enterprise_the_centre_cannot_recognise_is_not_duplicated(
     assert response.status_code == 400
     assert "enterprise" in response.json()["error"]["fields"]
     assert (Enterprise.objects.count(), Person.objects.count(), Booking.objects.count()) == before
+
+
+class _OutboxDown(Exception):
+    pass
+
+
+def test_a_booking_and_its_changes_commit_only_with_their_notices(
+    as_user, world: World, desk, monkeypatch
+) -> None:
+    centre, _consultant = desk
+    owner = as_user("owner_a")
+    slots = _slots(owner, centre)
+    booking = _book(owner, world, centre, slots[10]).json()
+
+    def fail(booking, notice):
+        raise _OutboxDown  # the outbox's table unreachable, say
+
+    monkeypatch.setattr("mentoring.apis.booking_notify_later", fail)
+    with pytest.raises(_OutboxDown):
+        _book(owner, world, centre, slots[11])
+    with pytest.raises(_OutboxDown):
+        owner.post(
+            f"/api/v1/bookings/{booking['id']}/reschedule/", {"starts_at": slots[5]}, format="json"
+        )
+    with pytest.raises(_OutboxDown):
+        owner.post(f"/api/v1/bookings/{booking['id']}/cancel/", {"reason": "Sakit"})
+    kept = Booking.objects.get()  # the second booking was not saved
+    assert kept.starts_at == datetime.datetime.fromisoformat(slots[10])
+    assert kept.status == BookingStatus.REQUESTED

@@ -635,6 +635,41 @@ def test_the_owner_cancels_with_a_reason(client, booked):
     assert 'value="reschedule"' not in body  # read-only now
 
 
+class _OutboxDown(Exception):
+    pass
+
+
+@pytest.fixture
+def outbox_down(monkeypatch):
+    """Queueing the owner's notice fails (the outbox's table unreachable, say)."""
+
+    def fail(booking, notice):
+        raise _OutboxDown
+
+    monkeypatch.setattr("mentoring.views.booking_public.booking_notify_later", fail)
+
+
+def test_a_booking_whose_notice_cannot_be_queued_is_not_saved(client, desk, outbox_down):
+    with pytest.raises(_OutboxDown):
+        _post(client, desk)
+    assert not Booking.objects.exists()
+    assert not Enterprise.objects.filter(name="Kopi Toraja Sapan").exists()
+
+
+def test_a_reschedule_whose_notice_cannot_be_queued_is_undone(client, booked, outbox_down):
+    with pytest.raises(_OutboxDown):
+        client.post(_manage(booked), {"action": "reschedule", "slot": _param(_wita(33, 9))})
+    booked.refresh_from_db()
+    assert booked.starts_at == _wita(32, 10)
+
+
+def test_a_cancellation_whose_notice_cannot_be_queued_is_undone(client, booked, outbox_down):
+    with pytest.raises(_OutboxDown):
+        client.post(_manage(booked), {"action": "cancel", "reason": ""})
+    booked.refresh_from_db()
+    assert booked.status == BookingStatus.REQUESTED
+
+
 def test_a_cancelled_booking_cannot_be_changed(client, booked):
     client.post(_manage(booked), {"action": "cancel", "reason": ""})
     booked.refresh_from_db()
