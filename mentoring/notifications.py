@@ -22,6 +22,7 @@ from django.utils.crypto import salted_hmac
 from icalendar import Calendar, Event
 
 from clinics.models import Centre, StaffMembership
+from clinics.selectors import attach_centres
 from mentoring.bookings import manage_token
 from mentoring.models import Booking, BookingStatus, FollowUp, Mode
 from plut.accounts.models import Role
@@ -123,9 +124,12 @@ def _booking_message(
 
 def booking_notice_send(*, booking_id: int, notice: str) -> None:
     """Put the notice about a change to a booking in the outbox (with its calendar invite)."""
-    booking = Booking.objects.select_related(
-        "centre__province", "service_area", "enterprise__owner", "consultant"
-    ).get(pk=booking_id)
+    booking = Booking.objects.select_related("service_area", "enterprise__owner", "consultant").get(
+        pk=booking_id
+    )
+    # The centre and its province from those each process keeps: joined too, the seven
+    # tables took PostgreSQL longer to plan than the whole booking took to write.
+    attach_centres([booking])
     kind = BookingNotice(notice)
     # A booking may be rescheduled many times: each change is its own message.
     stamp = booking.updated_at.strftime("%Y%m%d%H%M%S%f")
