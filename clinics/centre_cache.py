@@ -11,17 +11,21 @@ So each process keeps all of them, under the data version of their tables
 the next read loads them again (one query). Checking the version is one cache read (Redis).
 What a transaction reads after writing those tables is not kept: it may yet be rolled back.
 With the per-process memory cache (``make run``), another process's writes would not move
-this process's version, so ``CENTRE_CACHE`` is off there and every read queries.
+this process's version, so ``CENTRE_CACHE`` is off there and every read queries; so does a
+read while the cache is unreachable.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from django.conf import settings
 
 from clinics.models import Centre
 from plut.core import versions
+
+logger = logging.getLogger(__name__)
 
 VERSIONS = "centres"
 
@@ -37,7 +41,12 @@ def centres_by_id(ids: Iterable[int]) -> dict[int, Centre]:
         return {}
     if not settings.CENTRE_CACHE:
         return _query().in_bulk(wanted)
-    current = versions.version(VERSIONS)
+    try:
+        current = versions.version(VERSIONS)
+    except Exception:  # each cache backend raises its own connection errors
+        # Redis restarting: read the database, as with the cache off, rather than fail the page.
+        logger.warning("Centres read from the database: the cache is unreachable.")
+        return _query().in_bulk(wanted)
     if _kept is not None and _kept[0] == current and wanted <= _kept[1].keys():
         return _kept[1]
     centres = _query().in_bulk()

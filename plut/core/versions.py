@@ -11,7 +11,7 @@ shared (Redis); with the per-process memory cache of ``make run`` what is kept m
 
 Writes are noticed by watching the SQL each database connection runs, not by model signals:
 ``bulk_create``, ``update()`` and ``delete()`` send no signals, and every service that uses them
-would have to remember. COPY runs no such SQL: what writes with it calls ``changed()`` itself.
+would have to remember. COPY runs no such SQL: what writes with it calls ``copied()`` itself.
 """
 
 from __future__ import annotations
@@ -43,7 +43,9 @@ class Group:
 _groups: dict[str, Group] = {}
 
 
-def watch(name: str, models: Iterable[str], *, matters: Callable[[str, str], bool] | None = None):
+def watch(
+    name: str, models: Iterable[str], *, matters: Callable[[str, str], bool] | None = None
+) -> None:
     """Register a group (from an AppConfig.ready()): ``models`` as "app_label.Model", their
     many-to-many tables included."""
     tables = set()

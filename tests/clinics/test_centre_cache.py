@@ -68,6 +68,16 @@ def test_another_process_writing_is_seen(kept, lampung, django_assert_num_querie
         centre_cache.centres_by_id([lampung.pk])
 
 
+def test_an_unreachable_cache_reads_the_database(kept, lampung, monkeypatch):
+    centre_cache.centres_by_id([lampung.pk])
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis is restarting")
+
+    monkeypatch.setattr(versions.cache, "get", down)
+    assert centre_cache.centres_by_id([lampung.pk])[lampung.pk].name == LAMPUNG
+
+
 def test_what_a_rolled_back_transaction_read_is_not_kept(kept, lampung):
     centre_cache.centres_by_id([lampung.pk])
 
