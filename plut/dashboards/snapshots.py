@@ -6,7 +6,7 @@ PostgreSQL), while the figures change only when someone records something. So a 
 section is kept in the cache (Redis in production) together with the *data version* it was
 computed at. The data version is a token replaced after every commit that writes one of the
 figures' source tables (``plut.core.versions`` watches the SQL, so bulk writes count
-too; the generator's COPY calls ``data_changed()`` itself).
+too; what writes with COPY calls ``versions.copied()`` itself).
 
 - A snapshot of the current data version is served as it is: the same numbers the selectors
   would compute now.
