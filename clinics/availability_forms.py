@@ -14,15 +14,11 @@ from clinics.availability_services import (
     hours_windows_check,
 )
 from clinics.models import Absence, AbsenceKind, Centre, Weekday, WorkingHours
+from plut.core.widgets import DateInput
 
 
 def _time_widget() -> forms.TimeInput:
     return forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-
-
-def _date_widget() -> forms.DateInput:
-    # type=date wants ISO dates whatever the active locale formats dates as.
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class WorkingWindowForm(forms.Form):
@@ -78,7 +74,7 @@ class AbsenceForm(forms.ModelForm):
     class Meta:
         model = Absence
         fields = ["starts_on", "ends_on", "kind", "note"]
-        widgets = {"starts_on": _date_widget(), "ends_on": _date_widget()}
+        widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

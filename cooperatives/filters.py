@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.urls import reverse
@@ -20,7 +19,6 @@ from clinics.models import Centre, ServiceArea
 from cooperatives.models import Cooperative, CooperativeType, Enterprise, Scale, rat_cutoff
 from plut.core.filters import (
     OfferedChoiceFilter,
-    QuickSelect,
     chosen_centre,
     narrow_to_centre,
     regencies_fitting,
@@ -28,13 +26,10 @@ from plut.core.filters import (
 )
 from plut.core.pagination import ListFilterSet
 from plut.core.phone import phone_to_e164
+from plut.core.widgets import QuickSelect, SearchInput
 from plut.regions.models import Regency
 
 YES_NO = [("yes", _("Ya")), ("no", _("Tidak"))]
-
-
-def _search_widget() -> forms.TextInput:
-    return forms.TextInput(attrs={"type": "search"})
 
 
 def _scoped_and_narrowed(filterset: ListFilterSet, options_url: str) -> None:
@@ -62,7 +57,7 @@ class EnterpriseFilter(ListFilterSet):
     }
 
     q = django_filters.CharFilter(
-        label=_("Cari nama, NIB, pemilik atau telepon"), method="search", widget=_search_widget()
+        label=_("Cari nama, NIB, pemilik atau telepon"), method="search", widget=SearchInput
     )
     scale = django_filters.ChoiceFilter(
         label=_("Skala usaha"),
@@ -121,7 +116,7 @@ class CooperativeFilter(ListFilterSet):
     }
 
     q = django_filters.CharFilter(
-        label=_("Cari nama atau Nomor Induk Koperasi"), method="search", widget=_search_widget()
+        label=_("Cari nama atau Nomor Induk Koperasi"), method="search", widget=SearchInput
     )
     type = django_filters.ChoiceFilter(
         label=_("Jenis koperasi"),

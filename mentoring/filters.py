@@ -31,7 +31,6 @@ from plut.core.filters import (
     NOTHING,
     OfferedChoiceField,
     OfferedChoiceFilter,
-    QuickSelect,
     chosen_centre,
     narrow_to_centre,
     offered_choices,
@@ -39,6 +38,7 @@ from plut.core.filters import (
     scoped_choices,
 )
 from plut.core.pagination import ListFilterSet
+from plut.core.widgets import DateInput, QuickSelect, SearchInput
 from plut.regions.models import Regency, TimeZone
 
 
@@ -49,11 +49,6 @@ class StaffChoiceField(OfferedChoiceField):
 
 class StaffChoiceFilter(OfferedChoiceFilter):
     field_class = StaffChoiceField
-
-
-def _date_widget() -> forms.DateInput:
-    # type=date wants ISO dates whatever the active locale formats dates as.
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _staff_of(user: Any) -> QuerySet[User]:
@@ -95,7 +90,7 @@ class SessionFilter(ListFilterSet):
     q = django_filters.CharFilter(
         label=_("Cari topik, UMKM, NIB atau pemilik"),
         method="search",
-        widget=forms.TextInput(attrs={"type": "search"}),
+        widget=SearchInput,
     )
     service_area = OfferedChoiceFilter(
         label=_("Bidang layanan"),
@@ -110,10 +105,10 @@ class SessionFilter(ListFilterSet):
         label=_("Cara"), choices=Mode.choices, empty_label=_("Semua cara"), widget=QuickSelect
     )
     date_from = django_filters.DateFilter(
-        label=_("Dari tanggal"), method="starting_from", widget=_date_widget()
+        label=_("Dari tanggal"), method="starting_from", widget=DateInput()
     )
     date_to = django_filters.DateFilter(
-        label=_("Sampai tanggal"), method="starting_until", widget=_date_widget()
+        label=_("Sampai tanggal"), method="starting_until", widget=DateInput()
     )
     regency = OfferedChoiceFilter(
         label=_("Kabupaten/kota UMKM"),
@@ -196,10 +191,10 @@ class FollowUpFilter(ListFilterSet):
         widget=forms.HiddenInput,
     )
     due_from = django_filters.DateFilter(
-        label=_("Tenggat dari"), field_name="due_on", lookup_expr="gte", widget=_date_widget()
+        label=_("Tenggat dari"), field_name="due_on", lookup_expr="gte", widget=DateInput()
     )
     due_to = django_filters.DateFilter(
-        label=_("Tenggat sampai"), field_name="due_on", lookup_expr="lte", widget=_date_widget()
+        label=_("Tenggat sampai"), field_name="due_on", lookup_expr="lte", widget=DateInput()
     )
     assignee = StaffChoiceFilter(
         label=_("Penanggung jawab"),

@@ -15,6 +15,7 @@ from cooperatives.models import Enterprise
 from mentoring.models import MentoringSession, Outcome
 from mentoring.profiles import enterprise_merge_candidates, enterprise_zone
 from mentoring.selectors import sessions_visible_to
+from plut.core.widgets import DateInput
 from plut.regions.models import TimeZone
 
 # Dots group thousands ("3.900.000"); a lone dot elsewhere ("3.9") is a typo or a decimal.
@@ -129,7 +130,7 @@ class OutcomeForm(forms.ModelForm):
             "support_description": _("Uraian dukungan"),
             "new_markets": _("Pasar baru"),
         }
-        widgets = {"recorded_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"recorded_on": DateInput()}
 
     def __init__(self, *args: Any, user: Any, enterprise: Enterprise, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from clinics.models import Centre
 from cooperatives.selectors import cooperatives_visible_to, enterprises_visible_to
 from mentoring.models import Mode, SessionFormat
+from plut.core.widgets import DateInput
 
 # A session is logged after it happened; a little slack covers clocks and slow typing.
 FUTURE_SLACK = datetime.timedelta(minutes=15)
@@ -35,9 +36,7 @@ class SessionForm(forms.Form):
         widget=forms.RadioSelect,
         initial=SessionFormat.INDIVIDUAL,
     )
-    date = forms.DateField(
-        label=_("Tanggal"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    date = forms.DateField(label=_("Tanggal"), widget=DateInput())
     start_time = forms.TimeField(
         label=_("Jam mulai"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
@@ -154,7 +153,7 @@ class FollowUpForm(forms.Form):
     due_on = forms.DateField(
         label=_("Tenggat"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
 
     def clean(self) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from plut.api.models import ImportKind, ImportMode
 from plut.api.services import import_payload_check
+from plut.core.widgets import DateInput
 
 
 class TokenCreateForm(forms.Form):
@@ -22,7 +23,7 @@ class TokenCreateForm(forms.Form):
     expires_on = forms.DateField(
         label=_("Berlaku sampai (opsional)"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
 
     def clean_expires_on(self) -> datetime.date | None:

@@ -30,6 +30,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from plut.accounts.scope import scope_of
+from plut.core.widgets import QuickSelect
 
 M = TypeVar("M", bound=models.Model)
 
@@ -196,7 +197,9 @@ class ListFilterSet(django_filters.FilterSet):
 
     orderings: ClassVar[dict[str, tuple[str | Promise, tuple[str, ...]]]] = {}
 
-    sort = django_filters.ChoiceFilter(label=_("Urutkan"), method="keep", empty_label=None)
+    sort = django_filters.ChoiceFilter(
+        label=_("Urutkan"), method="keep", empty_label=None, widget=QuickSelect
+    )
 
     def __init__(self, data: Any = None, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(data, *args, **kwargs)

@@ -21,7 +21,7 @@ from clinics.models import Centre, ServiceArea
 from clinics.selectors import centres_visible_to
 from mentoring.models import Mode
 from plut.accounts.scope import get_visible_or_404, scope_of
-from plut.core.filters import QuickSelect
+from plut.core.widgets import DateInput, QuickSelect
 from plut.dashboards.periods import DEFAULT_PRESET, MAX_DAYS, PRESETS, Period, preset_period
 from plut.regions.models import Province, Regency
 
@@ -127,18 +127,14 @@ class Filters:
         return query
 
 
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
 class DashboardFilterForm(forms.Form):
     # QuickSelect: a hundred centres rendered one template per <option> cost more than a
     # dashboard read from its snapshot.
     period = forms.ChoiceField(
         label=_("Periode"), choices=list(PRESETS.items()), required=False, widget=QuickSelect
     )
-    date_from = forms.DateField(label=_("Dari tanggal"), required=False, widget=_date_input())
-    date_to = forms.DateField(label=_("Sampai tanggal"), required=False, widget=_date_input())
+    date_from = forms.DateField(label=_("Dari tanggal"), required=False, widget=DateInput)
+    date_to = forms.DateField(label=_("Sampai tanggal"), required=False, widget=DateInput)
     service_area = forms.ChoiceField(label=_("Bidang layanan"), required=False, widget=QuickSelect)
     mode = forms.ChoiceField(
         label=_("Cara"),
