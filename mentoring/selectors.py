@@ -11,6 +11,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import StrIndex, Upper
+from django.db.models.lookups import GreaterThan
 
 from cooperatives.models import Enterprise
 from mentoring.models import Booking, FollowUp, MentoringSession, Outcome, SessionEnterprise
@@ -170,10 +171,19 @@ def sessions_matching(queryset: QuerySet[MentoringSession], text: str) -> QueryS
     text = " ".join(text.splitlines()).strip()
     # The text is stored in capitals (mentoring 0012): the query is folded once, by the same
     # upper() as the text, instead of every text tested.
-    found = Q(search_text__contains=Upper(Value(text)))
+    needle = Upper(Value(text))
+    found = Q(search_text__contains=needle)
+    # The walk tests the same with strpos(), which no index serves, so the planner always
+    # walks the list's own order. Offered the trigram index, it read every match of a word
+    # it took for rare ("Barokah 1": 72.000 rows, 0,9 s instead of 4 ms), and it spent
+    # 0,8 ms more planning each page.
+    walked = Q(GreaterThan(StrIndex("search_text", needle), 0))
     if text.isdigit():
         # An NIB names one enterprise exactly; its digits inside a name or topic still match.
-        with_nib = SessionEnterprise.objects.filter(enterprise__nib=text)
-        found |= Q(pk__in=with_nib.values("session_id"))
+        with_nib = Q(
+            pk__in=SessionEnterprise.objects.filter(enterprise__nib=text).values("session_id")
+        )
+        found |= with_nib
+        walked |= with_nib
     ids = _few_matches(text, found)
-    return queryset.filter(pk__in=ids) if ids is not None else queryset.filter(found)
+    return queryset.filter(pk__in=ids) if ids is not None else queryset.filter(walked)

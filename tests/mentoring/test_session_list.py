@@ -430,6 +430,26 @@ def test_the_index_is_asked_for_the_rarest_word(common_and_rare_names):
     assert "%zebra%" in sql and "%kopi%" not in sql and "%kopi zebra%" not in sql
 
 
+def test_a_common_word_is_walked_with_a_test_no_index_serves(world, monkeypatch):
+    """Offered the trigram index, the planner read every match of a word it took for rare
+    instead of walking the list newest first (docs/performance.md, session 8)."""
+    monkeypatch.setattr(selectors, "_plan_rows", lambda *querysets: [10**9] * len(querysets))
+    found = selectors.sessions_matching(MentoringSession.objects.all(), "kopi")
+    sql = str(found.query).upper()
+    assert ("STRPOS(" if connection.vendor == "postgresql" else "INSTR(") in sql
+    assert "LIKE" not in sql
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner's statistics")
+def test_the_search_text_keeps_a_finer_histogram_for_the_estimate(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstattarget FROM pg_attribute "
+            "WHERE attrelid = 'mentoring_mentoringsession'::regclass AND attname = 'search_text'"
+        )
+        assert cursor.fetchone() == (1000,)
+
+
 # --- Dropdowns that do not grow with the country ----------------------------------------------
 
 
