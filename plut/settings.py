@@ -192,7 +192,16 @@ TIME_ZONE = env.str("TIME_ZONE", default="Asia/Jakarta")
 # --- Cache ---------------------------------------------------------------------------------
 # Rate limits count in the cache, so every web process must share it: Redis in production
 # (CACHE_URL=redis://...). The default, per-process memory, is enough for one `make run`.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHES = {
+    "default": env.cache("CACHE_URL", default="locmemcache://"),
+    # This process's own: template fragments that depend only on the code (base.html's
+    # links), kept until the process restarts with new code.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "TIMEOUT": None,
+    },
+}
 RATELIMIT_BOOKING_PER_IP = env.int("RATELIMIT_BOOKING_PER_IP", default=10)
 RATELIMIT_BOOKING_PER_CONTACT = env.int("RATELIMIT_BOOKING_PER_CONTACT", default=5)
 
