@@ -10,4 +10,4 @@ class ClinicsConfig(AppConfig):
         from clinics.centre_cache import VERSIONS
         from plut.core import versions
 
-        versions.watch(VERSIONS, ["clinics.Centre", "regions.Province"])
+        versions.watch(VERSIONS, ["clinics.Centre", "regions.Province", "clinics.ServiceArea"])

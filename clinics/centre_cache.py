@@ -1,59 +1,83 @@
-"""The centres, with their provinces, kept in each process's memory.
+"""The centres, with their provinces, and the service areas, kept in each process's memory.
 
 Every row of the session list, an enterprise's timeline and its profile shows a centre: its
-name, and the time in its province's zone. There are about a hundred centres for the whole
-country and they change a few times a year, yet reading them cost each page a query (or a
-join of two more tables, which PostgreSQL took longer to plan than to run): ~2 ms of a
-~16 ms page (docs/performance.md, session 7).
+name, and the time in its province's zone; every list's filters offer the centres and the
+service areas. There are about a hundred centres and six areas for the whole country and they
+change a few times a year, yet reading them cost each page a query or a join (which
+PostgreSQL took longer to plan than to run): ~2 ms of a ~16 ms page (docs/performance.md,
+sessions 7 and 8).
 
-So each process keeps all of them, under the data version of their tables
-(``plut.core.versions``): any committed write to centres or provinces moves the version, and
-the next read loads them again (one query). Checking the version is one cache read (Redis).
-What a transaction reads after writing those tables is not kept: it may yet be rolled back.
-With the per-process memory cache (``make run``), another process's writes would not move
-this process's version, so ``CENTRE_CACHE`` is off there and every read queries; so does a
-read while the cache is unreachable.
+So each process keeps them, under the data version of their tables (``plut.core.versions``):
+any committed write to centres, provinces or service areas moves the version, and the next
+read loads them again (one query each). Checking the version is one cache read (Redis). What a
+transaction reads after writing those tables is not kept: it may yet be rolled back. With the
+per-process memory cache (``make run``), another process's writes would not move this
+process's version, so ``CENTRE_CACHE`` is off there and every read queries; so does a read
+while the cache is unreachable.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from django.conf import settings
 
-from clinics.models import Centre
+from clinics.models import Centre, ServiceArea
 from plut.core import versions
 
 logger = logging.getLogger(__name__)
 
 VERSIONS = "centres"
 
-# (version, {id: centre}); replaced whole, so a thread reads either the old or the new pair.
-_kept: tuple[str, dict[int, Centre]] | None = None
+T = TypeVar("T")
+
+# {kind: (version, data)}; each entry replaced whole, so a thread reads an old or a new pair.
+_kept: dict[str, tuple[str, Any]] = {}
 
 
-def centres_by_id(ids: Iterable[int]) -> dict[int, Centre]:
-    """The centres of ``ids`` (those that exist), each with its province."""
-    global _kept
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    if not settings.CENTRE_CACHE:
-        return _query().in_bulk(wanted)
+def _read(kind: str, load: Callable[[], T], fits: Callable[[T], bool] | None = None) -> T:
+    """What ``load()`` returns, kept under the current version; loaded again once the version
+    moved, or when what is kept does not ``fit``."""
     try:
         current = versions.version(VERSIONS)
     except Exception:  # each cache backend raises its own connection errors
         # Redis restarting: read the database, as with the cache off, rather than fail the page.
-        logger.warning("Centres read from the database: the cache is unreachable.")
-        return _query().in_bulk(wanted)
-    if _kept is not None and _kept[0] == current and wanted <= _kept[1].keys():
-        return _kept[1]
-    centres = _query().in_bulk()
+        logger.warning("%s read from the database: the cache is unreachable.", kind)
+        return load()
+    kept = _kept.get(kind)
+    if kept is not None and kept[0] == current and (fits is None or fits(kept[1])):
+        return kept[1]
+    data = load()
     if not versions.written_in_transaction(VERSIONS):
-        _kept = (current, centres)
-    return centres
+        _kept[kind] = (current, data)
+    return data
 
 
-def _query():
+def _centres():
+    # In the centres' own order (Meta.ordering), which the dropdowns list them in.
     return Centre.objects.select_related("province")
+
+
+def centres_by_id(ids: Iterable[int]) -> dict[int, Centre]:
+    """The centres of ``ids`` (those that exist), each with its province."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    if not settings.CENTRE_CACHE:
+        return _centres().in_bulk(wanted)
+    return _read("centres", lambda: _centres().in_bulk(), lambda kept: wanted <= kept.keys())
+
+
+def all_centres() -> list[Centre]:
+    """Every centre, with its province, in the centres' order. Kept only: callers read
+    through the database themselves when ``CENTRE_CACHE`` is off."""
+    return list(_read("centres", lambda: _centres().in_bulk()).values())
+
+
+def service_areas() -> list[ServiceArea]:
+    """Every service area, active or not, in their order."""
+    if not settings.CENTRE_CACHE:
+        return list(ServiceArea.objects.all())
+    return _read("areas", lambda: list(ServiceArea.objects.all()))

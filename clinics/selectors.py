@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from typing import Any
 
 import django_filters
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from clinics.centre_cache import centres_by_id
+from clinics.centre_cache import all_centres, centres_by_id, service_areas
 from clinics.models import Centre, ServiceArea
-from plut.accounts.scope import visible_to
+from plut.accounts.scope import visible_among, visible_to
 from plut.regions.models import Province, Regency
 
 
@@ -29,6 +30,37 @@ def attach_centres(records: Iterable[Any]) -> None:
     centres = centres_by_id(record.centre_id for record in records)
     for record in records:
         record.centre = centres[record.centre_id]
+
+
+def centre_choices(user: Any) -> list[tuple[int, str]]:
+    """(id, name) of the centres ``user`` sees, in their order: centres_visible_to()'s rows,
+    from the centres each process keeps when it keeps them."""
+    if not settings.CENTRE_CACHE:
+        return list(centres_visible_to(user).values_list("pk", "name"))
+    return [(centre.pk, centre.name) for centre in visible_among(user, all_centres(), Centre)]
+
+
+def provinces_seen_by(user: Any) -> list[str] | QuerySet:
+    """The provinces of the centres ``user`` sees, for a ``province__in`` lookup: their codes
+    from the kept centres, else a subquery (no query of its own either way)."""
+    if not settings.CENTRE_CACHE:
+        return centres_visible_to(user).values("province")
+    return sorted({centre.province_id for centre in visible_among(user, all_centres(), Centre)})
+
+
+def centre_province(centre_id: int) -> str | QuerySet | None:
+    """The province code of centre ``centre_id``, for a ``province=`` lookup: from the kept
+    centres, else a subquery; None (no province) for a centre that does not exist."""
+    if not settings.CENTRE_CACHE:
+        return Centre.objects.filter(pk=centre_id).values("province")[:1]
+    centre = centres_by_id([centre_id]).get(centre_id)
+    return centre.province_id if centre else None
+
+
+def area_choices(*, active: bool) -> list[tuple[str, str]]:
+    """(code, name in the reader's language) of the service areas (only the ``active`` ones,
+    or all), in their order, from what each process keeps."""
+    return [(area.code, area.name) for area in service_areas() if area.is_active or not active]
 
 
 def service_areas_active() -> QuerySet[ServiceArea]:

@@ -7,6 +7,7 @@ lists only the chosen centre's province (``plut.core.filters``).
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import django_filters
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import Centre, ServiceArea
+from clinics.selectors import area_choices
 from cooperatives.models import Cooperative, CooperativeType, Enterprise, Scale, rat_cutoff
 from plut.core.filters import (
     OfferedChoiceFilter,
@@ -81,6 +83,7 @@ class EnterpriseFilter(ListFilterSet):
         to_field_name="code",
         method="served_in",
         empty_label=_("Semua bidang"),
+        listed=partial(area_choices, active=True),
     )
 
     class Meta:

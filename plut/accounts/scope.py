@@ -9,6 +9,7 @@ or a changed rule is one edit, and an object outside the scope is simply not in 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
@@ -81,6 +82,36 @@ def visible_to(user: Any, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
         owned = queryset.model._default_manager.filter(**{paths.owner: scope.owner_user_id})
         return queryset.filter(pk__in=owned.values("pk"))
     return queryset.none()
+
+
+def visible_among(user: Any, rows: Iterable[M], model: type[M]) -> list[M]:
+    """The ``rows`` (instances of ``model`` already read, e.g. kept in a process's memory)
+    that ``visible_to`` would return, along the same paths followed attribute by attribute."""
+    scope = scope_of(user)
+    if scope.national:
+        return list(rows)
+    paths: ScopePaths = model.scope_paths
+    if scope.province_code and paths.province:
+        path, wanted = paths.province, scope.province_code
+    elif scope.centre_id and paths.centre:
+        path, wanted = paths.centre, scope.centre_id
+    elif scope.owner_user_id and paths.owner:
+        # Owner paths cross many-valued relations, which rows in memory do not hold.
+        raise ValueError(f"{model.__name__} is seen by owners through the database only.")
+    else:
+        return []
+    return [row for row in rows if _value_at(row, path) == wanted]
+
+
+def _value_at(row: models.Model, path: str) -> Any:
+    """The value ``path`` ("pk", "province", "centre__province") names on ``row``: a foreign
+    key's own column (``province_id``), as the database compares it."""
+    *through, last = path.split("__")
+    for name in through:
+        row = getattr(row, name)
+    if last == "pk":
+        return row.pk
+    return getattr(row, row._meta.get_field(last).attname)
 
 
 def get_visible_or_404(user: Any, queryset: models.QuerySet[M], **lookup: Any) -> M:

@@ -11,6 +11,7 @@ link to any valid choice filters as before and one outside the scope shows nothi
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import django_filters
@@ -18,7 +19,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from clinics.selectors import centres_visible_to
+from clinics.selectors import (
+    centre_choices,
+    centre_province,
+    centres_visible_to,
+    provinces_seen_by,
+)
 from plut.accounts.scope import scope_of
 from plut.core.pagination import ListFilterSet
 from plut.core.widgets import QuickSelect
@@ -38,6 +44,9 @@ class _OfferedIterator(django_filters.fields.ModelChoiceIterator):
             yield ("", self.field.empty_label)
         if self.field.null_label is not None:
             yield (self.field.null_value, self.field.null_label)
+        if self.field.listed is not None:
+            yield from self.field.listed()
+            return
         if self.queryset.query.is_empty():  # none(): Django would compile it to learn that
             return
         # One plain query: Django's .iterator() here opens a server-side cursor on
@@ -54,7 +63,9 @@ class OfferedChoiceField(django_filters.fields.ModelChoiceField):
     """A dropdown that accepts any row of its (scoped) queryset but lists only ``offered``.
 
     With ``label_column`` the options are that column's values, read without building a
-    model per option (a hundred centres as models cost more than the page's own query)."""
+    model per option (a hundred centres as models cost more than the page's own query). With
+    ``listed`` they are what it returns, (value, label) pairs, without a query: the centres and
+    service areas each process keeps (clinics.centre_cache), the same rows as the queryset."""
 
     iterator = _OfferedIterator
 
@@ -63,10 +74,11 @@ class OfferedChoiceField(django_filters.fields.ModelChoiceField):
         *args: Any,
         offered: QuerySet | None = None,
         label_column: str | None = None,
+        listed: Callable[[], Iterable[tuple[Any, str]]] | None = None,
         **kwargs: Any,
     ) -> None:
         # Before super(), which builds the widget's choices.
-        self.offered, self.label_column = offered, label_column
+        self.offered, self.label_column, self.listed = offered, label_column, listed
         super().__init__(*args, **kwargs)
 
 
@@ -81,16 +93,16 @@ class OfferedChoiceFilter(django_filters.ModelChoiceFilter):
 def scoped_choices(filterset: ListFilterSet) -> None:
     """Point the centre and regency dropdowns at the user's scope; drop the centre dropdown
     for someone who works at one centre (it would offer one choice)."""
-    centres = centres_visible_to(filterset.user)
+    user = filterset.user
     if "regency" in filterset.filters:
         regency = filterset.filters["regency"]
-        regency.queryset = Regency.objects.filter(province__in=centres.values("province"))
+        regency.queryset = Regency.objects.filter(province__in=provinces_seen_by(user))
         regency.extra["label_column"] = "name"
     if "centre" in filterset.filters:
         if filterset.several_centres:
             centre = filterset.filters["centre"]
-            centre.queryset = centres.select_related(None)
-            centre.extra["label_column"] = "name"
+            centre.queryset = centres_visible_to(user).select_related(None)  # what is valid
+            centre.extra["listed"] = lambda: centre_choices(user)  # what is listed
         else:
             del filterset.filters["centre"]
 
@@ -106,7 +118,7 @@ def regencies_fitting(filterset: ListFilterSet, centre: str | None) -> Q | None:
     """The regencies a regency dropdown lists: the chosen centre's province's, else all the
     scope holds (None) when that is one province's, else none until a centre is chosen."""
     if centre:
-        return Q(province__centres=centre)
+        return Q(province=centre_province(int(centre)))
     return NOTHING if scope_of(filterset.user).national else None
 
 

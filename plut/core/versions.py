@@ -22,8 +22,10 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from asgiref.local import Local
 from django.apps import apps
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.backends.signals import connection_created
 
@@ -63,16 +65,42 @@ def _key(name: str) -> str:
     return f"versions:{name}"
 
 
+# The tokens a request has read, so that a page asking for several kept things reads each
+# group's token once (a cache round trip each); outside a request (Celery), none are kept.
+_seen = Local()
+
+
 def version(name: str) -> str:
-    """The group's current token; a new one when the cache has none (flushed, or never set)."""
+    """The group's current token; a new one when the cache has none (flushed, or never set).
+    Within a request, the token read first, unless the request itself moved it since."""
+    seen = getattr(_seen, "tokens", None)
+    if seen is not None and name in seen:
+        return seen[name]
     token = cache.get(_key(name))
     if token is None:
         cache.add(_key(name), uuid.uuid4().hex, timeout=None)
         token = cache.get(_key(name))
+    if seen is not None:
+        seen[name] = token
     return token
 
 
+def _request_started(**kwargs) -> None:
+    _seen.tokens = {}
+
+
+def _request_finished(**kwargs) -> None:
+    _seen.tokens = None
+
+
+request_started.connect(_request_started, dispatch_uid="core:versions:started")
+request_finished.connect(_request_finished, dispatch_uid="core:versions:finished")
+
+
 def _bump(name: str) -> None:
+    seen = getattr(_seen, "tokens", None)
+    if seen is not None:
+        seen.pop(name, None)
     try:
         cache.set(_key(name), uuid.uuid4().hex, timeout=None)
     except Exception:  # each cache backend raises its own connection errors

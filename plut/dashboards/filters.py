@@ -14,11 +14,10 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.http import Http404, QueryDict
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from clinics.models import Centre, ServiceArea
-from clinics.selectors import centres_visible_to
+from clinics.models import Centre
+from clinics.selectors import area_choices, centres_visible_to
 from mentoring.models import Mode
 from plut.accounts.scope import get_visible_or_404, scope_of
 from plut.core.widgets import DateInput, QuickSelect
@@ -149,12 +148,9 @@ class DashboardFilterForm(forms.Form):
 
     def __init__(self, data: QueryDict, *, user: Any, place: Place) -> None:
         super().__init__(data)
-        areas = ServiceArea.objects.order_by("order", "code").values_list(
-            "code", "name_id", "name_en"
-        )
-        english = (get_language() or "").startswith("en")
-        self.fields["service_area"].choices = [("", _("Semua bidang"))] + [
-            (code, name_en if english else name_id) for code, name_id, name_en in areas
+        self.fields["service_area"].choices = [
+            ("", _("Semua bidang")),
+            *area_choices(active=False),
         ]
         if place.level == CENTRE:
             del self.fields["centre"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from clinics.selectors import centres_visible_to
+from clinics.models import Centre, StaffMembership
+from clinics.selectors import centre_choices, centres_visible_to, provinces_seen_by
+from cooperatives.models import Enterprise
 from cooperatives.selectors import (
     cooperatives_visible_to,
     enterprises_visible_to,
@@ -17,7 +19,8 @@ from mentoring.selectors import (
     outcomes_visible_to,
     sessions_visible_to,
 )
-from plut.accounts.scope import scope_of
+from plut.accounts.scope import scope_of, visible_among, visible_to
+from plut.regions.models import Regency
 
 # (selector, attribute of a Side holding that side's row)
 SELECTORS = [
@@ -94,3 +97,36 @@ def test_scope_is_computed_once_per_user_object(world, django_assert_num_queries
         scope_of(user)
         scope_of(user)
     assert scope_of(user).centre_id == world.a.centre.pk
+
+
+# --- The same scope over rows already in memory (clinics.centre_cache) -----------------------
+
+NON_OWNERS = [name for name in EXPECTED if not name.startswith("owner")]
+
+
+@pytest.mark.parametrize("user_name", NON_OWNERS)
+@pytest.mark.parametrize(
+    "queryset",
+    [Centre.objects.all, lambda: StaffMembership.objects.select_related("centre")],
+    ids=["centre (province, pk)", "membership (centre__province, centre)"],
+)
+def test_rows_in_memory_are_seen_as_the_database_sees_them(world, user_name, queryset):
+    user = world.user(user_name) or AnonymousUser()
+    rows = list(queryset())
+    assert visible_among(user, rows, rows[0]._meta.model) == list(visible_to(user, queryset()))
+
+
+@pytest.mark.parametrize("user_name", NON_OWNERS)
+@pytest.mark.parametrize("kept", [False, True])
+def test_kept_centres_list_what_the_scoped_query_lists(settings, world, user_name, kept):
+    settings.CENTRE_CACHE = kept
+    user = world.user(user_name) or AnonymousUser()
+    centres = centres_visible_to(user)
+    assert centre_choices(user) == list(centres.values_list("pk", "name"))
+    regencies = Regency.objects.filter(province__in=provinces_seen_by(user))
+    assert set(regencies) == set(Regency.objects.filter(province__in=centres.values("province")))
+
+
+def test_owners_are_not_seen_through_rows_in_memory(world):
+    with pytest.raises(ValueError):
+        visible_among(world.a.owner, [world.a.enterprise], Enterprise)
