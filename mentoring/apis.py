@@ -51,7 +51,7 @@ from mentoring.models import (
     Outcome,
     OutcomeSource,
 )
-from mentoring.notifications import BookingNotice, booking_notify_later
+from mentoring.notifications import BookingNotice, booking_notify_later, booking_notify_new
 from mentoring.selectors import (
     bookings_visible_to,
     follow_ups_visible_to,
@@ -584,12 +584,7 @@ class BookingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                     }
                 )
             # The booking and its notice commit together, or neither does.
-            booking_notify_later(
-                booking,
-                BookingNotice.CONFIRMED
-                if booking.status == BookingStatus.CONFIRMED
-                else BookingNotice.RECEIVED,
-            )
+            booking_notify_new(booking)
         return Response(BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
 
     def _owns(self, booking: Booking) -> bool:

@@ -266,6 +266,7 @@ def _client(centre: Centre, client: dict[str, Any]) -> Enterprise:
     if client.get("email"):
         contact |= Q(email__iexact=client["email"])
     owner = Person.objects.filter(contact, centre=centre).first() if contact else None
+    enterprise = None
     if owner is None:
         owner = Person(
             full_name=client["owner_name"],
@@ -276,7 +277,8 @@ def _client(centre: Centre, client: dict[str, Any]) -> Enterprise:
         )
         owner.full_clean(exclude=["regency", "centre"])  # given by the caller, read already
         owner.save()
-    enterprise = Enterprise.objects.filter(owner=owner, name__iexact=client["name"]).first()
+    else:  # a new owner has no businesses yet
+        enterprise = Enterprise.objects.filter(owner=owner, name__iexact=client["name"]).first()
     if enterprise is None:
         enterprise = Enterprise(
             name=client["name"],

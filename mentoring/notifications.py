@@ -127,10 +127,25 @@ def booking_notice_send(*, booking_id: int, notice: str) -> None:
     booking = Booking.objects.select_related("service_area", "enterprise__owner", "consultant").get(
         pk=booking_id
     )
+    _notice(booking, BookingNotice(notice))
+
+
+def booking_notify_new(booking: Booking) -> None:
+    """Queue the notice of a booking just made, in the caller's transaction, from the booking
+    as it was written: read back with its relations, it took a sixth of the booking's time
+    (docs/performance.md, session 8). What it lacks (its consultant) is read by key."""
+    _notice(
+        booking,
+        BookingNotice.CONFIRMED
+        if booking.status == BookingStatus.CONFIRMED
+        else BookingNotice.RECEIVED,
+    )
+
+
+def _notice(booking: Booking, kind: BookingNotice) -> None:
     # The centre and its province from those each process keeps: joined too, the seven
     # tables took PostgreSQL longer to plan than the whole booking took to write.
     attach_centres([booking])
-    kind = BookingNotice(notice)
     # A booking may be rescheduled many times: each change is its own message.
     stamp = booking.updated_at.strftime("%Y%m%d%H%M%S%f")
     _booking_message(

@@ -50,7 +50,7 @@ from mentoring.forms.booking import (
     BookingStartForm,
 )
 from mentoring.models import Booking, BookingStatus
-from mentoring.notifications import BookingNotice, booking_notify_later
+from mentoring.notifications import BookingNotice, booking_notify_later, booking_notify_new
 from mentoring.slots import Slot
 from plut.accounts import lockout
 from plut.accounts.consent import consent_current
@@ -254,12 +254,7 @@ def booking_details(request: HttpRequest, centre_pk: int) -> HttpResponse:
                     description=form.cleaned_data["description"].strip(),
                     consent=consent,
                 )
-                booking_notify_later(
-                    booking,
-                    BookingNotice.CONFIRMED
-                    if booking.status == BookingStatus.CONFIRMED
-                    else BookingNotice.RECEIVED,
-                )
+                booking_notify_new(booking)
         except SlotTaken:
             return _slot_gone(request, centre, area, mode, context, taken=True)
         except ValidationError as error:

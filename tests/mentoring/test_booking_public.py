@@ -643,10 +643,10 @@ class _OutboxDown(Exception):
 def outbox_down(monkeypatch):
     """Queueing the owner's notice fails (the outbox's table unreachable, say)."""
 
-    def fail(booking, notice):
+    def fail(*args, **kwargs):
         raise _OutboxDown
 
-    monkeypatch.setattr("mentoring.views.booking_public.booking_notify_later", fail)
+    monkeypatch.setattr("mentoring.notifications._notice", fail)  # every notice goes through it
 
 
 def test_a_booking_whose_notice_cannot_be_queued_is_not_saved(client, desk, outbox_down):
