@@ -43,8 +43,13 @@ from plut.regions.models import Regency, TimeZone
 
 
 class StaffChoiceField(OfferedChoiceField):
-    def label_from_instance(self, obj: User) -> str:
-        return obj.display_name
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The three columns of display_name, read without a model per option.
+        kwargs.setdefault("label_column", ("first_name", "last_name", "username"))
+        super().__init__(*args, **kwargs)
+
+    def label_from_values(self, *values: str) -> str:
+        return User.name_shown(*values)
 
 
 class StaffChoiceFilter(OfferedChoiceFilter):

@@ -63,6 +63,16 @@ def _fresh_cache():
         cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in Indonesian: a request in English (the language switch) leaves
+    its language active in the thread, and the next test's messages would be English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def reference_data(db) -> None:
     _ensure_reference_data()

@@ -85,7 +85,12 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         """How lists, dropdowns and exports name a staff member: full name, else username."""
-        return self.get_full_name() or self.username
+        return self.name_shown(self.first_name, self.last_name, self.username)
+
+    @staticmethod
+    def name_shown(first_name: str, last_name: str, username: str) -> str:
+        """``display_name`` from the three columns, for lists that read them without models."""
+        return f"{first_name} {last_name}".strip() or username
 
     @property
     def is_centre_staff(self) -> bool:

@@ -51,8 +51,12 @@ class _OfferedIterator(django_filters.fields.ModelChoiceIterator):
             return
         # One plain query: Django's .iterator() here opens a server-side cursor on
         # PostgreSQL, three more round trips per dropdown for at most a few hundred rows.
+        key = self.field.to_field_name or "pk"
+        if isinstance(self.field.label_column, tuple):
+            for value, *columns in self.queryset.values_list(key, *self.field.label_column):
+                yield value, self.field.label_from_values(*columns)
+            return
         if self.field.label_column:
-            key = self.field.to_field_name or "pk"
             yield from self.queryset.values_list(key, self.field.label_column)
             return
         for obj in self.queryset:
@@ -63,7 +67,8 @@ class OfferedChoiceField(django_filters.fields.ModelChoiceField):
     """A dropdown that accepts any row of its (scoped) queryset but lists only ``offered``.
 
     With ``label_column`` the options are that column's values, read without building a
-    model per option (a hundred centres as models cost more than the page's own query). With
+    model per option (a hundred centres as models cost more than the page's own query); with
+    a tuple of columns, what ``label_from_values()`` makes of them. With
     ``listed`` they are what it returns, (value, label) pairs, without a query: the centres and
     service areas each process keeps (clinics.centre_cache), the same rows as the queryset."""
 
@@ -73,7 +78,7 @@ class OfferedChoiceField(django_filters.fields.ModelChoiceField):
         self,
         *args: Any,
         offered: QuerySet | None = None,
-        label_column: str | None = None,
+        label_column: str | tuple[str, ...] | None = None,
         listed: Callable[[], Iterable[tuple[Any, str]]] | None = None,
         **kwargs: Any,
     ) -> None:
