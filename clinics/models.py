@@ -39,7 +39,12 @@ class ServiceArea(models.Model):
     @property
     def name(self) -> str:
         """The name in the reader's language (Indonesian unless English is active)."""
-        return self.name_en if (get_language() or "").startswith("en") else self.name_id
+        return self.name_in(self.name_id, self.name_en)
+
+    @staticmethod
+    def name_in(name_id: str, name_en: str) -> str:
+        """``name`` from the two columns, for lists that read them without models."""
+        return name_en if (get_language() or "").startswith("en") else name_id
 
 
 class CentreLevel(models.TextChoices):
