@@ -32,12 +32,12 @@ def attach_centres(records: Iterable[Any]) -> None:
         record.centre = centres[record.centre_id]
 
 
-def centre_choices(user: Any) -> list[tuple[int, str]]:
-    """(id, name) of the centres ``user`` sees, in their order: centres_visible_to()'s rows,
-    from the centres each process keeps when it keeps them."""
+def centres_kept_for(user: Any) -> dict[str, Centre] | None:
+    """The centres ``user`` sees (centres_visible_to()'s rows), by id as a form receives it,
+    in their order, from the centres each process keeps; None when they are not kept."""
     if not settings.CENTRE_CACHE:
-        return list(centres_visible_to(user).values_list("pk", "name"))
-    return [(centre.pk, centre.name) for centre in visible_among(user, all_centres(), Centre)]
+        return None
+    return {str(centre.pk): centre for centre in visible_among(user, all_centres(), Centre)}
 
 
 def provinces_seen_by(user: Any) -> list[str] | QuerySet:
@@ -57,10 +57,10 @@ def centre_province(centre_id: int) -> str | QuerySet | None:
     return centre.province_id if centre else None
 
 
-def area_choices(*, active: bool) -> list[tuple[str, str]]:
-    """(code, name in the reader's language) of the service areas (only the ``active`` ones,
-    or all), in their order, from what each process keeps."""
-    return [(area.code, area.name) for area in service_areas() if area.is_active or not active]
+def areas_by_code(*, active: bool) -> dict[str, ServiceArea]:
+    """The service areas (only the ``active`` ones, or all) by code, in their order, from what
+    each process keeps."""
+    return {area.code: area for area in service_areas() if area.is_active or not active}
 
 
 def service_areas_active() -> QuerySet[ServiceArea]:

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import Centre, ServiceArea
-from clinics.selectors import area_choices
+from clinics.selectors import areas_by_code
 from cooperatives.models import Cooperative, CooperativeType, Enterprise, Scale, rat_cutoff
 from plut.core.filters import (
     OfferedChoiceFilter,
@@ -83,7 +83,7 @@ class EnterpriseFilter(ListFilterSet):
         to_field_name="code",
         method="served_in",
         empty_label=_("Semua bidang"),
-        listed=partial(area_choices, active=True),
+        rows=partial(areas_by_code, active=True),
     )
 
     class Meta:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import Centre, ServiceArea
-from clinics.selectors import area_choices, centres_visible_to
+from clinics.selectors import areas_by_code, centres_visible_to
 from mentoring.models import FollowUp, MentoringSession, Mode, SessionEnterprise
 from mentoring.selectors import sessions_matching
 from plut.accounts.models import Role, User
@@ -102,7 +102,7 @@ class SessionFilter(ListFilterSet):
         queryset=ServiceArea.objects.all(),
         to_field_name="code",
         empty_label=_("Semua bidang"),
-        listed=partial(area_choices, active=False),
+        rows=partial(areas_by_code, active=False),
     )
     consultant = StaffChoiceFilter(
         label=_("Konsultan"), queryset=User.objects.none(), empty_label=_("Semua konsultan")

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from clinics.models import ServiceArea, StaffMembership
-from clinics.selectors import area_choices, centre_of, centres_visible_to
+from clinics.selectors import areas_by_code, centre_of, centres_visible_to
 from mentoring.filters import StaffChoiceFilter
 from mentoring.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus
 from mentoring.selectors import bookings_visible_to
@@ -162,7 +162,7 @@ class BookingInboxFilter(ListFilterSet):
         queryset=ServiceArea.objects.all(),
         to_field_name="code",
         empty_label=_("Semua bidang"),
-        listed=partial(area_choices, active=False),
+        rows=partial(areas_by_code, active=False),
     )
     centre = OfferedChoiceFilter(label=_("PLUT"), queryset=None, empty_label=_("Semua PLUT"))
     mine = django_filters.BooleanFilter(

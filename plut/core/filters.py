@@ -11,17 +11,18 @@ link to any valid choice filters as before and one outside the scope shows nothi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import django_filters
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from clinics.selectors import (
-    centre_choices,
     centre_province,
+    centres_kept_for,
     centres_visible_to,
     provinces_seen_by,
 )
@@ -44,8 +45,10 @@ class _OfferedIterator(django_filters.fields.ModelChoiceIterator):
             yield ("", self.field.empty_label)
         if self.field.null_label is not None:
             yield (self.field.null_value, self.field.null_label)
-        if self.field.listed is not None:
-            yield from self.field.listed()
+        rows = self.field.rows() if self.field.rows is not None else None
+        if rows is not None:
+            for key, row in rows.items():
+                yield key, self.field.label_from_instance(row)
             return
         if self.queryset.query.is_empty():  # none(): Django would compile it to learn that
             return
@@ -68,9 +71,10 @@ class OfferedChoiceField(django_filters.fields.ModelChoiceField):
 
     With ``label_column`` the options are that column's values, read without building a
     model per option (a hundred centres as models cost more than the page's own query); with
-    a tuple of columns, what ``label_from_values()`` makes of them. With
-    ``listed`` they are what it returns, (value, label) pairs, without a query: the centres and
-    service areas each process keeps (clinics.centre_cache), the same rows as the queryset."""
+    a tuple of columns, what ``label_from_values()`` makes of them. With ``rows`` (rows by the
+    key a form receives, the same rows as the queryset: the centres and service areas each
+    process keeps, clinics.centre_cache), it lists them and accepts a choice among them
+    without a query; when ``rows()`` gives None, the queryset answers both."""
 
     iterator = _OfferedIterator
 
@@ -79,12 +83,27 @@ class OfferedChoiceField(django_filters.fields.ModelChoiceField):
         *args: Any,
         offered: QuerySet | None = None,
         label_column: str | tuple[str, ...] | None = None,
-        listed: Callable[[], Iterable[tuple[Any, str]]] | None = None,
+        rows: Callable[[], dict[str, Model] | None] | None = None,
         **kwargs: Any,
     ) -> None:
         # Before super(), which builds the widget's choices.
-        self.offered, self.label_column, self.listed = offered, label_column, listed
+        self.offered, self.label_column, self.rows = offered, label_column, rows
         super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        rows = None
+        if self.rows is not None and value not in self.empty_values:
+            rows = self.rows()
+        if rows is None:
+            return super().to_python(value)
+        try:
+            return rows[str(value)]
+        except KeyError:
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            ) from None
 
 
 class OfferedChoiceFilter(django_filters.ModelChoiceFilter):
@@ -106,8 +125,9 @@ def scoped_choices(filterset: ListFilterSet) -> None:
     if "centre" in filterset.filters:
         if filterset.several_centres:
             centre = filterset.filters["centre"]
-            centre.queryset = centres_visible_to(user).select_related(None)  # what is valid
-            centre.extra["listed"] = lambda: centre_choices(user)  # what is listed
+            centre.queryset = centres_visible_to(user).select_related(None)
+            centre.extra["label_column"] = "name"
+            centre.extra["rows"] = partial(centres_kept_for, user)
         else:
             del filterset.filters["centre"]
 

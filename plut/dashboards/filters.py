@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import Centre
-from clinics.selectors import area_choices, centres_visible_to
+from clinics.selectors import areas_by_code, centres_visible_to
 from mentoring.models import Mode
 from plut.accounts.scope import get_visible_or_404, scope_of
 from plut.core.widgets import DateInput, QuickSelect
@@ -150,7 +150,7 @@ class DashboardFilterForm(forms.Form):
         super().__init__(data)
         self.fields["service_area"].choices = [
             ("", _("Semua bidang")),
-            *area_choices(active=False),
+            *((code, area.name) for code, area in areas_by_code(active=False).items()),
         ]
         if place.level == CENTRE:
             del self.fields["centre"]

@@ -112,6 +112,8 @@ def test_copy_moves_only_the_versions_of_the_copied_table(reference_data):
         ("sessions", "national", 7, 4),
         ("sessions", "manager_a", 9, 7),  # the rows' centres, the area dropdown
         ("profile", "consultant_a", 13, 12),
+        # The chosen centre and area accepted from the kept rows, not looked up.
+        ("filtered", "national", 11, 6),
     ],
 )
 def test_a_page_with_the_centres_kept_takes_fewer_queries(
@@ -120,6 +122,8 @@ def test_a_page_with_the_centres_kept_takes_fewer_queries(
     url = {
         "sessions": reverse("mentoring:session_list"),
         "profile": reverse("mentoring:enterprise_profile", args=[world.a.enterprise.pk]),
+        "filtered": reverse("mentoring:session_list")
+        + f"?centre={world.a.centre.pk}&service_area={world.a.session.service_area.code}",
     }[page]
     client.force_login(world.user(user_name))
     with django_assert_num_queries(uncached):
@@ -162,3 +166,15 @@ def test_within_a_request_a_write_is_seen_at_once(kept, lampung):
         assert centre_cache.centres_by_id([lampung.pk])[lampung.pk].name.endswith("(baru)")
     finally:
         versions._request_finished()
+
+
+@pytest.mark.parametrize("kept_or_not", [True, False])
+def test_a_centre_outside_the_scope_is_refused_kept_or_not(settings, client, world, kept_or_not):
+    settings.CENTRE_CACHE = kept_or_not
+    client.force_login(world.a.officer)
+    outside = reverse("mentoring:session_list") + f"?centre={world.b.centre.pk}"
+    body = client.get(outside).content.decode()
+    assert "Saringan tidak valid" in body
+    assert world.b.session.topic not in body
+    inside = reverse("mentoring:session_list") + f"?centre={world.a.centre.pk}&service_area=nope"
+    assert "Saringan tidak valid" in client.get(inside).content.decode()

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from clinics.models import Centre, StaffMembership
-from clinics.selectors import centre_choices, centres_visible_to, provinces_seen_by
+from clinics.selectors import centres_kept_for, centres_visible_to, provinces_seen_by
 from cooperatives.models import Enterprise
 from cooperatives.selectors import (
     cooperatives_visible_to,
@@ -122,7 +122,10 @@ def test_kept_centres_list_what_the_scoped_query_lists(settings, world, user_nam
     settings.CENTRE_CACHE = kept
     user = world.user(user_name) or AnonymousUser()
     centres = centres_visible_to(user)
-    assert centre_choices(user) == list(centres.values_list("pk", "name"))
+    if kept:
+        assert list(centres_kept_for(user).values()) == list(centres.select_related("province"))
+    else:
+        assert centres_kept_for(user) is None
     regencies = Regency.objects.filter(province__in=provinces_seen_by(user))
     assert set(regencies) == set(Regency.objects.filter(province__in=centres.values("province")))
 
