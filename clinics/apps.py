@@ -10,4 +10,7 @@ class ClinicsConfig(AppConfig):
         from clinics.centre_cache import VERSIONS
         from plut.core import versions
 
-        versions.watch(VERSIONS, ["clinics.Centre", "regions.Province", "clinics.ServiceArea"])
+        versions.watch(
+            VERSIONS,
+            ["clinics.Centre", "regions.Province", "clinics.ServiceArea", "regions.Regency"],
+        )

@@ -1,14 +1,15 @@
-"""The centres, with their provinces, and the service areas, kept in each process's memory.
+"""The centres, with their provinces, the service areas and the regencies, kept in each
+process's memory.
 
 Every row of the session list, an enterprise's timeline and its profile shows a centre: its
 name, and the time in its province's zone; every list's filters offer the centres and the
-service areas. There are about a hundred centres and six areas for the whole country and they
-change a few times a year, yet reading them cost each page a query or a join (which
+service areas; every client's profile its regency. There are about a hundred centres, six
+areas and 514 regencies for the whole country and they change a few times a year, yet reading them cost each page a query or a join (which
 PostgreSQL took longer to plan than to run): ~2 ms of a ~16 ms page (docs/performance.md,
 sessions 7 and 8).
 
 So each process keeps them, under the data version of their tables (``plut.core.versions``):
-any committed write to centres, provinces or service areas moves the version, and the next
+any committed write to centres, provinces, service areas or regencies moves the version, and the next
 read loads them again (one query each). Checking the version is one cache read (Redis). What a
 transaction reads after writing those tables is not kept: it may yet be rolled back. With the
 per-process memory cache (``make run``), another process's writes would not move this
@@ -26,6 +27,7 @@ from django.conf import settings
 
 from clinics.models import Centre, ServiceArea
 from plut.core import versions
+from plut.regions.models import Regency
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +76,17 @@ def all_centres() -> list[Centre]:
     """Every centre, with its province, in the centres' order. Kept only: callers read
     through the database themselves when ``CENTRE_CACHE`` is off."""
     return list(_read("centres", lambda: _centres().in_bulk()).values())
+
+
+def regencies_by_code(codes: Iterable[str]) -> dict[str, Regency]:
+    """The regencies of ``codes`` (those that exist), each with its province."""
+    wanted = set(codes)
+    if not wanted:
+        return {}
+    regencies = Regency.objects.select_related("province")
+    if not settings.CENTRE_CACHE:
+        return regencies.in_bulk(wanted)
+    return _read("regencies", regencies.in_bulk, lambda kept: wanted <= kept.keys())
 
 
 def service_areas() -> list[ServiceArea]:

@@ -30,6 +30,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
+from clinics.centre_cache import centres_by_id
 from clinics.models import Centre, ServiceArea
 from mentoring import notifications
 from mentoring.bookings import (
@@ -162,9 +163,11 @@ def _slot_context(
 
 
 def _centre_or_404(pk: int) -> Centre:
-    return get_object_or_404(
-        Centre.objects.filter(is_active=True).select_related("province"), pk=pk
-    )
+    """An active centre, with its province, from the centres each process keeps."""
+    centre = centres_by_id([pk]).get(pk)
+    if centre is None or not centre.is_active:
+        raise Http404
+    return centre
 
 
 def _areas_of(centre: Centre) -> QuerySet[ServiceArea]:

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from clinics.centre_cache import regencies_by_code
 from clinics.selectors import attach_centres
 from cooperatives.masking import nik_mask
 from cooperatives.models import Enterprise, Scale
@@ -33,17 +34,19 @@ from plut.core.phone import phone_mask
 
 
 def _enterprise(request: HttpRequest, pk: int) -> Enterprise:
-    """The enterprise, if the user may see it, with the province of its regency (a query of
-    its own: joined as well, the seven tables took PostgreSQL 2 ms to plan, against 0,8 ms for
-    six; docs/performance.md, session 6). Not its centre: attach_centres() gives it from the
-    centres each process keeps, with whatever else the page shows."""
-    return get_object_or_404(
+    """The enterprise, if the user may see it, with its owner and cooperative; its regency and
+    that regency's province from those each process keeps (joined, each table cost PostgreSQL
+    ~0,25 ms more to plan; docs/performance.md, sessions 6 and 8). Not its centre:
+    attach_centres() gives it, with whatever else the page shows."""
+    enterprise = get_object_or_404(
         enterprises_visible_to(request.user)
         .select_related(None)
-        .select_related("owner", "regency", "cooperative")
-        .prefetch_related("regency__province"),
+        .select_related("owner", "cooperative"),
         pk=pk,
     )
+    if enterprise.regency_id is not None:
+        enterprise.regency = regencies_by_code([enterprise.regency_id])[enterprise.regency_id]
+    return enterprise
 
 
 @role_required(*STAFF_ROLES)

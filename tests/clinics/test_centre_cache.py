@@ -111,7 +111,7 @@ def test_copy_moves_only_the_versions_of_the_copied_table(reference_data):
         # The national list: the rows' centres, the centre and the area dropdowns.
         ("sessions", "national", 7, 4),
         ("sessions", "manager_a", 9, 7),  # the rows' centres, the area dropdown
-        ("profile", "consultant_a", 13, 12),
+        ("profile", "consultant_a", 13, 11),  # the centres, the regency
         # The chosen centre and area accepted from the kept rows, not looked up.
         ("filtered", "national", 11, 6),
     ],
