@@ -14,7 +14,7 @@ from typing import Any
 import django_filters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _t
@@ -32,7 +32,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinics.models import Centre, ServiceArea
-from cooperatives.models import Cooperative, Enterprise
 from cooperatives.selectors import enterprises_visible_to
 from mentoring.bookings import (
     BOOKING_DAYS,
@@ -53,6 +52,7 @@ from mentoring.models import (
 )
 from mentoring.notifications import BookingNotice, booking_notify_later, booking_notify_new
 from mentoring.selectors import (
+    attach_client_ids,
     bookings_visible_to,
     follow_ups_visible_to,
     outcomes_visible_to,
@@ -84,8 +84,13 @@ class SessionSerializer(serializers.ModelSerializer):
     centre = serializers.IntegerField(source="centre_id", read_only=True)
     consultant = serializers.IntegerField(source="consultant_id", read_only=True)
     service_area = serializers.CharField(source="service_area.code", read_only=True)
-    enterprises = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    cooperatives = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    # Given by attach_client_ids() (SessionViewSet), not read through a manager per row.
+    enterprises = serializers.ListField(
+        source="enterprise_ids", child=serializers.IntegerField(), read_only=True
+    )
+    cooperatives = serializers.ListField(
+        source="cooperative_ids", child=serializers.IntegerField(), read_only=True
+    )
 
     class Meta:
         model = MentoringSession
@@ -429,11 +434,18 @@ class SessionViewSet(viewsets.ReadOnlyModelViewSet):
             sessions_visible_to(self.request.user)
             .select_related(None)
             .select_related("service_area")
-            .prefetch_related(
-                Prefetch("enterprises", queryset=Enterprise.objects.only("id")),
-                Prefetch("cooperatives", queryset=Cooperative.objects.only("id")),
-            )
         )
+
+    def paginate_queryset(self, queryset: QuerySet) -> list[MentoringSession] | None:
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            attach_client_ids(page)
+        return page
+
+    def get_object(self) -> MentoringSession:
+        session = super().get_object()
+        attach_client_ids([session])
+        return session
 
 
 @_read_examples(FOLLOW_UP_EXAMPLE)

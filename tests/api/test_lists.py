@@ -270,3 +270,23 @@ def test_scoped_list_query_count_for_a_centre_user(world: World, django_assert_n
             results = client.get("/api/v1/enterprises/").json()["results"]
         assert len(results) == rows
         _grow(world, 10)
+
+
+def test_a_session_lists_its_clients_ids_in_their_names_order(as_user, world: World) -> None:
+    session = world.a.session
+    zebra = EnterpriseFactory(centre=world.a.centre, name="Zebra Tenun")
+    alpha = EnterpriseFactory(centre=world.a.centre, name="Alpha Kopi")
+    session.enterprises.add(zebra, alpha)
+    cooperative = CooperativeFactory(centre=world.a.centre, name="Koperasi Aman")
+    session.cooperatives.add(cooperative)
+    expected = sorted([world.a.enterprise, zebra, alpha], key=lambda e: (e.name, e.pk))
+    client = as_user("manager_a")
+    listed = {row["id"]: row for row in client.get("/api/v1/sessions/").json()["results"]}
+    detail = client.get(f"/api/v1/sessions/{session.pk}/").json()
+    for row in (listed[session.pk], detail):
+        assert row["enterprises"] == [e.pk for e in expected]
+        assert row["cooperatives"] == [cooperative.pk]
+    # Another side's session lists its own clients only.
+    other = as_user("manager_b").get(f"/api/v1/sessions/{world.b.session.pk}/").json()
+    assert other["enterprises"] == [world.b.enterprise.pk]
+    assert other["cooperatives"] == []
