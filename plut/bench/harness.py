@@ -58,9 +58,17 @@ class HttpClient:
 
     def __init__(self, base_url: str, timeout: float = 120.0) -> None:
         import requests
+        from requests.adapters import HTTPAdapter
+        from urllib3.util.retry import Retry
 
         self.base_url = base_url.rstrip("/")
         self.session = requests.Session()
+        # A GET on a kept-alive connection that the server has just closed is sent again
+        # once (never a POST): with one thread per worker gunicorn closes idle connections,
+        # and the floor's probe during the booking load died of it.
+        self.session.mount(
+            "http://", HTTPAdapter(max_retries=Retry(total=1, allowed_methods={"GET"}))
+        )
         self.timeout = timeout
 
     def _reply(self, response: Any, seconds: float) -> Reply:
