@@ -41,7 +41,9 @@ _kept: dict[str, tuple[str, Any]] = {}
 
 def _read(kind: str, load: Callable[[], T], fits: Callable[[T], bool] | None = None) -> T:
     """What ``load()`` returns, kept under the current version; loaded again once the version
-    moved, or when what is kept does not ``fit``."""
+    moved, or when what is kept does not ``fit``. With ``CENTRE_CACHE`` off, loaded each time."""
+    if not settings.CENTRE_CACHE:
+        return load()
     try:
         current = versions.version(VERSIONS)
     except Exception:  # each cache backend raises its own connection errors
@@ -62,6 +64,10 @@ def _centres():
     return Centre.objects.select_related("province")
 
 
+def _every_centre() -> dict[int, Centre]:
+    return _centres().in_bulk()
+
+
 def centres_by_id(ids: Iterable[int]) -> dict[int, Centre]:
     """The centres of ``ids`` (those that exist), each with its province."""
     wanted = set(ids)
@@ -69,13 +75,12 @@ def centres_by_id(ids: Iterable[int]) -> dict[int, Centre]:
         return {}
     if not settings.CENTRE_CACHE:
         return _centres().in_bulk(wanted)
-    return _read("centres", lambda: _centres().in_bulk(), lambda kept: wanted <= kept.keys())
+    return _read("centres", _every_centre, lambda kept: wanted <= kept.keys())
 
 
 def all_centres() -> list[Centre]:
-    """Every centre, with its province, in the centres' order. Kept only: callers read
-    through the database themselves when ``CENTRE_CACHE`` is off."""
-    return list(_read("centres", lambda: _centres().in_bulk()).values())
+    """Every centre, with its province, in the centres' order."""
+    return list(_read("centres", _every_centre).values())
 
 
 def regencies_by_code(codes: Iterable[str]) -> dict[str, Regency]:
@@ -91,6 +96,4 @@ def regencies_by_code(codes: Iterable[str]) -> dict[str, Regency]:
 
 def service_areas() -> list[ServiceArea]:
     """Every service area, active or not, in their order."""
-    if not settings.CENTRE_CACHE:
-        return list(ServiceArea.objects.all())
     return _read("areas", lambda: list(ServiceArea.objects.all()))
