@@ -119,6 +119,19 @@ def _workers(master: int) -> list[int]:
     return [int(pid) for pid in children]
 
 
+def _started_workers(master: int, seconds: float = 30) -> int:
+    """How many workers the master runs once it has started them all (its port opens first)."""
+    deadline = time.monotonic() + seconds
+    count = 0
+    while time.monotonic() < deadline:
+        latest = len(_workers(master))
+        if latest and latest == count:
+            return count
+        count = latest
+        time.sleep(0.5)
+    return count
+
+
 def _peak_rss_mb(pids: list[int]) -> float | None:
     peaks = []
     for pid in pids:
@@ -135,8 +148,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m plut.bench", description=__doc__)
     parser.add_argument("--scale", type=float, default=0.01)
     parser.add_argument("--requests", type=int, default=20, help="timed requests per page")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="gunicorn worker processes (default: the image's, plut/deploy/gunicorn.conf.py)",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per worker (more than 1: gthread workers)"
+    )
     parser.add_argument("--booking-clients", type=int, default=50)
     parser.add_argument("--booking-seconds", type=float, default=60)
     parser.add_argument(
@@ -187,22 +206,31 @@ def main(argv: list[str] | None = None) -> int:
     regency_id = centre.regency_id or centre.province.regencies.values_list("pk", flat=True)[0]
 
     port = _free_port()
+    # The production image's server (its config file), on 127.0.0.1 and with a timeout past the
+    # statement timeout's, so a slow page is measured rather than killed.
+    server = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "plut.wsgi:application",
+        f"--config={ROOT / 'plut' / 'deploy' / 'gunicorn.conf.py'}",
+        f"--bind=127.0.0.1:{port}",
+        f"--timeout={STATEMENT_TIMEOUT_MS // 1000 + 120}",
+        "--access-logfile=/dev/null",
+        "--log-level=warning",
+    ]
+    if args.workers:
+        server.append(f"--workers={args.workers}")
+    if args.threads > 1:
+        server += ["--worker-class=gthread", f"--threads={args.threads}"]
     gunicorn = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "plut.wsgi:application",
-            f"--bind=127.0.0.1:{port}",
-            f"--workers={args.workers}",
-            "--worker-class=gthread",
-            f"--threads={args.threads}",
-            f"--timeout={STATEMENT_TIMEOUT_MS // 1000 + 120}",
-            "--log-level=warning",
-        ],
+        server,
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": _with_statement_timeout(env["DATABASE_URL"])},
     )
     try:
         _wait_for(port, gunicorn)
+        kind = f"{args.threads} threads each" if args.threads > 1 else "sync"
+        server_shape = f"gunicorn, {_started_workers(gunicorn.pid)} workers ({kind})"
+        log(f"server: {server_shape}")
         base = f"http://127.0.0.1:{port}"
         clients = {}
         for role, username in data.ACCOUNTS.items():
@@ -219,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
             pages=pages,
             generation_seconds=generation_seconds,
             rows=rows,
+            server=server_shape,
             extra={"dashboard_snapshots": warmed},
         )
         if args.booking_clients and args.booking_seconds:

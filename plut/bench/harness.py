@@ -207,6 +207,7 @@ class Result:
     worker_peak_rss_mb: float | None = None
     generation_seconds: float | None = None
     rows: dict[str, int] = field(default_factory=dict)
+    server: str = ""  # how gunicorn served the pages, e.g. "gunicorn, 5 workers (sync)"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
@@ -724,6 +725,7 @@ def table(result: Result, baseline: Result | None = None) -> str:
         + (
             f", generated in {result.generation_seconds:.0f} s" if result.generation_seconds else ""
         ),
+        *([f"Server: {result.server}"] if result.server else []),
         f"Floor (logged-in trivial page): median {result.floor.median_ms:.1f} ms, "
         f"p95 {result.floor.p95_ms:.1f} ms ({result.floor.count} requests); each page's ratios"
         " divide by the floor timed alternately with it (fl ms)",

@@ -1,0 +1,25 @@
+"""gunicorn's settings, read by the image (plut/deploy/Dockerfile) and by the benchmark
+(plut/bench), so that ``make bench`` measures the server production runs.
+
+Each setting can be overridden on gunicorn's command line (the bench binds to 127.0.0.1,
+lengthens the timeout and writes the access log to /dev/null) or by the environment variables
+below.
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+
+# Processes, not threads: a worker runs Python on one core at a time whatever its threads (the
+# GIL), so two requests on one worker's threads share a core while another core may sit idle.
+# Measured on 2 cores (docs/performance.md, session 8): paced booking POST p95 95 ms with
+# 2 workers x 4 threads, 65-69 ms with 5 sync workers. gunicorn's rule of thumb, 2 x cores + 1,
+# counts the cores this process may run on; a container limited by a CPU quota rather than a
+# cpuset sees the host's cores, so set WEB_CONCURRENCY there (docs/scaling.md).
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * len(os.sched_getaffinity(0)) + 1)
+worker_class = "sync"
+
+accesslog = "-"
+# gunicorn's default line holds the raw URL and the referer, query strings included, and a
+# search may be a phone number (?q=0812...): the path alone, never the query string.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
