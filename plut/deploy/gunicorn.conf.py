@@ -18,6 +18,9 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # cpuset sees the host's cores, so set WEB_CONCURRENCY there (docs/scaling.md).
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * len(os.sched_getaffinity(0)) + 1)
 worker_class = "sync"
+# The portal is loaded (and warmed up, plut/core/warmup.py) once in the master, then forked:
+# workers start warm and share those pages of memory.
+preload_app = True
 
 accesslog = "-"
 # gunicorn's default line holds the raw URL and the referer, query strings included, and a

@@ -8,10 +8,18 @@ import io
 
 import pytest
 from auditlog.models import LogEntry
+from django import forms
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cooperatives.imports import ALL_OR_NOTHING, COLUMNS, ENTERPRISES, import_clients, read_table
+from cooperatives.imports import (
+    ALL_OR_NOTHING,
+    COLUMNS,
+    ENTERPRISES,
+    VALID_ROWS,
+    import_clients,
+    read_table,
+)
 from cooperatives.models import Enterprise, Person
 from plut.bench import imports as import_bench
 from tests.conftest import World
@@ -102,6 +110,39 @@ def test_values_survive_the_bulk_write(world: World) -> None:
     assert second.owner_id != first.owner_id
     # New rows take ids the ORM goes on with.
     assert EnterpriseFactory(centre=world.a.centre).pk > second.pk
+
+
+def test_a_repeated_cell_is_cleaned_once_and_judged_on_every_row(world: World, monkeypatch) -> None:
+    cleaned = []
+    clean = forms.IntegerField.clean
+    monkeypatch.setattr(
+        forms.IntegerField,
+        "clean",
+        lambda field, value: cleaned.append(value) or clean(field, value),
+    )
+    table = _table(
+        [
+            _row(1, kode_kabupaten="99.99", modal_usaha="Rp 1.500.000"),
+            _row(2, kode_kabupaten="99.99", modal_usaha="Rp 1.500.000"),
+            _row(3, modal_usaha="Rp 1.500.000"),
+            _row(4, jumlah_tenaga_kerja="-1"),
+            _row(5, jumlah_tenaga_kerja="-1"),
+        ]
+    )
+    result = import_clients(centre=world.a.centre, kind=ENTERPRISES, table=table, mode=VALID_ROWS)
+
+    # Three amount and count columns, five rows: each distinct text cleaned once.
+    assert sorted(cleaned) == sorted(["1500000", "25000000", "300000000", "3", "-1"])
+    assert [(error.row, error.field) for error in result.errors] == [
+        (2, "kode_kabupaten"),
+        (3, "kode_kabupaten"),
+        (5, "jumlah_tenaga_kerja"),
+        (6, "jumlah_tenaga_kerja"),
+    ]
+    assert result.errors[0].message == result.errors[1].message
+    assert "99.99" in result.errors[0].message
+    assert result.created == 1
+    assert Enterprise.objects.get(nib=_nib(3)).business_capital == 1_500_000
 
 
 def test_changed_records_are_audited_by_the_importer(world: World) -> None:
