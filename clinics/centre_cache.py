@@ -15,23 +15,36 @@ transaction reads after writing those tables is not kept: it may yet be rolled b
 per-process memory cache (``make run``), another process's writes would not move this
 process's version, so ``CENTRE_CACHE`` is off there and every read queries; so does a read
 while the cache is unreachable.
+
+Each centre's bookable consultants and their weekly hours (``bookable_staff``), which every
+free-slot page and every booking reads twice over, are kept the same way under a version of
+their own: staff memberships, their areas, working hours, and the users' active flag and role
+(a sign-in, which writes last_login, does not move it).
 """
 
 from __future__ import annotations
 
+import datetime
 import logging
+from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 
-from clinics.models import Centre, ServiceArea
+from clinics.models import Centre, ServiceArea, StaffMembership, WorkingHours
+from plut.accounts.models import Role
 from plut.core import versions
 from plut.regions.models import Regency
 
 logger = logging.getLogger(__name__)
 
 VERSIONS = "centres"
+STAFF_VERSIONS = "centre_staff"
+# What moves STAFF_VERSIONS (clinics.apps): the users' columns bookable_staff() reads.
+STAFF_USER_COLUMNS = ("is_active", "role")
 
 T = TypeVar("T")
 
@@ -39,13 +52,19 @@ T = TypeVar("T")
 _kept: dict[str, tuple[str, Any]] = {}
 
 
-def _read(kind: str, load: Callable[[], T], fits: Callable[[T], bool] | None = None) -> T:
-    """What ``load()`` returns, kept under the current version; loaded again once the version
-    moved, or when what is kept does not ``fit``. With ``CENTRE_CACHE`` off, loaded each time."""
+def _read(
+    kind: str,
+    load: Callable[[], T],
+    fits: Callable[[T], bool] | None = None,
+    group: str = VERSIONS,
+) -> T:
+    """What ``load()`` returns, kept under the current version of ``group``; loaded again once
+    the version moved, or when what is kept does not ``fit``. With ``CENTRE_CACHE`` off,
+    loaded each time."""
     if not settings.CENTRE_CACHE:
         return load()
     try:
-        current = versions.version(VERSIONS)
+        current = versions.version(group)
     except Exception:  # each cache backend raises its own connection errors
         # Redis restarting: read the database, as with the cache off, rather than fail the page.
         logger.warning("%s read from the database: the cache is unreachable.", kind)
@@ -54,7 +73,7 @@ def _read(kind: str, load: Callable[[], T], fits: Callable[[T], bool] | None = N
     if kept is not None and kept[0] == current and (fits is None or fits(kept[1])):
         return kept[1]
     data = load()
-    if not versions.written_in_transaction(VERSIONS):
+    if not versions.written_in_transaction(group):
         _kept[kind] = (current, data)
     return data
 
@@ -97,3 +116,50 @@ def regencies_by_code(codes: Iterable[str]) -> dict[str, Regency]:
 def service_areas() -> list[ServiceArea]:
     """Every service area, active or not, in their order."""
     return _read("areas", lambda: list(ServiceArea.objects.all()))
+
+
+Window = tuple[int, datetime.time, datetime.time]  # weekday (Monday = 0), start, end
+
+
+@dataclass(frozen=True)
+class BookableStaff:
+    """Who may take a centre's bookings in one service area, and when they work."""
+
+    # Membership id -> user id: the active consultants who cover the area, or, when none
+    # does, all the centre's active consultants, who then lend their hours.
+    pool: dict[int, int]
+    routable: bool  # whether any consultant covers the area (else a manager assigns by hand)
+    hours: dict[int, tuple[Window, ...]]  # user id -> weekly windows
+
+
+def _load_bookable_staff(centre_id: int, area_id: int) -> BookableStaff:
+    covers = StaffMembership.areas.through.objects.filter(
+        staffmembership_id=OuterRef("pk"), servicearea_id=area_id
+    )
+    staff = list(
+        StaffMembership.objects.filter(
+            centre_id=centre_id, user__is_active=True, user__role=Role.CONSULTANT
+        )
+        .annotate(covers=Exists(covers))
+        .values_list("pk", "user_id", "covers")
+    )
+    covering = {pk: user_id for pk, user_id, covers in staff if covers}
+    pool = covering or {pk: user_id for pk, user_id, _covers in staff}
+    hours: dict[int, list[Window]] = defaultdict(list)
+    # Plain rows, not models: a centre's week is a few hundred of them.
+    for membership_id, weekday, starts, ends in WorkingHours.objects.filter(
+        membership_id__in=pool
+    ).values_list("membership_id", "weekday", "starts", "ends"):
+        hours[pool[membership_id]].append((weekday, starts, ends))
+    return BookableStaff(
+        pool, bool(covering), {user_id: tuple(windows) for user_id, windows in hours.items()}
+    )
+
+
+def bookable_staff(centre_id: int, area_id: int) -> BookableStaff:
+    """The consultants of ``centre_id`` who take bookings in ``area_id``, with their hours."""
+    return _read(
+        f"staff:{centre_id}:{area_id}",
+        lambda: _load_bookable_staff(centre_id, area_id),
+        group=STAFF_VERSIONS,
+    )

@@ -1,7 +1,8 @@
 """Online booking: which slots are free, and taking one without ever double-booking.
 
-Reads (``slots_for``) load a centre's staff, hours, absences and bookings in four bounded
-queries and hand them to the pure slot logic in ``mentoring.slots``: the whole horizon for the
+Reads (``slots_for``) take a centre's bookable staff and their hours from what each process
+keeps (``clinics.centre_cache.bookable_staff``), load absences and bookings in two bounded
+queries, and hand them to the pure slot logic in ``mentoring.slots``: the whole horizon for the
 booking page, or only the chosen slot's day when booking one (``at``). Writes
 (``booking_request``, ``booking_reschedule``) re-check that one slot inside the transaction and
 let PostgreSQL's exclusion constraint (migration 0004) settle any race: the loser tries the
@@ -24,15 +25,16 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
-from django.db.models import Count, Exists, F, Func, OuterRef, Q, QuerySet
+from django.db.models import Count, F, Func, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from clinics.models import Absence, Centre, ServiceArea, StaffMembership, WorkingHours
+from clinics.centre_cache import bookable_staff
+from clinics.models import Absence, Centre, ServiceArea
 from cooperatives.models import Enterprise, Person
 from mentoring.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus, Mode
 from mentoring.slots import Slot, WeeklyWindow, free_slots
-from plut.accounts.models import ConsentText, Role
+from plut.accounts.models import ConsentText
 from plut.messaging.models import Channel
 
 BOOKING_DAYS = 28
@@ -62,23 +64,6 @@ def _holidays(year: int) -> frozenset[datetime.date]:
 
 def _closed_days(first: datetime.date, last: datetime.date) -> set[datetime.date]:
     return set().union(*(_holidays(year) for year in range(first.year, last.year + 1)))
-
-
-def _pool(centre: Centre, area: ServiceArea) -> tuple[dict[int, int], bool]:
-    """The consultants who may take the area's bookings (membership -> user), and whether
-    any covers it; when none does, all the centre's consultants lend their hours."""
-    covers = StaffMembership.areas.through.objects.filter(
-        staffmembership_id=OuterRef("pk"), servicearea_id=area.pk
-    )
-    staff = list(
-        StaffMembership.objects.filter(
-            centre=centre, user__is_active=True, user__role=Role.CONSULTANT
-        )
-        .annotate(covers=Exists(covers))
-        .values_list("pk", "user_id", "covers")
-    )
-    covering = {pk: user_id for pk, user_id, covers in staff if covers}
-    return covering or {pk: user_id for pk, user_id, _covers in staff}, bool(covering)
 
 
 class _Span(Func):
@@ -117,8 +102,9 @@ def slots_for(
     """The free slots of ``centre`` for ``area`` over the next ``days`` days; with ``at``,
     only the slot starting then, if it is free (what booking it checks).
 
-    Four queries whatever the number of bookings, each bounded by the days it covers: the
-    whole horizon, or with ``at`` only the slot (and the centre's buffer around it).
+    Two queries whatever the number of bookings, each bounded by the days it covers: the
+    whole horizon, or with ``at`` only the slot (and the centre's buffer around it); two more
+    when the staff are not kept (``CENTRE_CACHE`` off, or their version moved).
     """
     now = now or timezone.now()
     tz = ZoneInfo(centre.timezone)
@@ -133,17 +119,12 @@ def slots_for(
     else:
         first = last = at.astimezone(tz).date()
         start, end = at - buffer, at + datetime.timedelta(minutes=area.slot_minutes) + buffer
-    pool, routable = _pool(centre, area)
-
-    hours: dict[int, list[WeeklyWindow]] = defaultdict(list)
-    working = WorkingHours.objects.filter(membership_id__in=pool)
-    if at is not None:
-        working = working.filter(weekday=first.weekday())
-    # Plain rows, not models: a centre's week is a few hundred of them.
-    for membership_id, weekday, starts, ends in working.values_list(
-        "membership_id", "weekday", "starts", "ends"
-    ):
-        hours[pool[membership_id]].append(WeeklyWindow(weekday, starts, ends))
+    staff = bookable_staff(centre.pk, area.pk)
+    pool = staff.pool
+    hours = {
+        user_id: [WeeklyWindow(*window) for window in windows]
+        for user_id, windows in staff.hours.items()
+    }
     leave: dict[int, list[tuple[datetime.date, datetime.date]]] = defaultdict(list)
     for membership_id, starts_on, ends_on in Absence.objects.filter(
         membership_id__in=pool, ends_on__gte=first, starts_on__lte=last
@@ -171,7 +152,7 @@ def slots_for(
         days=days,
         at=at,
     )
-    return SlotOffer(slots=slots, routable=routable)
+    return SlotOffer(slots=slots, routable=staff.routable)
 
 
 def _least_booked_first(consultant_ids: tuple[int, ...], now: datetime.datetime) -> list[int]:
@@ -318,6 +299,10 @@ def booking_request(
     if mode not in (Mode.IN_PERSON, Mode.ONLINE):
         raise ValidationError({"mode": _("Pilih konsultasi di PLUT atau daring.")})
     with transaction.atomic():
+        # The slot first: when many owners go for the same hour, most lose it, and they need
+        # not wait for their bookings to be counted first.
+        offer = slots_for(centre=centre, area=area, now=now, at=starts_at)
+        slot = _the_slot(offer)
         cap = centre.open_bookings_cap
         if _open_bookings_of(client.get("phone", ""), client.get("email", ""), now, cap) >= cap:
             raise ValidationError(
@@ -327,8 +312,6 @@ def booking_request(
                 )
                 % {"count": centre.open_bookings_cap}
             )
-        offer = slots_for(centre=centre, area=area, now=now, at=starts_at)
-        slot = _the_slot(offer)
         booking = Booking(
             enterprise=_client(centre, client),
             centre=centre,

@@ -61,6 +61,17 @@ def watch(
     connection_created.connect(_watch_connection, weak=False, dispatch_uid="core:versions")
 
 
+def updates_touching(table: str, columns: Iterable[str]) -> Callable[[str, str], bool]:
+    """A ``matters`` for ``watch()``: every write counts, except an UPDATE of ``table`` that
+    sets none of ``columns`` (each sign-in writes the user's last_login, for one)."""
+    named = re.compile("|".join(f'"{re.escape(column)}"' for column in columns))
+
+    def matters(written: str, sql: str) -> bool:
+        return written != table or sql.lstrip()[:6].upper() != "UPDATE" or bool(named.search(sql))
+
+    return matters
+
+
 def _key(name: str) -> str:
     return f"versions:{name}"
 

@@ -1,5 +1,3 @@
-import re
-
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +18,7 @@ SOURCES = (
     "dashboards.CentreUtilisation",
     "accounts.User",
 )
-USER_FIGURES = re.compile(r'"(?:is_active|role|first_name|last_name|username)"')
+USER_FIGURES = ("is_active", "role", "first_name", "last_name", "username")
 
 
 class DashboardsConfig(AppConfig):
@@ -36,11 +34,4 @@ class DashboardsConfig(AppConfig):
 
         users = apps.get_model("accounts.User")._meta.db_table
 
-        def changes_figures(table: str, sql: str) -> bool:
-            return (
-                table != users
-                or sql.lstrip()[:6].upper() != "UPDATE"
-                or bool(USER_FIGURES.search(sql))
-            )
-
-        versions.watch(VERSIONS, SOURCES, matters=changes_figures)
+        versions.watch(VERSIONS, SOURCES, matters=versions.updates_touching(users, USER_FIGURES))

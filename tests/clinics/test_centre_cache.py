@@ -4,17 +4,22 @@ in this process or another; never keeping what a transaction that may yet roll b
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
+from django.contrib.auth.models import update_last_login
 from django.db import transaction
 from django.urls import reverse
 
 from clinics import centre_cache
-from clinics.models import Centre
+from clinics.models import Centre, ServiceArea, StaffMembership, WorkingHours
 from cooperatives.models import Person
+from mentoring.bookings import slots_for
+from plut.accounts.models import Role, User
 from plut.core import versions
 from plut.regions.models import Province, TimeZone
+from tests.factories.clinics import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -178,3 +183,98 @@ def test_a_centre_outside_the_scope_is_refused_kept_or_not(settings, client, wor
     assert world.b.session.topic not in body
     inside = reverse("mentoring:session_list") + f"?centre={world.a.centre.pk}&service_area=nope"
     assert "Saringan tidak valid" in client.get(inside).content.decode()
+
+
+# --- Bookable staff: each centre's consultants for an area, with their hours ----------------
+
+# Committed writes, as in production: what a test's own transaction wrote is never kept.
+committed = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def desk(world):
+    """Lampung's centre: one consultant covering marketing, Mondays 08-12; the world's
+    consultant covers every area but keeps no hours."""
+    marketing = ServiceArea.objects.get(code="marketing")
+    membership = StaffFactory(centre=world.a.centre, areas=[marketing])
+    WorkingHours.objects.create(
+        membership=membership, weekday=0, starts=datetime.time(8), ends=datetime.time(12)
+    )
+    return world.a.centre, marketing, membership
+
+
+def _staff(desk) -> centre_cache.BookableStaff:
+    centre, area, _membership = desk
+    return centre_cache.bookable_staff(centre.pk, area.pk)
+
+
+@committed
+def test_bookable_staff_are_read_once_then_kept(kept, desk, django_assert_num_queries):
+    _centre, _area, membership = desk
+    with django_assert_num_queries(2):  # the consultants, their hours
+        first = _staff(desk)
+    with django_assert_num_queries(0):
+        assert _staff(desk) == first
+    assert first.routable
+    assert set(first.pool.values()) >= {membership.user_id}
+    assert first.hours[membership.user_id] == ((0, datetime.time(8), datetime.time(12)),)
+
+
+def _add_hours(world, desk):
+    WorkingHours.objects.create(
+        membership=desk[2], weekday=1, starts=datetime.time(13), ends=datetime.time(15)
+    )
+
+
+def _deactivate(world, desk):
+    desk[2].user.is_active = False
+    desk[2].user.save()
+
+
+def _make_manager(world, desk):
+    User.objects.filter(pk=desk[2].user_id).update(role=Role.MANAGER)
+
+
+def _drop_area(world, desk):
+    desk[2].areas.clear()
+
+
+def _move_to_other_centre(world, desk):
+    StaffMembership.objects.filter(pk=desk[2].pk).update(centre=world.b.centre)
+
+
+@committed
+@pytest.mark.parametrize(
+    "change", [_add_hours, _deactivate, _make_manager, _drop_area, _move_to_other_centre]
+)
+def test_bookable_staff_are_read_again_after_a_staff_change(kept, world, desk, change):
+    before = _staff(desk)
+    change(world, desk)
+    after = _staff(desk)
+    assert after != before
+    fresh = centre_cache._load_bookable_staff(desk[0].pk, desk[1].pk)
+    assert after == fresh
+
+
+@committed
+def test_a_sign_in_keeps_the_bookable_staff(kept, desk, django_assert_num_queries):
+    _staff(desk)
+    user = desk[2].user
+    update_last_login(None, user)  # what each sign-in writes: last_login only
+    with django_assert_num_queries(0):
+        _staff(desk)
+
+
+@committed
+def test_the_free_slots_follow_new_hours_at_once(kept, desk):
+    centre, area, membership = desk
+    now = datetime.datetime(2026, 12, 6, 8, tzinfo=datetime.UTC)  # a Sunday, 15:00 WIB
+    centre.min_notice_minutes = 0
+    centre.save()
+    mondays = slots_for(centre=centre, area=area, now=now, days=3).slots
+    WorkingHours.objects.create(
+        membership=membership, weekday=1, starts=datetime.time(8), ends=datetime.time(10)
+    )
+    slots = slots_for(centre=centre, area=area, now=now, days=3).slots
+    tuesday = [slot for slot in slots if slot.starts_at.date() == datetime.date(2026, 12, 8)]
+    assert mondays and len(slots) > len(mondays) and tuesday
