@@ -14,11 +14,9 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import holidays
 from django.conf import settings
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary
 from django.core import signing
@@ -35,6 +33,7 @@ from cooperatives.models import Enterprise, Person
 from mentoring.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus, Mode
 from mentoring.slots import Slot, WeeklyWindow, free_slots
 from plut.accounts.models import ConsentText
+from plut.core.calendar import closed_days
 from plut.messaging.models import Channel
 
 BOOKING_DAYS = 28
@@ -54,16 +53,6 @@ class SlotOffer:
     # False when no consultant covers the area: slots follow the centre's hours and a
     # manager assigns the booking by hand.
     routable: bool
-
-
-@lru_cache(maxsize=8)
-def _holidays(year: int) -> frozenset[datetime.date]:
-    # Fixed for a year (and the installed calendar), so computed once per process.
-    return frozenset(holidays.country_holidays("ID", years=year))
-
-
-def _closed_days(first: datetime.date, last: datetime.date) -> set[datetime.date]:
-    return set().union(*(_holidays(year) for year in range(first.year, last.year + 1)))
 
 
 class _Span(Func):
@@ -144,7 +133,7 @@ def slots_for(
         hours=hours,
         leave=leave,
         busy=busy,
-        closed_days=_closed_days(first, last),
+        closed_days=closed_days(first, last),
         slot_minutes=area.slot_minutes,
         buffer_minutes=centre.buffer_minutes,
         notice_minutes=centre.min_notice_minutes,

@@ -14,7 +14,6 @@ from collections import defaultdict
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-import holidays
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +25,7 @@ from clinics.selectors import attach_centres
 from mentoring.bookings import manage_token
 from mentoring.models import Booking, BookingStatus, FollowUp, Mode
 from plut.accounts.models import Role
+from plut.core.calendar import closed_days
 from plut.messaging.channels import contact_choose
 from plut.messaging.models import Channel, Message
 from plut.messaging.services import Attachment, message_queue, user_language
@@ -277,7 +277,7 @@ def consultant_agendas_queue(*, now: datetime.datetime | None = None) -> int:
 def working_day_after(moment: datetime.datetime, zone: str) -> datetime.datetime:
     """The same clock time on the next working day (no weekends, no Indonesian holidays)."""
     local = timezone.localtime(moment, ZoneInfo(zone))
-    closed = holidays.country_holidays("ID", years=[local.year, local.year + 1])
+    closed = closed_days(local.date(), datetime.date(local.year + 1, 12, 31))
     day = local.date() + datetime.timedelta(days=1)
     while day.weekday() >= 5 or day in closed:
         day += datetime.timedelta(days=1)

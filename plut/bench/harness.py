@@ -5,7 +5,8 @@
 report the status, the body, the wall time and the SQL query count of each response (from the
 ``X-Query-Count`` header of ``plut.bench.middleware``), so the same code measures both.
 
-Every page is timed a bounded number of times, after one warm-up request, and reported as its
+Every page is timed a bounded number of times, after untimed warm-up requests (four per server
+process), and reported as its
 median and 95th percentile, in milliseconds and as a multiple of the floor (a logged-in page
 that does nothing). Nothing here asserts a timing: a benchmark prints, it does not fail.
 """
@@ -393,17 +394,22 @@ PAGE_BUDGET_SECONDS = 60.0
 
 
 def measure_page(
-    client: Client, path: str, requests: int, floor_path: str
+    client: Client, path: str, requests: int, floor_path: str, warmups: int = 1
 ) -> tuple[Reply, Stats | None, Stats | None]:
     """The page's times and, alternately with them, the floor's through the same client.
 
     The floor drifts by half from one minute to the next on this hardware (2.7 ms, then
     4.3 ms, with the same code): a floor timed once at the start made every ratio depend on
     when it was taken. Taken request by request beside the page, both see the same machine.
+
+    ``warmups`` untimed requests first (the last one's status and query count are reported):
+    each server process opens its database connection and loads what it keeps on its first
+    request of a kind, and with several processes one warm-up would leave the others cold.
     """
-    first = client.get(path)  # warm-up, and the status and query count
-    if first.status != 200:
-        return first, None, None
+    for _ in range(warmups):
+        first = client.get(path)
+        if first.status != 200:
+            return first, None, None
     count = max(1, min(requests, int(PAGE_BUDGET_SECONDS / max(first.seconds, 1e-3))))
     page, floor = [], []
     for _ in range(count):
@@ -419,10 +425,13 @@ def measure(
     requests: int,
     pages: Sequence[PageSpec] = PAGES,
     only: Sequence[str] = (),
+    warmups: int = 1,
     log: Callable[[str], None] = lambda line: None,
 ) -> tuple[Stats, list[PageResult]]:
     ping = reverse("ping")
-    floor_reply, floor, _again = measure_page(clients["national"], ping, requests, ping)
+    floor_reply, floor, _again = measure_page(
+        clients["national"], ping, requests, ping, warmups=warmups
+    )
     if floor is None:
         raise RuntimeError(f"The floor page answered HTTP {floor_reply.status}: not logged in?")
     log(f"floor: median {floor.median_ms:.1f} ms, p95 {floor.p95_ms:.1f} ms")
@@ -443,7 +452,7 @@ def measure(
                 note = f"only {depth + 1} pages"
                 break
             path = following
-        reply, stats, beside = measure_page(client, path, requests, ping)
+        reply, stats, beside = measure_page(client, path, requests, ping, warmups=warmups)
         if stats is None:
             note = note or f"HTTP {reply.status}"
         results.append(

@@ -1,9 +1,9 @@
 """What a web process would otherwise do on its first requests, done once as it loads
 (plut/wsgi.py). With gunicorn's ``preload_app`` (plut/deploy/gunicorn.conf.py) it runs in the
 master before the workers are forked, so every worker starts warm: without it, each page's
-first request in each worker paid for its imports and templates (0,7 s for a dashboard in
-the benchmark, once per worker, which a page's p95 showed as soon as five workers shared the
-requests; docs/performance.md, session 9).
+first request in each worker paid for its imports, templates and holidays (0,3-0,8 s for a
+dashboard or the free-slot page in the benchmark, once per worker, which a page's p95 showed as
+soon as five workers shared the requests; docs/performance.md, session 9).
 
 Nothing here opens a database or cache connection: a connection made in the master would be
 shared by the forked workers.
@@ -11,12 +11,15 @@ shared by the forked workers.
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.template import engines
 from django.urls import reverse
 from django.utils import translation
+
+from plut.core.calendar import closed_days
 
 
 def warm_up() -> None:
@@ -34,3 +37,6 @@ def warm_up() -> None:
         root = Path(folder)
         for path in sorted(root.rglob("*.html")):
             engine.get_template(path.relative_to(root).as_posix())
+    # The public holidays every free-slot page skips, for this year and the next.
+    this_year = datetime.date.today().year
+    closed_days(datetime.date(this_year, 1, 1), datetime.date(this_year + 1, 12, 31))

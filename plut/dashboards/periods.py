@@ -16,11 +16,11 @@ from functools import reduce
 from operator import or_
 from zoneinfo import ZoneInfo
 
-import holidays
 from django.db.models import Case, DateField, DateTimeField, DurationField, F, Q, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
+from plut.core.calendar import closed_days
 from plut.regions.models import TimeZone
 
 PRESETS = {
@@ -100,7 +100,7 @@ class Period:
         end = min(self.end, until) if until else self.end
         if end < self.start:
             return 0
-        closed = holidays.country_holidays("ID", years=range(self.start.year, end.year + 1))
+        closed = closed_days(self.start, end)
         return sum(
             1
             for offset in range((end - self.start).days + 1)
@@ -110,7 +110,7 @@ class Period:
 
     def weekday_counts(self) -> dict[int, int]:
         """How many working days of each weekday (0 = Monday) the period holds."""
-        closed = holidays.country_holidays("ID", years=range(self.start.year, self.end.year + 1))
+        closed = closed_days(self.start, self.end)
         counts: dict[int, int] = {}
         for offset in range(self.days):
             day = self.start + datetime.timedelta(days=offset)

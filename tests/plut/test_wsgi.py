@@ -16,6 +16,7 @@ import plut.wsgi
 from django.db import connections
 from django.template import engines
 from django.utils.translation import trans_real
+from plut.core.calendar import public_holidays
 
 (loader,) = engines["django"].engine.template_loaders  # the cached loader
 print(json.dumps({
@@ -24,6 +25,7 @@ print(json.dumps({
     "languages": sorted(trans_real._translations),
     "templates": sorted(loader.get_template_cache),
     "connections": [c.alias for c in connections.all() if c.connection is not None],
+    "holiday_years_kept": public_holidays.cache_info().currsize,
 }))
 """
 
@@ -47,6 +49,7 @@ def test_the_loaded_portal_is_warm_frozen_and_holds_no_connection():
     assert loaded["modules"] == ["mentoring.apis", "plut.dashboards.views"]
     assert {code for code, _name in settings.LANGUAGES} <= set(loaded["languages"])
     assert {"base.html", "mentoring/session_list.html"} <= set(loaded["templates"])
+    assert loaded["holiday_years_kept"] == 2  # this year's and the next
     # A connection opened here would be shared by every forked worker.
     assert loaded["connections"] == []
     # Then frozen for the garbage collector (~170.000 objects with the views loaded).
