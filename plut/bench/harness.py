@@ -550,15 +550,25 @@ def double_bookings(since: datetime.datetime) -> int:
         return cursor.fetchone()[0]
 
 
-def _remove_load(ctx: Context, since: datetime.datetime) -> None:
+# The businesses the load's owners register, and nothing else, are named so.
+LOAD_BUSINESS = "Usaha Uji "
+
+
+def _remove_load(ctx: Context, since: datetime.datetime | None = None) -> None:
     """Take the run's bookings (and the businesses it registered) out again, once counted:
-    left in place they would fill the centre's calendar, and the next run find no slot."""
+    left in place they would fill the centre's calendar, and the next run find no slot.
+    Without ``since``, those of any run: one that was interrupted left them (session 9's
+    next run found its overload out of slots after 94 bookings)."""
     from cooperatives.models import Enterprise, Person
     from mentoring.models import Booking
 
-    made = Booking.objects.filter(centre_id=ctx.centre_id, created_at__gte=since)
+    made = Booking.objects.filter(
+        centre_id=ctx.centre_id, enterprise__name__startswith=LOAD_BUSINESS
+    )
+    if since is not None:
+        made = made.filter(created_at__gte=since)
     enterprises = Enterprise.objects.filter(
-        pk__in=made.values("enterprise_id"), created_at__gte=since, name__startswith="Usaha Uji "
+        pk__in=made.values("enterprise_id"), name__startswith=LOAD_BUSINESS
     )
     owners = Person.objects.filter(
         pk__in=enterprises.values("owner_id"), full_name__startswith="Pemilik Uji "
@@ -593,6 +603,7 @@ def booking_load(
         + urlencode({"area": ctx.area_code, "mode": "in_person"})
     )
     details = reverse("booking:details", args=[ctx.centre_id])
+    _remove_load(ctx)  # what an interrupted run left
     since = timezone.now()
     latencies: list[float] = []
     counts = {"attempts": 0, "booked": 0, "taken": 0, "errors": 0, "no_slots": 0}
@@ -625,7 +636,7 @@ def booking_load(
                 reply = client.post(
                     f"{details}?{query}",
                     {
-                        "name": f"Usaha Uji {number}-{attempt}",
+                        "name": f"{LOAD_BUSINESS}{number}-{attempt}",
                         "nib": "",
                         "regency": regency_id,
                         "owner_name": f"Pemilik Uji {number}",

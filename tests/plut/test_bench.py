@@ -19,6 +19,8 @@ from plut.accounts.models import User
 from plut.bench import data, harness
 from plut.bench.middleware import HEADER
 from plut.demo.scale import Sizes, generate_scale
+from tests.factories.cooperatives import EnterpriseFactory
+from tests.factories.mentoring import BookingFactory
 
 TINY = Sizes(
     centres=2, consultants=4, cooperatives=4, enterprises=30, sessions=140, bookings=40, years=1
@@ -171,6 +173,26 @@ def test_booking_under_load_books_and_never_double_books(bench):
     # Counted, then taken out again: the next run finds the centre's calendar as it was.
     assert Booking.objects.count() == before
     assert not Enterprise.objects.filter(name__startswith="Usaha Uji ").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_what_an_interrupted_run_left_is_taken_out_first(bench):
+    centre, ctx, _clients = bench
+    kept = Booking.objects.filter(centre_id=ctx.centre_id).first()  # generated: stays
+    left = BookingFactory(
+        enterprise=EnterpriseFactory(centre_id=ctx.centre_id, name="Usaha Uji 7-1"),
+        starts_at=timezone.now() + datetime.timedelta(days=90),
+    )
+    harness.booking_load(
+        harness.InProcessClient,
+        ctx,
+        clients=1,
+        seconds=0.5,
+        regency_id=centre.regency_id or centre.province.regencies.first().pk,
+    )
+    assert not Booking.objects.filter(pk=left.pk).exists()
+    assert not Enterprise.objects.filter(pk=left.enterprise_id).exists()
+    assert kept is not None and Booking.objects.filter(pk=kept.pk).exists()
 
 
 @pytest.mark.django_db(transaction=True)
