@@ -2,13 +2,13 @@
 (plut/bench), so that ``make bench`` measures the server production runs.
 
 Each setting can be overridden on gunicorn's command line (the bench binds to 127.0.0.1,
-lengthens the timeout and writes the access log to /dev/null) or by the environment variables
-below.
+lengthens the timeout and writes the access log to /dev/null); the number of workers also by
+WEB_CONCURRENCY.
 """
 
 import os
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+bind = "0.0.0.0:8000"
 
 # Processes, not threads: a worker runs Python on one core at a time whatever its threads (the
 # GIL), so two requests on one worker's threads share a core while another core may sit idle.
