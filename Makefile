@@ -8,7 +8,7 @@ PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint check-deploy system-libs test-tools clean messages bench
+.PHONY: install run test test-instants lint check-deploy system-libs test-tools clean messages bench
 
 var/bin/uv:
 	python3.11 .ci/bootstrap_uv.py
@@ -41,6 +41,22 @@ run: install system-libs
 ## make test: the whole suite, on whatever DATABASE_URL / CELERY_BROKER_URL say (default: embedded).
 test: install system-libs test-tools
 	$(PY) -m pytest
+
+## make test-instants: the suite without the browser, in five shards, each with the clock of the
+## whole process moved to an adversarial instant (docs/testing.md, "Time"). Embedded SQLite
+## only: it reads the moved clock, a PostgreSQL server would not. INSTANTS=... SHARDS=... narrow it.
+## Monday 00:30 WIB; Sunday 23:30 WIT; 31 December 23:30 WITA (1 January in WIT); 29 February
+## 23:30 WITA (1 March 00:30 WIT); 30 April 23:30 WIB (1 May in WITA and WIT).
+INSTANTS ?= 2026-12-06T17:30:00Z 2026-12-13T14:30:00Z 2026-12-31T15:30:00Z 2028-02-29T15:30:00Z 2027-04-30T16:30:00Z
+test-instants: install system-libs test-tools
+	@command -v faketime >/dev/null || { sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; }
+	@set -e; instants=($(INSTANTS)); n=$${#instants[@]}; \
+	  for i in $${!instants[@]}; do \
+	    echo "== shard $$i/$$n at $${instants[$$i]}"; \
+	    env -u DATABASE_URL -u CELERY_BROKER_URL -u CACHE_URL PLUT_TEST_SHARD=$$i/$$n \
+	      .ci/at-instant "$${instants[$$i]}" $(PY) -m pytest -m "not browser" -q -p no:cacheprovider; \
+	  done
 
 lint: install
 	.venv/bin/ruff check .

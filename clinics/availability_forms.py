@@ -14,6 +14,7 @@ from clinics.availability_services import (
     hours_windows_check,
 )
 from clinics.models import Absence, AbsenceKind, Centre, Weekday, WorkingHours
+from plut.core.dates import BoundedDateField
 from plut.core.widgets import DateInput
 
 
@@ -74,6 +75,7 @@ class AbsenceForm(forms.ModelForm):
     class Meta:
         model = Absence
         fields = ["starts_on", "ends_on", "kind", "note"]
+        field_classes = {"starts_on": BoundedDateField, "ends_on": BoundedDateField}
         widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -30,6 +30,7 @@ from cooperatives.selectors import (
 )
 from plut.accounts.scope import scope_of
 from plut.api.filters import ApiFilterSet, MomentFilter
+from plut.core.dates import BoundedDateFilter
 from plut.core.phone import phone_mask
 from plut.privacy.models import NikView
 from plut.privacy.services import nik_views_record
@@ -178,10 +179,10 @@ class CooperativeFilter(ApiFilterSet):
         method="by_status",
         label=_("Status RAT"),
     )
-    rat_after = django_filters.DateFilter(
+    rat_after = BoundedDateFilter(
         field_name="last_rat_on", lookup_expr="gte", label=_("RAT terakhir sejak")
     )
-    rat_before = django_filters.DateFilter(
+    rat_before = BoundedDateFilter(
         field_name="last_rat_on", lookup_expr="lte", label=_("RAT terakhir sampai")
     )
 

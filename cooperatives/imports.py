@@ -58,6 +58,7 @@ from cooperatives.validators import (
     validate_nik,
 )
 from plut.core import versions
+from plut.core.dates import BoundedDateField
 from plut.core.exports import export_response
 from plut.core.phone import phone_to_e164
 from plut.regions.models import Regency
@@ -263,7 +264,7 @@ def _rupiah() -> forms.IntegerField:
 
 
 def _date() -> forms.DateField:
-    return forms.DateField(required=False, input_formats=DATE_FORMATS)
+    return BoundedDateField(required=False, input_formats=DATE_FORMATS)
 
 
 def _regency(code: str, regencies: set[str]) -> str:

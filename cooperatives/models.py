@@ -20,8 +20,10 @@ from cooperatives.validators import (
     validate_nik,
 )
 from plut.accounts.scope import ScopePaths
+from plut.core.calendar import today_in
 from plut.core.models import TimestampedModel
 from plut.core.phone import validate_e164
+from plut.regions.models import TimeZone
 
 MILIAR = 1_000_000_000
 
@@ -200,8 +202,15 @@ class Cooperative(TimestampedModel):
 
     def clean(self) -> None:
         self.number = self.number or None
-        if self.last_rat_on and self.last_rat_on > timezone.localdate():
+        if self.last_rat_on and self.last_rat_on > self._local_today():
             raise ValidationError({"last_rat_on": _("Tanggal RAT tidak boleh di masa depan.")})
+
+    def _local_today(self) -> datetime.date:
+        """Today where the cooperative is: a RAT held this morning in Papua (WIT) is not in
+        the future while it is still yesterday in Jakarta. Without a regency (refused anyway),
+        the latest of the zones."""
+        zone = self.regency.province.timezone if self.regency_id else TimeZone.WIT
+        return today_in(zone)
 
     @property
     def is_active(self) -> bool:

@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
@@ -56,6 +55,7 @@ from mentoring.selectors import (
     bookings_visible_to,
     follow_ups_visible_to,
     outcomes_visible_to,
+    overdue,
     sessions_visible_to,
 )
 from mentoring.services.booking_actions import (
@@ -70,6 +70,7 @@ from plut.accounts.models import CENTRE_ROLES, Role
 from plut.accounts.scope import scope_of
 from plut.api.filters import ApiFilterSet, MomentFilter
 from plut.api.permissions import IsCentreStaffOrOwner
+from plut.core.dates import OUT_OF_RANGE, BoundedDateFilter, validate_date_in_range
 
 BOOKABLE_MODES = [
     (Mode.IN_PERSON.value, Mode.IN_PERSON.label),
@@ -191,12 +192,20 @@ class BookingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class SlotStartField(serializers.DateTimeField):
+    """A slot's start (ISO 8601) in the years the portal processes (plut.core.dates); past
+    the last moment Python can write on the server's clock, the same message."""
+
+    default_error_messages = {"overflow": OUT_OF_RANGE}
+    default_validators = [validate_date_in_range]
+
+
 class BookingCreateSerializer(serializers.Serializer):
     enterprise = serializers.IntegerField(min_value=1, help_text=_("ID UMKM dalam cakupan Anda."))
     centre = serializers.IntegerField(min_value=1, help_text=_("ID PLUT tujuan."))
     service_area = serializers.SlugField(help_text=_("Kode bidang layanan."))
     mode = serializers.ChoiceField(choices=BOOKABLE_MODES)
-    starts_at = serializers.DateTimeField(
+    starts_at = SlotStartField(
         help_text=_("Awal salah satu slot dari /centres/{id}/slots/ (ISO 8601).")
     )
     description = serializers.CharField(max_length=2000, allow_blank=True, default="")
@@ -211,7 +220,7 @@ class BookingCreateSerializer(serializers.Serializer):
 
 
 class RescheduleSerializer(serializers.Serializer):
-    starts_at = serializers.DateTimeField(help_text=_("Awal slot baru (ISO 8601)."))
+    starts_at = SlotStartField(help_text=_("Awal slot baru (ISO 8601)."))
 
 
 class CancelSerializer(serializers.Serializer):
@@ -280,10 +289,8 @@ class FollowUpFilter(ApiFilterSet):
     status = django_filters.ChoiceFilter(
         choices=FOLLOW_UP_STATUSES, method="by_status", label=_("Status")
     )
-    due_after = django_filters.DateFilter(
-        field_name="due_on", lookup_expr="gte", label=_("Tenggat sejak")
-    )
-    due_before = django_filters.DateFilter(
+    due_after = BoundedDateFilter(field_name="due_on", lookup_expr="gte", label=_("Tenggat sejak"))
+    due_before = BoundedDateFilter(
         field_name="due_on", lookup_expr="lte", label=_("Tenggat sampai")
     )
 
@@ -295,7 +302,7 @@ class FollowUpFilter(ApiFilterSet):
         if value == "done":
             return queryset.filter(done_at__isnull=False)
         if value == "overdue":
-            return queryset.filter(done_at__isnull=True, due_on__lt=timezone.localdate())
+            return queryset.filter(overdue())
         return queryset.filter(done_at__isnull=True)
 
 
@@ -310,10 +317,10 @@ class OutcomeFilter(ApiFilterSet):
     area = django_filters.CharFilter(method="by_area", label=_("Kode bidang layanan sesi"))
     enterprise = django_filters.NumberFilter(field_name="enterprise", label=_("ID UMKM"))
     source = django_filters.ChoiceFilter(choices=OutcomeSource.choices, label=_("Sumber data"))
-    recorded_after = django_filters.DateFilter(
+    recorded_after = BoundedDateFilter(
         field_name="recorded_on", lookup_expr="gte", label=_("Dicatat sejak")
     )
-    recorded_before = django_filters.DateFilter(
+    recorded_before = BoundedDateFilter(
         field_name="recorded_on", lookup_expr="lte", label=_("Dicatat sampai")
     )
 

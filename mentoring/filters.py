@@ -18,15 +18,15 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import Centre, ServiceArea
 from clinics.selectors import areas_by_code, centres_visible_to
 from mentoring.models import FollowUp, MentoringSession, Mode, SessionEnterprise
-from mentoring.selectors import sessions_matching
+from mentoring.selectors import overdue, sessions_matching
 from plut.accounts.models import Role, User
 from plut.accounts.scope import scope_of
+from plut.core.dates import BoundedDateFilter
 from plut.core.filters import (
     NOTHING,
     OfferedChoiceField,
@@ -110,10 +110,10 @@ class SessionFilter(ListFilterSet):
     mode = django_filters.ChoiceFilter(
         label=_("Cara"), choices=Mode.choices, empty_label=_("Semua cara"), widget=QuickSelect
     )
-    date_from = django_filters.DateFilter(
+    date_from = BoundedDateFilter(
         label=_("Dari tanggal"), method="starting_from", widget=DateInput()
     )
-    date_to = django_filters.DateFilter(
+    date_to = BoundedDateFilter(
         label=_("Sampai tanggal"), method="starting_until", widget=DateInput()
     )
     regency = OfferedChoiceFilter(
@@ -196,10 +196,10 @@ class FollowUpFilter(ListFilterSet):
         empty_label=None,
         widget=forms.HiddenInput,
     )
-    due_from = django_filters.DateFilter(
+    due_from = BoundedDateFilter(
         label=_("Tenggat dari"), field_name="due_on", lookup_expr="gte", widget=DateInput()
     )
-    due_to = django_filters.DateFilter(
+    due_to = BoundedDateFilter(
         label=_("Tenggat sampai"), field_name="due_on", lookup_expr="lte", widget=DateInput()
     )
     assignee = StaffChoiceFilter(
@@ -235,7 +235,7 @@ class FollowUpFilter(ListFilterSet):
         if value == self.OPEN:
             return queryset.filter(done_at__isnull=True)
         if value == self.OVERDUE:
-            return queryset.filter(done_at__isnull=True, due_on__lt=timezone.localdate())
+            return queryset.filter(overdue())
         if value == self.DONE:
             return queryset.filter(done_at__isnull=False)
         return queryset

@@ -10,6 +10,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from plut.accounts.scope import ScopePaths
+from plut.core.calendar import today_in
 from plut.core.models import TimestampedModel
 from plut.messaging.models import Channel
 
@@ -177,6 +178,11 @@ class FollowUp(TimestampedModel):
 
     def __str__(self) -> str:
         return self.action
+
+    @property
+    def is_overdue(self) -> bool:
+        """Open past its due day on its centre's own calendar (select ``session__centre__province``)."""
+        return self.done_at is None and self.due_on < today_in(self.session.centre.timezone)
 
 
 class BookingStatus(models.TextChoices):

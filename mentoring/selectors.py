@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.db import connection
@@ -13,16 +15,55 @@ from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import StrIndex, Upper
 from django.db.models.lookups import GreaterThan
 
+from clinics.selectors import centre_of
 from cooperatives.models import Enterprise
 from mentoring.models import Booking, FollowUp, MentoringSession, Outcome, SessionEnterprise
-from plut.accounts.scope import visible_to
+from plut.accounts.scope import scope_of, visible_to
+from plut.core.calendar import today_in
 from plut.core.pagination import PAGE_SIZE
+from plut.regions.models import TimeZone
 
 
 def sessions_visible_to(user: Any) -> QuerySet[MentoringSession]:
     return visible_to(
         user,
         MentoringSession.objects.select_related("centre__province", "consultant", "service_area"),
+    )
+
+
+def zones_of(user: Any) -> list[str] | None:
+    """The one zone of a centre's staff, or None: every zone, each centre on its own clock."""
+    if scope_of(user).centre_id is None:
+        return None
+    centre = centre_of(user)
+    return [centre.timezone] if centre else None
+
+
+def on_centres_clock(
+    build: Callable[[str], Q],
+    *,
+    zones: list[str] | None,
+    zone_path: str = "centre__province__timezone",
+) -> Q:
+    """``build(zone)`` for the rows of the centres in each zone: "today", "this week" and
+    "overdue" are each centre's own (at 00:30 WIT it is still yesterday in WIB).
+
+    ``build`` compares the column with that zone's bounds, not a date cast, so the indexes
+    serve it; with one zone (a centre's staff) the province is not joined.
+    """
+    if zones is not None and len(zones) == 1:
+        return build(zones[0])
+    return reduce(
+        or_, (Q(**{zone_path: zone}) & build(zone) for zone in (zones or TimeZone.values))
+    )
+
+
+def overdue() -> Q:
+    """Follow-ups open past their due day on their own centre's calendar."""
+    return Q(done_at__isnull=True) & on_centres_clock(
+        lambda zone: Q(due_on__lt=today_in(zone)),
+        zones=None,
+        zone_path="session__centre__province__timezone",
     )
 
 

@@ -4,6 +4,7 @@ with a user of every role, so each permission test has an insider and an outside
 from __future__ import annotations
 
 import contextlib
+import datetime
 import io
 import os
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from cooperatives.models import Cooperative, Enterprise, Person
 from mentoring.models import Booking, FollowUp, MentoringSession, Outcome
 from plut.accounts.models import Role, User
 from plut.regions.models import Province
+from tests.factories import calendar
 from tests.factories.accounts import UserFactory
 from tests.factories.clinics import StaffFactory
 from tests.factories.cooperatives import CooperativeFactory, EnterpriseFactory
@@ -38,6 +40,33 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         engine = settings.DATABASES["default"]["ENGINE"]
         assert engine.endswith("postgresql"), f"REQUIRE_SERVICES set but database is {engine}"
         assert settings.CELERY_BROKER_URL.startswith("redis://"), settings.CELERY_BROKER_URL
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests that drive Chromium, and keep one shard of the suite when asked.
+
+    ``PLUT_TEST_SHARD=k/n`` keeps shard k of n: CI runs each shard at another adversarial
+    instant (docs/testing.md, "Time"). Whole files stay together, so their module fixtures are
+    built once; the largest files are dealt first, each to the shard with the fewest tests.
+    """
+    for item in items:
+        if "page" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+    shard = os.environ.get("PLUT_TEST_SHARD")
+    if not shard:
+        return
+    index, count = (int(part) for part in shard.split("/"))
+    if not 0 <= index < count:
+        raise pytest.UsageError(f"PLUT_TEST_SHARD={shard}: want k/n with 0 <= k < n")
+    by_file: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        by_file.setdefault(item.nodeid.split("::")[0], []).append(item)
+    shards: list[list[pytest.Item]] = [[] for _ in range(count)]
+    for _, tests in sorted(by_file.items(), key=lambda pair: (-len(pair[1]), pair[0])):
+        min(shards, key=len).extend(tests)
+    kept = set(shards[index])
+    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    items[:] = [item for item in items if item in kept]
 
 
 def _ensure_reference_data() -> None:
@@ -127,6 +156,17 @@ class World:
             return self.national
         role, side = name.rsplit("_", 1)
         return getattr(getattr(self, side), role)
+
+    def sessions_mid_last_month(self) -> None:
+        """Move both sides' sessions to the middle of their centre's previous month, inside
+        the twelve months a national figure counts whichever zone's calendar reads it (made
+        "earlier this week", Makassar's may already be next month for Jakarta)."""
+        for side in (self.a, self.b):
+            start = calendar.mid_last_month(side.centre)
+            MentoringSession.objects.filter(pk=side.session.pk).update(
+                starts_at=start, ends_at=start + datetime.timedelta(hours=1)
+            )
+            side.session.refresh_from_db()
 
 
 def _side(centre_name: str, tag: str) -> Side:

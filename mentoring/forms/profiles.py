@@ -15,6 +15,7 @@ from cooperatives.models import Enterprise
 from mentoring.models import MentoringSession, Outcome
 from mentoring.profiles import enterprise_merge_candidates, enterprise_zone
 from mentoring.selectors import sessions_visible_to
+from plut.core.dates import BoundedDateField
 from plut.core.widgets import DateInput
 from plut.regions.models import TimeZone
 
@@ -130,6 +131,7 @@ class OutcomeForm(forms.ModelForm):
             "support_description": _("Uraian dukungan"),
             "new_markets": _("Pasar baru"),
         }
+        field_classes = {"recorded_on": BoundedDateField}
         widgets = {"recorded_on": DateInput()}
 
     def __init__(self, *args: Any, user: Any, enterprise: Enterprise, **kwargs: Any) -> None:

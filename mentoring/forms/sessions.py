@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from clinics.models import Centre
 from cooperatives.selectors import cooperatives_visible_to, enterprises_visible_to
 from mentoring.models import Mode, SessionFormat
+from plut.core.dates import BoundedDateField
 from plut.core.widgets import DateInput
 
 # A session is logged after it happened; a little slack covers clocks and slow typing.
@@ -36,7 +37,7 @@ class SessionForm(forms.Form):
         widget=forms.RadioSelect,
         initial=SessionFormat.INDIVIDUAL,
     )
-    date = forms.DateField(label=_("Tanggal"), widget=DateInput())
+    date = BoundedDateField(label=_("Tanggal"), widget=DateInput())
     start_time = forms.TimeField(
         label=_("Jam mulai"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
@@ -150,7 +151,7 @@ class SessionForm(forms.Form):
 
 class FollowUpForm(forms.Form):
     action = forms.CharField(label=_("Tindak lanjut"), max_length=300, required=False)
-    due_on = forms.DateField(
+    due_on = BoundedDateField(
         label=_("Tenggat"),
         required=False,
         widget=DateInput(),

@@ -55,6 +55,7 @@ from mentoring.notifications import BookingNotice, booking_notify_later, booking
 from mentoring.slots import Slot
 from plut.accounts import lockout
 from plut.accounts.consent import consent_current
+from plut.core.dates import utc_in_range
 from plut.core.ratelimit import hit
 from plut.core.tables import escape
 
@@ -77,14 +78,16 @@ def _slot_value(moment: datetime.datetime) -> str:
 
 
 def _parse_slot(value: str) -> datetime.datetime | None:
-    """A slot start sent back by a page, or None when it is not an aware ISO 8601 moment."""
+    """A slot start sent back by a page, in UTC, or None when it is not an aware ISO 8601
+    moment. A ValidationError when it lies outside the years the portal processes: a slot
+    no page offers, which the slot engine cannot place on a centre's calendar."""
     try:
         moment = datetime.datetime.fromisoformat(value.strip())
     except ValueError:
         return None
     if moment.tzinfo is None:
         return None
-    return moment.astimezone(datetime.UTC)
+    return utc_in_range(moment)
 
 
 def _slot_days(
@@ -216,8 +219,13 @@ def booking_details(request: HttpRequest, centre_pk: int) -> HttpResponse:
     # Step 2's address is made by step 1; a broken or forged one is simply not a page.
     area = get_object_or_404(_areas_of(centre), code=request.GET.get("area", ""))
     mode = request.GET.get("mode", "")
-    starts_at = _parse_slot(request.GET.get("slot", ""))
-    if mode not in dict(BOOKABLE_MODES) or starts_at is None:
+    if mode not in dict(BOOKABLE_MODES):
+        raise Http404
+    try:
+        starts_at = _parse_slot(request.GET.get("slot", ""))
+    except ValidationError as problem:
+        return _slot_refused(request, centre, area, mode, problem)
+    if starts_at is None:
         raise Http404
     consent = consent_current()
     context: dict[str, object] = {
@@ -286,6 +294,18 @@ def _slot_gone(
         context | _slot_context(centre, area, mode) | {"slot_gone": message},
         status=409 if taken else 200,
     )
+
+
+def _slot_refused(
+    request: HttpRequest, centre: Centre, area: ServiceArea, mode: str, problem: ValidationError
+) -> HttpResponse:
+    """A slot outside the years the portal processes (an edited address): step 1 again,
+    with the area and mode chosen, saying why, and the free slots."""
+    areas = list(_areas_of(centre))
+    form = BookingStartForm({"area": area.code, "mode": mode}, areas=areas)
+    context: dict[str, object] = {"centre": centre, "form": form, "areas": areas}
+    context |= _slot_context(centre, area, mode) | {"slot_gone": " ".join(problem.messages)}
+    return render(request, "mentoring/booking/start.html", context, status=400)
 
 
 def _rate_limited(request: HttpRequest, centre: Centre | None) -> HttpResponse:
@@ -367,7 +387,10 @@ def booking_done(request: HttpRequest, token: str) -> HttpResponse:
 
 def _reschedule(request: HttpRequest, booking: Booking, token: str) -> HttpResponse | str:
     """Move the booking to the slot posted; a redirect on success, else the error to show."""
-    starts_at = _parse_slot(request.POST.get("slot", ""))
+    try:
+        starts_at = _parse_slot(request.POST.get("slot", ""))
+    except ValidationError as problem:
+        return " ".join(problem.messages)
     if starts_at is None:
         return _("Pilih salah satu waktu di bawah.")
     try:

@@ -12,8 +12,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import partial, reduce
-from operator import or_
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,10 +30,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from clinics.models import ServiceArea, StaffMembership
-from clinics.selectors import areas_by_code, centre_of, centres_visible_to
+from clinics.selectors import areas_by_code, centres_visible_to
 from mentoring.filters import StaffChoiceFilter
 from mentoring.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus
-from mentoring.selectors import bookings_visible_to
+from mentoring.selectors import bookings_visible_to, on_centres_clock, zones_of
 from mentoring.services.booking_actions import (
     ACTIONS,
     ASSIGN,
@@ -52,10 +51,10 @@ from mentoring.services.booking_actions import (
 from plut.accounts.decorators import STAFF_ROLES, role_required
 from plut.accounts.models import Role, User
 from plut.accounts.scope import scope_of
+from plut.core.calendar import day_bounds
 from plut.core.filters import OfferedChoiceFilter, scoped_choices
 from plut.core.history import history_for
 from plut.core.pagination import ListFilterSet, keyset_page
-from plut.regions.models import TimeZone
 
 UPCOMING_DAYS = 28
 
@@ -96,39 +95,9 @@ class BookingAssignForm(forms.Form):
 # --- The list's tabs and filters ------------------------------------------------------------
 
 
-def _zones_of(user: Any) -> list[str] | None:
-    """The one zone of a centre's staff, or None: every zone, each centre on its own clock."""
-    if scope_of(user).centre_id is None:
-        return None
-    centre = centre_of(user)
-    return [centre.timezone] if centre else None
-
-
 def _by_local_day(zones: list[str] | None, now: datetime.datetime, build: Any) -> Q:
-    """``build(start of today, start of tomorrow)`` on each centre's own calendar.
-
-    A range on ``starts_at`` per zone, not a date cast, so the (centre, starts_at) index
-    serves it; with one zone (a centre's staff) there is no need to join the province.
-    """
-    if zones is not None and len(zones) == 1:
-        return build(*_day_bounds(now, zones[0]))
-    return reduce(
-        or_,
-        (
-            Q(centre__province__timezone=zone) & build(*_day_bounds(now, zone))
-            for zone in (zones or TimeZone.values)
-        ),
-    )
-
-
-def _day_bounds(now: datetime.datetime, zone: str) -> tuple[datetime.datetime, datetime.datetime]:
-    tz = ZoneInfo(zone)
-    today = timezone.localtime(now, tz).date()
-    start = datetime.datetime.combine(today, datetime.time.min, tzinfo=tz)
-    tomorrow = datetime.datetime.combine(
-        today + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
-    )
-    return start, tomorrow
+    """``build(start of today, start of tomorrow)`` on each centre's own calendar."""
+    return on_centres_clock(lambda zone: build(*day_bounds(now, zone)), zones=zones)
 
 
 NEEDS_ACTION = Q(status=BookingStatus.REQUESTED) | Q(
@@ -181,7 +150,7 @@ class BookingInboxFilter(ListFilterSet):
             data["tab"] = self.NEEDS
         super().__init__(data, *args, user=user, **kwargs)
         self.now = now
-        self.zones = _zones_of(user)
+        self.zones = zones_of(user)
         # The tab decides the order; there is no sort to choose.
         del self.filters["sort"]
         scoped_choices(self)

@@ -151,14 +151,13 @@ def _follow_up_filter(request: HttpRequest) -> FollowUpFilter:
 
 
 def _row_context(
-    item: FollowUp, user: Any, *, several_centres: bool, today: datetime.date, **extra: Any
+    item: FollowUp, user: Any, *, several_centres: bool, **extra: Any
 ) -> dict[str, Any]:
     """What one row of the follow-up list needs (the list and the htmx swap share it)."""
     return {
         "item": item,
         "can_complete": item.done_at is None and follow_up_can_complete(user=user, follow_up=item),
         "several_centres": several_centres,
-        "today": today,
         **extra,
     }
 
@@ -172,9 +171,8 @@ def follow_up_list(request: HttpRequest) -> HttpResponse:
         order=filterset.ordering,
         cursor=request.GET.get("cursor"),
     )
-    today = timezone.localdate()
     rows = [
-        _row_context(item, request.user, several_centres=filterset.several_centres, today=today)
+        _row_context(item, request.user, several_centres=filterset.several_centres)
         for item in page.items
     ]
     return render(
@@ -204,12 +202,11 @@ FOLLOW_UP_HEADERS = [
 
 
 def _follow_up_rows(follow_ups: Iterable[FollowUp]) -> Iterator[list[Any]]:
-    today = timezone.localdate()
     for item in follow_ups:
         centre = item.session.centre
         if item.done_at:
             status = _t("Selesai")
-        elif item.due_on < today:
+        elif item.is_overdue:
             status = _t("Terlambat")
         else:
             status = _t("Terbuka")
@@ -273,7 +270,6 @@ def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
             follow_up,
             request.user,
             several_centres=scope_of(request.user).centre_id is None,
-            today=timezone.localdate(),
             errors=errors,
         )
         return render(

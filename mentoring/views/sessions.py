@@ -125,7 +125,6 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "session": session,
             "can_edit": session_can_edit(user=request.user, session=session),
             "history": history_for(session),
-            "today": timezone.localdate(),
         },
     )
 

@@ -11,9 +11,10 @@ import datetime
 from typing import Any
 
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
+
+from plut.core.dates import utc_in_range
 
 
 class UtcDateTimeField(IsoDateTimeField):
@@ -21,17 +22,13 @@ class UtcDateTimeField(IsoDateTimeField):
 
     Python accepts offsets up to ±23:59 and years up to 9999 in any zone; PostgreSQL refuses
     offsets beyond ±15:59, and 9999-12-31 at -10:00 is past the last representable moment. Both
-    are the client's mistake: a 400, not a database error.
+    are the client's mistake: a 400, not a database error, as is a moment outside the years
+    the portal processes (plut.core.dates).
     """
 
     def to_python(self, value: Any) -> datetime.datetime | None:
         moment = super().to_python(value)
-        if moment is None:
-            return None
-        try:
-            return moment.astimezone(datetime.UTC)
-        except (OverflowError, ValueError):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        return None if moment is None else utc_in_range(moment)
 
 
 class MomentFilter(django_filters.IsoDateTimeFilter):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from plut.api.models import ImportKind, ImportMode
 from plut.api.services import import_payload_check
+from plut.core.dates import BoundedDateField
 from plut.core.widgets import DateInput
 
 
@@ -20,7 +21,7 @@ class TokenCreateForm(forms.Form):
         max_length=100,
         help_text=_("Untuk apa token ini, misalnya “Sistem data Dinas Provinsi”."),
     )
-    expires_on = forms.DateField(
+    expires_on = BoundedDateField(
         label=_("Berlaku sampai (opsional)"),
         required=False,
         widget=DateInput(),

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.http import Http404, QueryDict
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import Centre
 from clinics.selectors import areas_by_code, centres_visible_to
 from mentoring.models import Mode
 from plut.accounts.scope import get_visible_or_404, scope_of
+from plut.core.calendar import today_in
+from plut.core.dates import BoundedDateField
 from plut.core.widgets import DateInput, QuickSelect
 from plut.dashboards.periods import DEFAULT_PRESET, MAX_DAYS, PRESETS, Period, preset_period
 from plut.regions.models import Province, Regency
@@ -132,8 +132,8 @@ class DashboardFilterForm(forms.Form):
     period = forms.ChoiceField(
         label=_("Periode"), choices=list(PRESETS.items()), required=False, widget=QuickSelect
     )
-    date_from = forms.DateField(label=_("Dari tanggal"), required=False, widget=DateInput)
-    date_to = forms.DateField(label=_("Sampai tanggal"), required=False, widget=DateInput)
+    date_from = BoundedDateField(label=_("Dari tanggal"), required=False, widget=DateInput)
+    date_to = BoundedDateField(label=_("Sampai tanggal"), required=False, widget=DateInput)
     service_area = forms.ChoiceField(label=_("Bidang layanan"), required=False, widget=QuickSelect)
     mode = forms.ChoiceField(
         label=_("Cara"),
@@ -176,6 +176,8 @@ class DashboardFilterForm(forms.Form):
         data = super().clean()
         if data.get("period") == "custom":
             start, end = data.get("date_from"), data.get("date_to")
+            if self.has_error("date_from") or self.has_error("date_to"):
+                return data  # the date's own error says what is wrong
             if not start or not end:
                 raise forms.ValidationError(_("Isi kedua tanggal untuk rentang sendiri."))
             if end < start:
@@ -193,7 +195,7 @@ def filters_from(
         data = data.copy()
         data["period"] = DEFAULT_PRESET
     form = DashboardFilterForm(data, user=user, place=place)
-    today = timezone.localtime(timezone.now(), ZoneInfo(place.zone)).date()
+    today = today_in(place.zone)
     if not form.is_valid():
         period = preset_period(DEFAULT_PRESET, today)
         return form, Filters(period=period, invalid=True, errors=form.errors)

@@ -20,7 +20,7 @@ from django.db.models import Case, DateField, DateTimeField, DurationField, F, Q
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
-from plut.core.calendar import closed_days
+from plut.core.calendar import closed_days, local_midnight
 from plut.regions.models import TimeZone
 
 PRESETS = {
@@ -137,10 +137,6 @@ def preset_period(preset: str, today: datetime.date) -> Period:
     # "12m": the twelve whole months up to and including the current one.
     first = add_months(today.replace(day=1), -11)
     return Period(first, add_months(today, 0, month_end=True), 12)
-
-
-def local_midnight(day: datetime.date, zone: str) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=ZoneInfo(zone))
 
 
 def in_period(field: str, zone_path: str, period: Period) -> Q:

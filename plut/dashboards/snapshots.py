@@ -31,7 +31,6 @@ import logging
 import time
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
@@ -40,6 +39,7 @@ from django.utils import timezone, translation
 
 from clinics.models import Centre
 from plut.core import versions
+from plut.core.calendar import today_in
 from plut.core.db_router import reading_from_replica
 from plut.dashboards.filters import CENTRE, NATIONAL, PROVINCE, Filters, Place, SystemReader
 from plut.dashboards.periods import DEFAULT_PRESET, Period, preset_period
@@ -260,7 +260,7 @@ def refresh(
 def default_filters(place: Place, today: datetime.date | None = None) -> Filters:
     """What a dashboard shows before anyone touches its filters (today on the place's clock)."""
     if today is None:
-        today = timezone.localtime(timezone.now(), ZoneInfo(place.zone)).date()
+        today = today_in(place.zone)
     return Filters(period=preset_period(DEFAULT_PRESET, today), preset=DEFAULT_PRESET)
 
 

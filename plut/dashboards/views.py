@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from plut.accounts.decorators import role_required
 from plut.accounts.models import Role
-from plut.core.exports import EXPORT_FORMATS, export_response
+from plut.core.exports import EXPORT_FORMATS, export_response, filters_refused
 from plut.dashboards.filters import (
     CENTRE,
     NATIONAL,
@@ -120,7 +120,9 @@ def dashboard(
 def dashboard_export(
     request: HttpRequest, level: str, fmt: str, key: Any = None, section: str = "overview"
 ) -> HttpResponseBase:
-    place, current, _form, _filters, figures = _compute(request, level, key, section)
+    place, current, form, filters, figures = _compute(request, level, key, section)
+    if filters.invalid:
+        return filters_refused(form)
     headers, rows = current.table(figures.data)
     slug = {NATIONAL: "indonesia", PROVINCE: f"provinsi-{place.key}", CENTRE: f"plut-{place.key}"}
     return export_response(

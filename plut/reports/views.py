@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from clinics.selectors import centres_visible_to
 from plut.accounts.decorators import role_required
 from plut.accounts.scope import get_visible_or_404, scope_of, visible_to
+from plut.core.dates import BoundedDateField
 from plut.dashboards.views import DASHBOARD_ROLES
 from plut.regions.models import Province
 from plut.reports.models import Report, ReportLevel, ReportStatus
@@ -29,7 +30,7 @@ def _reports(user: Any):
 
 class ReportRequestForm(forms.Form):
     place = forms.ChoiceField(label=_("Cakupan"))
-    month = forms.DateField(
+    month = BoundedDateField(
         label=_("Bulan"),
         input_formats=["%Y-%m"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),

@@ -16,6 +16,7 @@ def _cards(response) -> dict[str, dict]:
 
 
 def test_each_role_lands_on_its_own_place(as_user, world: World) -> None:
+    world.sessions_mid_last_month()
     national = as_user("national").get("/api/v1/dashboard/").json()
     officer = as_user("officer_a").get("/api/v1/dashboard/").json()
     manager = as_user("manager_a").get("/api/v1/dashboard/").json()

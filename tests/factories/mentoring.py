@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from clinics.models import ServiceArea
 from mentoring.models import Booking, FollowUp, MentoringSession, Mode, Outcome
+from tests.factories import calendar
 
 
 class SessionFactory(factory.django.DjangoModelFactory):
@@ -15,7 +16,9 @@ class SessionFactory(factory.django.DjangoModelFactory):
     centre = factory.LazyAttribute(lambda o: o.consultant.staff_membership.centre)
     service_area = factory.LazyFunction(lambda: ServiceArea.objects.get(code="financing"))
     mode = Mode.IN_PERSON
-    starts_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=3))
+    # Earlier in the centre's week: "this week" lists show it whatever the day of the week
+    # (tests/factories/calendar.py; a test of a month's figures places its own rows).
+    starts_at = factory.LazyAttribute(lambda o: calendar.earlier_this_week(o.centre))
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(hours=1))
     topic = "Pengajuan KUR"
     contact_minutes = 60
@@ -32,7 +35,9 @@ class FollowUpFactory(factory.django.DjangoModelFactory):
         model = FollowUp
 
     action = "Lengkapi dokumen KUR"
-    due_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=7))
+    due_on = factory.LazyAttribute(
+        lambda o: calendar.local_today(o.session.centre) + datetime.timedelta(days=7)
+    )
     assignee = factory.SelfAttribute("session.consultant")
 
 
@@ -50,6 +55,6 @@ class OutcomeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Outcome
 
-    recorded_on = factory.LazyFunction(timezone.localdate)
+    recorded_on = factory.LazyAttribute(lambda o: calendar.local_today(o.enterprise.centre))
     turnover = 600_000_000
     employees = 4

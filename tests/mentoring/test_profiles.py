@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cooperatives.models import Cooperative
-from mentoring.models import SessionEnterprise, SessionFormat
+from mentoring.models import MentoringSession, SessionEnterprise, SessionFormat
 from mentoring.profiles import enterprise_ladder, enterprise_timeline
 from tests.factories.cooperatives import EnterpriseFactory, PersonFactory
 from tests.factories.mentoring import BookingFactory, OutcomeFactory, SessionFactory
@@ -154,7 +154,11 @@ def test_the_ladder_reads_a_whole_timelines_outcomes_without_a_query(
 def test_the_timeline_merges_sessions_bookings_and_outcomes_newest_first(world):
     now = timezone.now()
     enterprise = world.a.enterprise
-    old_session = world.a.session  # three days ago
+    old_session = world.a.session
+    MentoringSession.objects.filter(pk=old_session.pk).update(
+        starts_at=now - datetime.timedelta(days=3),
+        ends_at=now - datetime.timedelta(days=3, hours=-1),
+    )
     booking = world.a.booking  # in two days
     outcome = world.a.outcome  # today
     older = OutcomeFactory(

@@ -5,7 +5,6 @@ API and the monthly report), the precompute job, and pages that survive a dead c
 
 from __future__ import annotations
 
-import datetime
 from unittest import mock
 
 import pytest
@@ -23,6 +22,7 @@ from plut.dashboards.sections import sections_for
 from plut.regions.models import Province
 from plut.reports.models import Report, ReportLevel
 from plut.reports.services import report_sections
+from tests.factories import calendar
 from tests.factories.mentoring import SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -311,6 +311,7 @@ def _default_pairs() -> int:
 
 
 def test_precompute_computes_every_default_view_once(client, world, django_assert_num_queries):
+    world.sessions_mid_last_month()
     pairs = _default_pairs()
     assert pairs > len(sections_for(NATIONAL)) + 2 * len(sections_for(CENTRE))
     assert snapshots.precompute_defaults() == pairs
@@ -379,14 +380,14 @@ def test_the_api_shows_the_pages_numbers_from_the_same_snapshot(
 def test_the_monthly_report_shows_the_pages_numbers(
     officer, world, django_assert_num_queries, django_assert_max_num_queries
 ):
-    # This month's session, whatever day of the month the suite runs.
+    # This month's session on the centre's calendar, whatever day of the month the suite runs.
     SessionFactory(
         consultant=world.a.consultant,
         enterprises=[world.a.enterprise],
-        starts_at=timezone.now() - datetime.timedelta(minutes=5),
+        starts_at=calendar.earlier_this_month(world.a.centre),
     )
     page = _computed(officer, period="month")
-    month = timezone.localdate().replace(day=1)
+    month = calendar.local_today(world.a.centre).replace(day=1)
     report = Report(level=ReportLevel.PROVINCE, province=world.a.centre.province, month=month)
     with django_assert_max_num_queries(20):
         sections = report_sections(report)

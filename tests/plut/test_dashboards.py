@@ -95,6 +95,7 @@ def _card(response, key: str) -> dict:
 
 
 def test_foreign_rows_never_reach_a_total(client, world):
+    world.sessions_mid_last_month()
     client.force_login(world.national)
     assert _card(client.get("/dashboard/national/"), "sessions")["current"] == 2
     assert _card(client.get("/dashboard/province/18/"), "sessions")["current"] == 1
