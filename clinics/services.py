@@ -93,8 +93,11 @@ def _check_areas_offered(*, centre: Centre, areas: list[ServiceArea]) -> None:
         raise ValidationError({"areas": _("Bidang ini tidak dilayani oleh PLUT ini.")})
 
 
-def staff_invitation_send(*, user: User, centre: Centre, invited_by: User, base_url: str) -> None:
+def staff_invitation_send(*, user: User, centre: Centre, invited_by: User) -> None:
     """Email ``user`` a link to choose their own password (Django's password-reset link).
+
+    The link is built from SITE_URL, never the request's Host header: a forged Host would
+    otherwise put an attacker's address in front of a set-password token.
 
     An invited user has an unusable password, which Django's "forgot password" form ignores,
     so this link is their only way in until they set one. It is written in Indonesian, the
@@ -107,8 +110,8 @@ def staff_invitation_send(*, user: User, centre: Centre, invited_by: User, base_
         "user": user,
         "centre": centre,
         "invited_by": invited_by,
-        "set_password_url": f"{base_url.rstrip('/')}{path}",
-        "login_url": f"{base_url.rstrip('/')}{reverse('login')}",
+        "set_password_url": f"{settings.SITE_URL}{path}",
+        "login_url": f"{settings.SITE_URL}{reverse('login')}",
         "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
     }
     with translation.override(settings.LANGUAGE_CODE):
@@ -127,7 +130,6 @@ def staff_member_invite(
     role: str,
     areas: list[ServiceArea],
     invited_by: User,
-    base_url: str,
 ) -> User:
     """Create a manager or consultant at ``centre`` and email them a link to set a password.
 
@@ -154,9 +156,7 @@ def staff_member_invite(
     user.save()
     staff_member_place(user=user, centre=centre, areas=areas)
     transaction.on_commit(
-        lambda: staff_invitation_send(
-            user=user, centre=centre, invited_by=invited_by, base_url=base_url
-        )
+        lambda: staff_invitation_send(user=user, centre=centre, invited_by=invited_by)
     )
     return user
 

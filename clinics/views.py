@@ -81,7 +81,6 @@ def team_invite(request: HttpRequest) -> HttpResponse:
                 role=data["role"],
                 areas=list(data["areas"]),
                 invited_by=request.user,
-                base_url=request.build_absolute_uri("/"),
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -141,7 +140,6 @@ def team_member(request: HttpRequest, pk: int) -> HttpResponse:
                 user=member,
                 centre=centre,
                 invited_by=request.user,
-                base_url=request.build_absolute_uri("/"),
             )
             messages.success(
                 request, _("Undangan dikirim ulang ke %(email)s.") % {"email": member.email}

@@ -8,6 +8,13 @@ validators, E.164 phones, the model's own ``clean``), and then written in bulk:
 - ``all_or_nothing``: one invalid row and nothing is written;
 - ``valid_rows``: the valid rows are written, the others reported.
 
+The file comes from outside and is read within limits, each refused with an error naming it:
+rows read, empty ones included (``IMPORT_MAX_ROWS``); an XLSX's size once unpacked and how
+much any part of it grows (``IMPORT_MAX_XLSX_UNPACKED_BYTES``, ``IMPORT_MAX_XLSX_RATIO``, from
+the zip's directory before anything is unpacked); and the time spent reading
+(``IMPORT_READ_SECONDS``). Any other failure to read a workbook (a broken zip, invalid XML,
+entities, which defusedxml refuses: openpyxl uses it once installed) is "not an XLSX".
+
 A NIB, NIK or Nomor Induk Koperasi already registered at the importing centre (or at none)
 updates that record instead of adding a duplicate; one registered at another centre is
 refused, as in ``enterprise_register``. Validation reads the database a few times per file;
@@ -26,8 +33,9 @@ import datetime
 import io
 import json
 import re
+import time
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
@@ -69,8 +77,9 @@ BATCH = 500  # rows between two progress reports
 LOOKUP_BATCH = 10_000  # identifiers per lookup query
 WRITE_BATCH = 5_000  # rows per INSERT
 UPDATE_BATCH = 500  # rows per UPDATE (its CASE grows with the batch, per row)
-MAX_ROWS = 100_000
 XLSX_MAGIC = b"PK\x03\x04"
+RATIO_CHECKED_FROM = 1024 * 1024  # unpacked bytes; smaller parts parse quickly however packed
+ROW_TAG = re.compile(rb"<(?:[\w.-]+:)?row[\s/>]")  # <row ...> or <x:row ...>, in a sheet's XML
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"]
 
 
@@ -124,12 +133,116 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _xlsx_rows(data: bytes) -> Iterable[Sequence[Any]]:
+class _Deadline:
+    """When reading a file must be done by (``IMPORT_READ_SECONDS`` from now)."""
+
+    def __init__(self) -> None:
+        self.seconds = settings.IMPORT_READ_SECONDS
+        self.at = time.monotonic() + self.seconds
+
+    def check(self) -> None:
+        if time.monotonic() >= self.at:
+            raise ImportFileError(
+                _t(
+                    "Berkas tidak selesai dibaca dalam %(seconds)s detik; "
+                    "bagi menjadi beberapa berkas yang lebih kecil."
+                )
+                % {"seconds": self.seconds}
+            )
+
+
+class _TimedBytes(io.BytesIO):
+    """The upload as a file that checks the deadline on every read. openpyxl parses a part
+    while it reads it from the zip, in chunks of a few KB, so this also stops it inside a
+    part (a sheet's XML is read once to find its size, before any row is returned)."""
+
+    def __init__(self, data: bytes, deadline: _Deadline) -> None:
+        super().__init__(data)
+        self.deadline = deadline
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        self.deadline.check()
+        return super().read(size)
+
+
+def _too_many_rows(limit: int) -> ImportFileError:
+    return ImportFileError(
+        _t(
+            "Berkas berisi lebih dari %(max)s baris (baris kosong ikut dihitung); "
+            "bagi menjadi beberapa berkas."
+        )
+        % {"max": limit}
+    )
+
+
+def _package_check(source: io.BytesIO) -> None:
+    """Refuse a zip bomb from the archive's directory, before anything is unpacked, then a
+    flood of rows before anything is parsed. zipfile stops each member at the size the
+    directory declares (and refuses it, on its CRC, if there was more), so the declared sizes
+    are what parsing can meet."""
+    with zipfile.ZipFile(source) as archive:
+        members = archive.infolist()
+        limit = settings.IMPORT_MAX_XLSX_UNPACKED_BYTES
+        if sum(member.file_size for member in members) > limit:
+            raise ImportFileError(
+                _t("Isi berkas XLSX terlalu besar setelah diekstrak (maksimum %(mb)s MB).")
+                % {"mb": max(1, limit // (1024 * 1024))}
+            )
+        # A spreadsheet's parts shrink about 14 times; a part that shrank far more is a few KB
+        # that unpack into millions of XML elements, which also parse for long between two
+        # checks of the deadline (one per read of the upload).
+        ratio = settings.IMPORT_MAX_XLSX_RATIO
+        if any(
+            member.file_size > RATIO_CHECKED_FROM
+            and member.file_size > ratio * member.compress_size
+            for member in members
+        ):
+            raise ImportFileError(
+                _t("Isi berkas XLSX mengembang lebih dari %(ratio)s kali saat diekstrak.")
+                % {"ratio": ratio}
+            )
+        # openpyxl parses every sheet once to find its size before returning a row, each
+        # empty row in Python; counting row tags in the unpacked XML runs in C. A tag cut
+        # between two chunks is missed: this only stops a flood early, read_table counts
+        # exactly.
+        max_rows = settings.IMPORT_MAX_ROWS
+        rows = 0
+        for member in members:
+            with archive.open(member) as part:
+                while chunk := part.read(1024 * 1024):
+                    rows += len(ROW_TAG.findall(chunk))
+                    if rows > max_rows + 1:  # and the header
+                        raise _too_many_rows(max_rows)
+    source.seek(0)
+
+
+def _xlsx_rows(data: bytes, deadline: _Deadline) -> Iterator[Sequence[Any]]:
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise ImportFileError(_t("Berkas XLSX tidak dapat dibaca.")) from error
-    return workbook.worksheets[0].iter_rows(values_only=True)
+        source = _TimedBytes(data, deadline)
+        _package_check(source)
+        workbook = load_workbook(source, read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            # The size a sheet declares (<dimension>) is only the file's word: openpyxl would
+            # make every row as wide as it says, up to 16,384 cells.
+            sheet.reset_dimensions()
+            yield from sheet.iter_rows(values_only=True)
+        finally:
+            workbook.close()
+    except ImportFileError:
+        raise
+    except Exception as error:
+        # A hostile or broken workbook fails in many ways: zipfile (BadZipFile,
+        # NotImplementedError, RuntimeError), the XML parser (ParseError), defusedxml
+        # (EntitiesForbidden, DTDForbidden, ExternalReferenceForbidden) and openpyxl's
+        # reading of each part (KeyError, ValueError, TypeError, IndexError...). Each of them
+        # means this file is not a workbook we can read (our own checks raise ImportFileError).
+        raise ImportFileError(
+            _t(
+                "Berkas tidak dapat dibaca sebagai XLSX. Simpan ulang dari Excel atau "
+                "LibreOffice sebagai .xlsx, atau gunakan templat impor."
+            )
+        ) from error
 
 
 def _csv_rows(data: bytes) -> Iterable[Sequence[Any]]:
@@ -149,9 +262,11 @@ def read_table(data: bytes, kind: str) -> list[tuple[int, dict[str, str]]]:
     """(spreadsheet row number, {column: text}) for every non-empty row of the first sheet.
 
     The type is decided by the content: an XLSX is a zip archive, anything else must be
-    UTF-8 text. Raises ``ImportFileError`` for an unreadable file or missing columns.
+    UTF-8 text. Raises ``ImportFileError`` for an unreadable file, missing columns, or a file
+    past a limit (rows read, unpacked size, time).
     """
-    rows = iter(_xlsx_rows(data) if data.startswith(XLSX_MAGIC) else _csv_rows(data))
+    deadline = _Deadline()
+    rows = iter(_xlsx_rows(data, deadline) if data.startswith(XLSX_MAGIC) else _csv_rows(data))
     try:
         header = [_text(cell).lower() for cell in next(rows)]
     except StopIteration:
@@ -165,21 +280,23 @@ def read_table(data: bytes, kind: str) -> list[tuple[int, dict[str, str]]]:
             _t("Kolom wajib tidak ada: %(columns)s. Gunakan templat impor.")
             % {"columns": ", ".join(missing)}
         )
+    # Where each template column is (a column named twice: its last one); other columns are
+    # never looked at, however many the header has.
+    positions = {name: index for index, name in enumerate(header) if name in columns}
+    max_rows = settings.IMPORT_MAX_ROWS
     table = []
     try:
         for number, cells in enumerate(rows, start=2):
+            # Rows read, not rows kept: a file of empty rows costs as much to read.
+            if number - 1 > max_rows:
+                raise _too_many_rows(max_rows)
+            deadline.check()
             values = {
                 name: _text(cells[index]) if index < len(cells) else ""
-                for index, name in enumerate(header)
-                if name in columns
+                for name, index in positions.items()
             }
             if any(values.values()):
                 table.append((number, values))
-            if len(table) > MAX_ROWS:
-                raise ImportFileError(
-                    _t("Berkas berisi lebih dari %(max)s baris; bagi menjadi beberapa berkas.")
-                    % {"max": MAX_ROWS}
-                )
     except csv.Error as error:
         raise ImportFileError(_t("Berkas CSV tidak dapat dibaca.")) from error
     if not table:

@@ -22,6 +22,7 @@ from cooperatives.validators import (
 from plut.accounts.scope import ScopePaths
 from plut.core.calendar import today_in
 from plut.core.models import TimestampedModel
+from plut.core.names import names_validate
 from plut.core.phone import validate_e164
 from plut.regions.models import TimeZone
 
@@ -97,6 +98,7 @@ class Person(TimestampedModel):
         return self.full_name
 
     def clean(self) -> None:
+        names_validate(self, "full_name")
         # An empty form field arrives as ""; NULL keeps the unique constraint for real NIKs only.
         self.nik = self.nik or None
         # Compare with the gender only when the NIK is well-formed; its own validator reports
@@ -201,6 +203,7 @@ class Cooperative(TimestampedModel):
         return self.name
 
     def clean(self) -> None:
+        names_validate(self, "name")
         self.number = self.number or None
         if self.last_rat_on and self.last_rat_on > self._local_today():
             raise ValidationError({"last_rat_on": _("Tanggal RAT tidak boleh di masa depan.")})
@@ -324,6 +327,7 @@ class Enterprise(TimestampedModel):
         return self.name
 
     def clean(self) -> None:
+        names_validate(self, "name")
         self.nib = self.nib or None
 
     def get_scale_display(self) -> str:

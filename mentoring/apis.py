@@ -574,6 +574,8 @@ class BookingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )
         owner = enterprise.owner
         with transaction.atomic():
+            # Filed under the enterprise chosen, which the scope proved the user may book for;
+            # never looked up again by its NIB or contact.
             booking = booking_request(
                 centre=centre,
                 area=area,
@@ -589,19 +591,8 @@ class BookingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 },
                 description=values["description"].strip(),
                 consent=consent_current(),
+                enterprise=enterprise,
             )
-            # The public booking finds its client by NIB, else by the owner's contact at the
-            # centre; an enterprise it cannot recognise would be registered again. Refuse
-            # (and roll back) rather than book under a duplicate.
-            if booking.enterprise_id != enterprise.pk:
-                raise ValidationError(
-                    {
-                        "enterprise": _t(
-                            "UMKM ini tidak dapat dikenali oleh PLUT tujuan: lengkapi NIB atau "
-                            "telepon/email pemiliknya, atau pesan di PLUT pendampingnya."
-                        )
-                    }
-                )
             # The booking and its notice commit together, or neither does.
             booking_notify_new(booking)
         return Response(BookingSerializer(booking).data, status=status.HTTP_201_CREATED)

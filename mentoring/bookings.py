@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -32,7 +33,7 @@ from clinics.models import Absence, Centre, ServiceArea
 from cooperatives.models import Enterprise, Person
 from mentoring.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus, Mode
 from mentoring.slots import Slot, WeeklyWindow, free_slots
-from plut.accounts.models import ConsentText
+from plut.accounts.models import ConsentText, Role, User
 from plut.core.calendar import closed_days
 from plut.messaging.models import Channel
 
@@ -202,42 +203,56 @@ def _the_slot(offer: SlotOffer) -> Slot:
 
 
 def _open_bookings_of(phone: str, email: str, now: datetime.datetime, up_to: int) -> int:
-    """Active bookings ahead made with this contact, or for a business of an owner with it,
-    counted up to ``up_to`` (the cap: whether it is reached is all the caller asks)."""
-    typed, owner = Q(), Q()
+    """Active bookings ahead made with this phone or email, counted up to ``up_to`` (the cap:
+    whether it is reached is all the caller asks).
+
+    Only bookings typed with the contact: counting the bookings of a client whose record holds
+    it would tell whoever types a stranger's number that the stranger has bookings."""
+    typed = Q()
     if phone:
         typed |= Q(contact_phone=phone)
-        owner |= Q(phone=phone)
     if email:
         typed |= Q(contact_email__iexact=email)
-        owner |= Q(email__iexact=email)
     if not typed:
         return 0
-    ahead = Booking.objects.filter(
-        status__in=ACTIVE_BOOKING_STATUSES, starts_at__gte=now
-    ).values_list("pk", flat=True)
-    # Two halves, each led by its own index, rather than one OR across the joins, which
-    # PostgreSQL can only answer by joining every booking ahead in the country to its owner;
-    # as two plain queries, which plan in a tenth of the time a UNION of them does.
-    typed_ids = set(ahead.filter(typed).order_by()[:up_to])
-    owned = ahead.filter(enterprise__owner__in=Person.objects.filter(owner))
-    return min(len(typed_ids | set(owned.order_by()[:up_to])), up_to)
+    ahead = Booking.objects.filter(status__in=ACTIVE_BOOKING_STATUSES, starts_at__gte=now)
+    return len(ahead.filter(typed).order_by().values_list("pk", flat=True)[:up_to])
 
 
-def _client(centre: Centre, client: dict[str, Any]) -> Enterprise:
-    """The enterprise behind a public booking: known by NIB or by its owner's contact, or new."""
+def booking_owner(user: User | AnonymousUser) -> Person | None:
+    """The client record a signed-in owner has proven is theirs, or None: an owner account
+    whose email is verified, linked to its Person (``plut.accounts.services``). Nobody else
+    proves anything about existing records."""
+    if not user.is_authenticated or user.role != Role.OWNER or user.email_verified_at is None:
+        return None
+    return Person.objects.filter(user=user).first()
+
+
+def _own_enterprise(owner: Person, client: dict[str, Any]) -> Enterprise | None:
+    """The owner's own enterprise with the NIB typed, else with the name typed."""
+    match = Q(name__iexact=client["name"])
     if client.get("nib"):
-        known = Enterprise.objects.filter(nib=client["nib"]).first()
+        match |= Q(nib=client["nib"])
+    found = list(Enterprise.objects.filter(match, owner=owner).order_by("pk"))
+    for enterprise in found:
+        if client.get("nib") and enterprise.nib == client["nib"]:
+            return enterprise
+    return found[0] if found else None
+
+
+def _client(centre: Centre, client: dict[str, Any], owner: Person | None) -> Enterprise:
+    """The enterprise a public booking is filed under.
+
+    Only what the booker proved is matched: a signed-in owner's own enterprises (``owner``).
+    Anyone else gets records of their own, exactly as typed, whatever records share the NIB,
+    phone or email typed: a stranger must neither learn about someone's records nor add to
+    them. Staff see the likely duplicates on the booking's page and link it by merging.
+    """
+    if owner is not None:
+        known = _own_enterprise(owner, client)
         if known is not None:
             return known
-    contact = Q()
-    if client.get("phone"):
-        contact |= Q(phone=client["phone"])
-    if client.get("email"):
-        contact |= Q(email__iexact=client["email"])
-    owner = Person.objects.filter(contact, centre=centre).first() if contact else None
-    enterprise = None
-    if owner is None:
+    else:
         owner = Person(
             full_name=client["owner_name"],
             phone=client.get("phone", ""),
@@ -247,18 +262,22 @@ def _client(centre: Centre, client: dict[str, Any]) -> Enterprise:
         )
         owner.full_clean(exclude=["regency", "centre"])  # given by the caller, read already
         owner.save()
-    else:  # a new owner has no businesses yet
-        enterprise = Enterprise.objects.filter(owner=owner, name__iexact=client["name"]).first()
-    if enterprise is None:
-        enterprise = Enterprise(
-            name=client["name"],
-            nib=client.get("nib") or None,
-            regency=client["regency"],
-            owner=owner,
-            centre=centre,
-        )
-        enterprise.full_clean(exclude=["regency", "owner", "centre"])
-        enterprise.save()
+    enterprise = Enterprise(
+        name=client["name"], regency=client["regency"], owner=owner, centre=centre
+    )
+    # NIB is unique: checked by the insert below, not by a look-up first.
+    enterprise.full_clean(exclude=["regency", "owner", "centre"], validate_unique=False)
+    if client.get("nib"):
+        enterprise.nib = client["nib"]
+        try:
+            with transaction.atomic():  # a savepoint: a refused insert must not end the booking
+                enterprise.save()
+            return enterprise
+        except IntegrityError:
+            # Another record holds it. The booking keeps it as typed (contact_nib) for staff;
+            # the visitor sees no difference.
+            enterprise.nib = None
+    enterprise.save()
     return enterprise
 
 
@@ -276,13 +295,17 @@ def booking_request(
     client: dict[str, Any],
     description: str,
     consent: ConsentText,
+    owner: Person | None = None,
+    enterprise: Enterprise | None = None,
     now: datetime.datetime | None = None,
 ) -> Booking:
-    """Book a consultation for an owner from the public site.
+    """Book a consultation for an owner from the public site or the API.
 
-    ``client`` holds name, nib, regency, owner_name, phone (E.164) and email. Raises
-    ``SlotTaken`` when the slot is no longer free and ``ValidationError`` for the cap of open
-    bookings per phone/email.
+    ``client`` holds what was typed: name, nib, regency, owner_name, phone (E.164) and email;
+    the booking keeps it. It is filed under ``enterprise`` when the caller proved it (the API:
+    one in the user's scope), else under one of ``owner``'s (``booking_owner``: a signed-in,
+    verified owner), else under new records (``_client``). Raises ``SlotTaken`` when the slot
+    is no longer free and ``ValidationError`` for the cap of open bookings per phone/email.
     """
     now = now or timezone.now()
     if mode not in (Mode.IN_PERSON, Mode.ONLINE):
@@ -302,7 +325,7 @@ def booking_request(
                 % {"count": centre.open_bookings_cap}
             )
         booking = Booking(
-            enterprise=_client(centre, client),
+            enterprise=enterprise or _client(centre, client, owner),
             centre=centre,
             service_area=area,
             mode=mode,
@@ -310,6 +333,9 @@ def booking_request(
             consent=consent,
             contact_phone=client.get("phone", ""),
             contact_email=client.get("email", ""),
+            contact_name=client["owner_name"],
+            contact_business=client["name"],
+            contact_nib=client.get("nib") or "",
             preferred_channel=client.get("preferred_channel", Channel.EMAIL),
             # Messages about the booking are written in the language it was made in.
             language=booking_language(),

@@ -259,6 +259,20 @@ class Booking(TimestampedModel):
     # mail, nor send a stranger's booking to them.
     contact_phone = models.CharField(_("telepon pemesan"), max_length=16, blank=True)
     contact_email = models.EmailField(_("email pemesan"), blank=True)
+    # The rest of what was typed with a public booking. The booking is filed under records
+    # of its own (unless a signed-in owner proved the business is theirs), and staff may later
+    # link it to a record they recognise: the owner's pages, messages and calendar file show
+    # these, so they never show what someone else registered. Empty for bookings staff made.
+    # A database default too, for writers that name their columns (the demo's COPY).
+    contact_name = models.CharField(
+        _("nama pemesan"), max_length=200, blank=True, default="", db_default=""
+    )
+    contact_business = models.CharField(
+        _("nama usaha yang diketik"), max_length=200, blank=True, default="", db_default=""
+    )
+    contact_nib = models.CharField(
+        _("NIB yang diketik"), max_length=13, blank=True, default="", db_default=""
+    )
     # How the owner wants reminders (email, WhatsApp, SMS), and in which language: a booking
     # made without an account has no user to carry either, so it keeps what was active then.
     preferred_channel = models.CharField(
@@ -312,6 +326,17 @@ class Booking(TimestampedModel):
 
     def can_become(self, status: str) -> bool:
         return status in BOOKING_TRANSITIONS[self.status]
+
+    @property
+    def booker_name(self) -> str:
+        """Whom messages about the booking greet: the name typed with it, else the owner on
+        file (bookings staff made)."""
+        return self.contact_name or self.enterprise.owner.full_name
+
+    @property
+    def business_name(self) -> str:
+        """The business as the owner's pages show it: as typed, else the one on file."""
+        return self.contact_business or self.enterprise.name
 
 
 class FinancingSource(models.TextChoices):

@@ -239,6 +239,61 @@ def enterprise_merge_search(user: Any, keep: Enterprise, query: str) -> list[Ent
 
 
 @dataclass(frozen=True)
+class LikelyDuplicate:
+    enterprise: Enterprise
+    reasons: list[str]  # "NIB sama", "telepon sama", ...
+
+
+def booking_likely_duplicates(user: Any, booking: Booking) -> list[LikelyDuplicate]:
+    """Records that may be the business behind a public booking, which was filed under records
+    of its own (``mentoring.bookings._client``): in ``user``'s scope at the booking's centre
+    (those a merge accepts), holding the NIB, phone or email typed with it, or a similar name
+    in its regency. Staff judge, then link the booking by merging its record into one of them.
+    """
+    own = booking.enterprise
+    candidates = enterprise_merge_candidates(user, own)
+    typed = Q()
+    if booking.contact_nib:
+        typed |= Q(nib=booking.contact_nib)
+    if booking.contact_phone:
+        typed |= Q(owner__phone=booking.contact_phone)
+    if booking.contact_email:
+        typed |= Q(owner__email__iexact=booking.contact_email)
+    found = {e.pk: e for e in candidates.filter(typed)[:MERGE_CHOICES_LIMIT]} if typed else {}
+    # The same as the merge page's own suggestions, kept to the centre a merge accepts.
+    similar = [
+        e
+        for e in enterprise_possible_duplicates(
+            user, name=own.name, regency_id=own.regency_id, nik=None
+        )
+        if e.centre_id == own.centre_id and e.pk != own.pk
+    ]
+    similar_ids = {e.pk for e in similar}
+    for e in similar:
+        found.setdefault(e.pk, e)
+    email = booking.contact_email.lower()
+    return [
+        LikelyDuplicate(
+            enterprise=e,
+            reasons=[
+                str(reason)
+                for reason, same in (
+                    (_("NIB sama"), bool(booking.contact_nib) and e.nib == booking.contact_nib),
+                    (
+                        _("telepon sama"),
+                        bool(booking.contact_phone) and e.owner.phone == booking.contact_phone,
+                    ),
+                    (_("email sama"), bool(email) and e.owner.email.lower() == email),
+                    (_("nama mirip"), e.pk in similar_ids),
+                )
+                if same
+            ],
+        )
+        for e in sorted(found.values(), key=lambda e: (e.name, e.pk))
+    ]
+
+
+@dataclass(frozen=True)
 class MergeCounts:
     sessions: int
     shared_sessions: int  # sessions both attended: their two links become one

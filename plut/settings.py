@@ -8,6 +8,7 @@ be given as a file (``SECRET_KEY_FILE=/run/secrets/key``), for Docker and Kubern
 from __future__ import annotations
 
 import datetime
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -42,7 +43,8 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with a site only active national administrators may open (docs/security.md).
+    "plut.core.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -80,11 +82,15 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
+    # Camera, microphone, location, payment, devices: off on every response (plut/core/headers.py).
+    "plut.core.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: private, no-store on every response to a logged-in user.
+    "plut.core.headers.PrivateResponseMiddleware",
     # After authentication: a logged-in user's stored language wins over the cookie.
     "plut.core.middleware.ChosenLanguageMiddleware",
     # Records who made each change in the audit log (after authentication, so it knows).
@@ -353,6 +359,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "plut.api.exceptions.api_exception_handler",
+    # JSON bodies within DATA_UPLOAD_MAX_MEMORY_SIZE and API_JSON_MAX_DEPTH (plut/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "plut.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Counted in the shared cache (Redis in production): per token or user, per anonymous IP.
     "DEFAULT_THROTTLE_CLASSES": [
         "plut.api.throttles.AnonIpThrottle",
@@ -364,6 +376,8 @@ REST_FRAMEWORK = {
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
+# Arrays and objects nested deeper than this in a JSON body are a 400 (the API takes flat ones).
+API_JSON_MAX_DEPTH = 32
 SPECTACULAR_SETTINGS = {
     "TITLE": "PLUT KUMKM API",
     "DESCRIPTION": "REST API portal PLUT KUMKM. Lihat docs/api.md.",
@@ -389,6 +403,16 @@ SPECTACULAR_SETTINGS = {
 # above which an import runs in the background (Celery) instead of in the request.
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=200)
+# Reading an uploaded file (cooperatives/imports.py, docs/security.md): rows read, empty ones
+# included; an XLSX's total size once unpacked (a 5 MB XLSX of the template unpacks to ~70 MB)
+# and how many times any part of it over 1 MB grows (~14 in a real one), both checked before
+# parsing; and seconds spent reading, below gunicorn's 30 s worker timeout.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=100_000)
+IMPORT_MAX_XLSX_UNPACKED_BYTES = env.int(
+    "IMPORT_MAX_XLSX_UNPACKED_BYTES", default=100 * 1024 * 1024
+)
+IMPORT_MAX_XLSX_RATIO = env.int("IMPORT_MAX_XLSX_RATIO", default=100)
+IMPORT_READ_SECONDS = env.int("IMPORT_READ_SECONDS", default=20)
 
 # --- Audit trail -----------------------------------------------------------------------------
 # Every create, change and delete of client and mentoring records is kept (who, when, what).
@@ -443,12 +467,25 @@ WORKER_HEARTBEAT_STALE_SECONDS = env.int("WORKER_HEARTBEAT_STALE_SECONDS", defau
 # --- Security -------------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-# /healthz is probed over plain HTTP by the load balancer and by compose health checks.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# /healthz and /readyz are probed over plain HTTP by the load balancer, compose and monitoring.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Probes from these networks (besides the machine itself) see which component is down; others
+# get the status only. The address is the connection's own (REMOTE_ADDR): never list the
+# reverse proxy's network, and a request that came through it (X-Forwarded-For) is public.
+HEALTHZ_INTERNAL_NETWORKS = env.list("HEALTHZ_INTERNAL_NETWORKS", default=[])
+for _network in HEALTHZ_INTERNAL_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"HEALTHZ_INTERNAL_NETWORKS: {error}") from error
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# The language cookie follows the session cookie; no script reads it.
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
@@ -473,15 +510,22 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Login lockout (django-axes, plut/accounts/lockout.py): failed passwords are counted per
-# account (from any address) and per address (on any account); either reaching its limit
-# refuses logins for AXES_COOLOFF_TIME since the last failure. An address gets a higher limit
-# because a centre's staff share one. Staff unlock early at /accounts/terkunci/ or with
-# `manage.py axes_reset` (docs/security.md).
+# Login lockout (django-axes, plut/accounts/lockout.py), within AXES_COOLOFF_TIME: failures on
+# one account from one address lock that pair only (someone guessing elsewhere cannot lock the
+# owner out); an account failing from many addresses is slowed down (a growing wait after each
+# failure past its limit), not locked; an address failing on many accounts is refused at a
+# higher limit, because a centre's staff share one. A refused attempt is not counted. Staff
+# unlock early at /accounts/terkunci/ or with `manage.py axes_reset` (docs/security.md).
+LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = env.int(
+    "LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", default=10
+)
 LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=10)
-LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
-AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_ACCOUNT
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+LOGIN_SLOWDOWN_MAX_SECONDS = env.int("LOGIN_SLOWDOWN_MAX_SECONDS", default=60)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=50)
+AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS
+# The order is the handler's: (account, address) together, account, address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_HANDLER = "plut.accounts.lockout.LoginLockoutHandler"
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_USERNAME_CALLABLE = "plut.accounts.lockout.username_of"
@@ -493,8 +537,10 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 )
 # The failed username and password are never stored with the attempt.
 AXES_SENSITIVE_PARAMETERS = ["username", "password", "ip_address"]
-# One-time login links and booking manage links: wrong tokens per address before refusing.
-BAD_TOKENS_PER_ADDRESS = env.int("BAD_TOKENS_PER_ADDRESS", default=20)
+# One-time login links and booking links: wrong tokens for one link from one address, and from
+# one address on any links, per AXES_COOLOFF_TIME, before that link (or every link) is refused.
+BAD_TOKENS_PER_LINK = env.int("BAD_TOKENS_PER_LINK", default=10)
+BAD_TOKENS_PER_ADDRESS = env.int("BAD_TOKENS_PER_ADDRESS", default=100)
 
 # Two-factor authentication (TOTP, plut/accounts/two_factor.py): optional for every staff
 # member; required for the roles listed here when on (national, provincial by default).

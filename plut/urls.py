@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from plut.accounts.views import LoginView
+from plut.accounts.views import LoginView, PasswordResetView
 from plut.api import urls as api_urls
 from plut.bench.views import ping
 from plut.core.language import language_set
@@ -12,8 +12,10 @@ urlpatterns = [
     path("", include("plut.core.urls")),
     path("", include("clinics.public_urls")),
     path("", include("mentoring.public_urls")),
-    # Our login (with "remember me") shadows the stock one; the rest of auth.urls is Django's.
+    # Our login (with "remember me") and password reset (throttled, links from SITE_URL) shadow
+    # the stock ones; the rest of auth.urls is Django's.
     path("accounts/login/", LoginView.as_view(), name="login"),
+    path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("plut.accounts.urls")),
     # The benchmark's floor: a logged-in page that does nothing (plut/bench).

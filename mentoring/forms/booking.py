@@ -11,6 +11,7 @@ from clinics.models import Centre, ServiceArea
 from cooperatives.models import Enterprise
 from mentoring.models import Mode
 from plut.accounts.models import ConsentText
+from plut.core.names import validate_name
 from plut.core.phone import phone_to_e164
 from plut.messaging.channels import channel_available
 from plut.messaging.models import Channel
@@ -48,7 +49,7 @@ class BookingStartForm(forms.Form):
 class BookingDetailsForm(forms.Form):
     """Step 2: who is booking, how to reach them, and their consent to the data processing."""
 
-    name = forms.CharField(label=_("Nama usaha"), max_length=200)
+    name = forms.CharField(label=_("Nama usaha"), max_length=200, validators=[validate_name])
     nib = forms.CharField(
         label=_("NIB (jika ada)"),
         required=False,
@@ -58,7 +59,7 @@ class BookingDetailsForm(forms.Form):
     regency = forms.ModelChoiceField(
         label=_("Kabupaten/kota tempat usaha"), queryset=Regency.objects.none()
     )
-    owner_name = forms.CharField(label=_("Nama Anda"), max_length=200)
+    owner_name = forms.CharField(label=_("Nama Anda"), max_length=200, validators=[validate_name])
     phone = forms.CharField(
         label=_("Nomor WhatsApp / telepon"),
         required=False,

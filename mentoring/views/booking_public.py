@@ -38,6 +38,7 @@ from mentoring.bookings import (
     SlotTaken,
     booking_cancel,
     booking_from_token,
+    booking_owner,
     booking_request,
     booking_reschedule,
     manage_token,
@@ -264,6 +265,7 @@ def booking_details(request: HttpRequest, centre_pk: int) -> HttpResponse:
                     client=form.client_values(),
                     description=form.cleaned_data["description"].strip(),
                     consent=consent,
+                    owner=booking_owner(request.user),
                 )
                 booking_notify_new(booking)
         except SlotTaken:
@@ -354,11 +356,8 @@ def _invalid_link(request: HttpRequest, *, expired: bool, centre: Centre | None)
 
 
 def _email_mask(email: str) -> str:
-    """rahman@example.id -> 'ra***@example.id': the owner recognises it, a stranger learns little.
-
-    The booking engine files a booking under a client it already knows by NIB or phone, whose
-    stored email may not be the one typed in; whoever holds the link must not learn it.
-    """
+    """rahman@example.id -> 'ra***@example.id': the owner recognises it, whoever else holds the
+    link learns little. Always the address typed with the booking, never one on file."""
     local, _at, domain = email.partition("@")
     return f"{local[:2]}***@{domain}" if domain else ""
 
@@ -378,7 +377,7 @@ def booking_done(request: HttpRequest, token: str) -> HttpResponse:
         "mentoring/booking/done.html",
         {
             "booking": found,
-            "owner_email": _email_mask(found.enterprise.owner.email),
+            "email_sent_to": _email_mask(found.contact_email),
             "manage_url": _manage_url(request, found),
             "token": token,
         },

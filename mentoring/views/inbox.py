@@ -33,6 +33,7 @@ from clinics.models import ServiceArea, StaffMembership
 from clinics.selectors import areas_by_code, centres_visible_to
 from mentoring.filters import StaffChoiceFilter
 from mentoring.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus
+from mentoring.profiles import booking_likely_duplicates
 from mentoring.selectors import bookings_visible_to, on_centres_clock, zones_of
 from mentoring.services.booking_actions import (
     ACTIONS,
@@ -48,6 +49,7 @@ from mentoring.services.booking_actions import (
     booking_decline,
     booking_no_show,
 )
+from mentoring.services.merge import enterprise_can_merge
 from plut.accounts.decorators import STAFF_ROLES, role_required
 from plut.accounts.models import Role, User
 from plut.accounts.scope import scope_of
@@ -356,6 +358,10 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "booking": booking,
             "row": row,
+            # A public booking is filed under records of its own: what it may really be, and
+            # the merge that links it (every candidate is at the record's centre).
+            "duplicates": booking_likely_duplicates(user, booking),
+            "can_merge": enterprise_can_merge(user=user, enterprise=booking.enterprise),
             "history": history_for(booking),
             "next_url": request.get_full_path(),
         },

@@ -7,10 +7,10 @@ from typing import Any
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from plut.accounts.models import ConsentText, User
+from plut.core.names import validate_name
 from plut.core.phone import phone_to_e164
 
 
@@ -23,7 +23,7 @@ class LoginForm(AuthenticationForm):
 class OwnerSignupForm(forms.Form):
     """An owner opens an account with their email; the data-processing consent is required."""
 
-    name = forms.CharField(label=_("Nama Anda"), max_length=150)
+    name = forms.CharField(label=_("Nama Anda"), max_length=150, validators=[validate_name])
     # The email becomes the username, which holds at most 150 characters.
     email = forms.EmailField(
         label=_("Alamat email"),
@@ -64,17 +64,9 @@ class OwnerSignupForm(forms.Form):
         self.fields["name"].widget.attrs.update({"autocomplete": "name"})
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        taken = User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email))
-        if taken.exists():
-            raise forms.ValidationError(
-                _(
-                    "Email ini sudah terdaftar. Silakan masuk, atau pilih “Lupa kata sandi” "
-                    "jika Anda lupa."
-                ),
-                code="taken",
-            )
-        return email
+        # Whether the address is registered is not checked here: the answer must be the same
+        # either way (services.owner_signup_request emails the existing owner instead).
+        return self.cleaned_data["email"].strip().lower()
 
     def clean_phone(self) -> str:
         phone = self.cleaned_data["phone"].strip()

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from plut.core.names import names_validate
+
 
 class Role(models.TextChoices):
     NATIONAL = "national", _("Administrator nasional (Kemenkop UKM)")
@@ -77,6 +79,7 @@ class User(AbstractUser):
 
     def clean(self) -> None:
         super().clean()
+        names_validate(self, "first_name", "last_name")
         if self.role == Role.PROVINCIAL and self.province_id is None:
             raise ValidationError({"province": _("Petugas provinsi wajib memilih provinsi.")})
         if self.role != Role.PROVINCIAL and self.province_id is not None:

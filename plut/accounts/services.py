@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -65,6 +66,50 @@ def owner_signup(
     except IntegrityError as error:
         raise ValidationError(_("Email ini sudah terdaftar.")) from error
     return user
+
+
+def _accounts_with(email: str) -> QuerySet[User]:
+    return User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email))
+
+
+def owner_signup_request(
+    *,
+    email: str,
+    name: str,
+    password: str,
+    consent: ConsentText,
+    language: str = settings.LANGUAGE_CODE,
+) -> User | None:
+    """Open an owner account and email the verification link, or, when the address already
+    has an account, email its owner that someone tried to sign up with it; None then.
+
+    The sign-up page answers the same in both cases, so it cannot be used to learn who is
+    registered: only the mailbox's owner reads which it was. Both paths hash the password and
+    send one email, so the time taken tells little either.
+    """
+    email = email.strip().lower()
+    if not _accounts_with(email).exists():
+        try:
+            user = owner_signup(
+                email=email, name=name, password=password, consent=consent, language=language
+            )
+        except ValidationError:
+            if not _accounts_with(email).exists():
+                raise
+            # Another sign-up with this address won the race: as if it had been there before.
+        else:
+            owner_verification_email_send(user=user)
+            return user
+    make_password(password)
+    login_url = settings.SITE_URL + reverse("login")
+    reset_url = settings.SITE_URL + reverse("password_reset")
+    for existing in _accounts_with(email).exclude(email=""):
+        _send(
+            user=existing,
+            template="signup_attempt",
+            context={"login_url": login_url, "reset_url": reset_url},
+        )
+    return None
 
 
 def owner_contact_verified(*, user: User, email: str) -> int:

@@ -18,6 +18,7 @@ import qrcode.image.svg
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django_otp import login as otp_login
@@ -120,3 +121,23 @@ def two_factor_verify(*, request: HttpRequest, token: str) -> bool:
 def two_factor_disable(*, user: User) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+
+
+def has_authenticator(user: User) -> bool:
+    """The user has a confirmed authenticator app (backup codes alone do not count)."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def authenticator_exists(user_path: str = "pk") -> Exists:
+    """``has_authenticator`` as an expression, to annotate another query with (``user_path``
+    leads to the user: ``"owner"`` from an API token)."""
+    return Exists(TOTPDevice.objects.filter(user=OuterRef(user_path), confirmed=True))
+
+
+def authenticator_code_check(*, user: User, code: str) -> bool:
+    """A current code of the user's confirmed authenticator app; backup codes do not count
+    (they are for signing in without the phone). django-otp throttles wrong codes and refuses
+    a replayed one."""
+    code = code.strip().replace(" ", "")
+    devices = TOTPDevice.objects.filter(user=user, confirmed=True)
+    return bool(code) and any(device.verify_token(code) for device in devices)

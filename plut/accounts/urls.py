@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     path("me/", views.me, name="me"),
     path("daftar/", views.owner_signup, name="owner_signup"),
+    path("daftar/terkirim/", views.owner_signup_sent, name="owner_signup_sent"),
     # Before verifikasi/<token>/, which would otherwise take "kirim-ulang" for a token.
     path("verifikasi/kirim-ulang/", views.verify_email_resend, name="verify_email_resend"),
     path("verifikasi/<str:token>/", views.verify_email, name="verify_email"),

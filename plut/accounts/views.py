@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Any
+
+from axes.helpers import get_client_ip_address
 from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
 from django.conf import settings
@@ -17,7 +20,7 @@ from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import user_has_device
 
 from clinics.models import StaffMembership
@@ -107,7 +110,8 @@ def _limit(name: str, default: int) -> int:
 
 
 def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    # The address as the login lockout sees it: behind the proxy, the client's, not the proxy's.
+    return get_client_ip_address(request) or ""
 
 
 def _within_limits(counters: list[tuple[str, int]], *, window_seconds: int) -> bool:
@@ -117,15 +121,10 @@ def _within_limits(counters: list[tuple[str, int]], *, window_seconds: int) -> b
     return all(allowed)
 
 
-def _rate_limited(request: HttpRequest, *, window_seconds: int) -> HttpResponse:
-    response = render(
-        request,
-        "accounts/rate_limited.html",
-        {"minutes": window_seconds // 60},
-        status=429,
-    )
-    response["Retry-After"] = str(window_seconds)
-    return response
+def _rate_limited(
+    request: HttpRequest, *, window_seconds: int, message: str | None = None
+) -> HttpResponse:
+    return lockout.too_many_attempts(request, window_seconds=window_seconds, message=message)
 
 
 class LoginView(auth_views.LoginView):
@@ -152,6 +151,50 @@ class LoginView(auth_views.LoginView):
         return response
 
 
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's "forgot password", throttled, with links built from SITE_URL.
+
+    Each request may send an email, so requests are counted per address and per email (whether
+    or not it has an account: a limit that only counted real accounts would tell which exist).
+    The link in the email is built from SITE_URL, never from the request's Host header, which
+    a sender could forge to receive the reset token on their own site.
+    """
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = self.get_form()
+        counters = [
+            (
+                f"password-reset:ip:{_client_ip(request)}",
+                _limit("RATELIMIT_PASSWORD_RESET_PER_IP", 10),
+            )
+        ]
+        valid = form.is_valid()
+        if valid:
+            email = form.cleaned_data["email"].strip().lower()
+            counters.append(
+                (f"password-reset:email:{email}", _limit("RATELIMIT_PASSWORD_RESET_PER_EMAIL", 3))
+            )
+        if not _within_limits(counters, window_seconds=HOUR):
+            message = _(
+                "Permintaan kata sandi baru sudah terlalu sering, untuk email ini atau dari "
+                "jaringan ini. Periksa email yang sudah kami kirim (juga folder spam), atau "
+                "coba lagi dalam %(minutes)s menit."
+            ) % {"minutes": HOUR // 60}
+            return _rate_limited(request, window_seconds=HOUR, message=message)
+        return self.form_valid(form) if valid else self.form_invalid(form)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        # Django's email context gives domain and protocol from the request; these win over
+        # them (extra_email_context is applied last), and the template uses site_url.
+        scheme, _sep, host = settings.SITE_URL.partition("://")
+        self.extra_email_context = {
+            "site_url": settings.SITE_URL,
+            "domain": host,
+            "protocol": scheme,
+        }
+        return super().form_valid(form)
+
+
 # --- Owner sign-up and email verification ---------------------------------------------------
 
 
@@ -170,14 +213,19 @@ def owner_signup(request: HttpRequest) -> HttpResponse:
     form = OwnerSignupForm(posted, consent_text=consent)
     if request.method == "POST":
         counters = [(f"signup:ip:{_client_ip(request)}", _limit("RATELIMIT_SIGNUP_PER_IP", 10))]
+        valid = form.is_valid()
+        if valid:
+            # Each sign-up sends an email, to a new address or to the owner who has it.
+            email = form.cleaned_data["email"]
+            counters.append((f"signup:email:{email}", _limit("RATELIMIT_SIGNUP_PER_EMAIL", 3)))
         if not _within_limits(counters, window_seconds=HOUR):
             return _rate_limited(request, window_seconds=HOUR)
-        if form.is_valid():
+        if valid:
             data = form.cleaned_data
             try:
                 # The phone is checked but not kept: there is no field for it on the account,
                 # and it could not be verified anyway (no SMS or WhatsApp gateway yet).
-                user = services.owner_signup(
+                services.owner_signup_request(
                     email=data["email"],
                     name=data["name"],
                     password=data["password1"],
@@ -187,18 +235,20 @@ def owner_signup(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 form.add_error(None, error.messages)
             else:
-                services.owner_verification_email_send(user=user)
-                login(request, user, backend=MODEL_BACKEND)
-                # As an unticked "Ingat saya": the phone may be shared, or a warnet's computer.
-                request.session.set_expiry(0)
-                messages.success(
-                    request,
-                    # Owners sign in with their email: say so, in the form it is stored.
-                    _("Akun Anda sudah dibuat. Untuk masuk, pakai email Anda: %(email)s.")
-                    % {"email": user.email},
-                )
-                return redirect("accounts:me")
+                # The same answer whether the address was new or already registered: no
+                # session, only the email, which says which. The owner signs in from the link.
+                request.session["signup_email"] = data["email"]
+                return redirect("accounts:owner_signup_sent")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+@never_cache
+@require_GET
+def owner_signup_sent(request: HttpRequest) -> HttpResponse:
+    """After a sign-up: "check your email", the same whatever the email said."""
+    return render(
+        request, "accounts/signup_sent.html", {"email": request.session.get("signup_email", "")}
+    )
 
 
 @never_cache
@@ -457,6 +507,6 @@ def lockouts(request: HttpRequest) -> HttpResponse:
         {
             "attempts": attempts[:LOCKOUT_PAGE_ROWS],
             "show_addresses": allowed is None,
-            "limit": settings.LOGIN_FAILURES_PER_ACCOUNT,
+            "limit": settings.LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS,
         },
     )

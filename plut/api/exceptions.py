@@ -3,14 +3,17 @@
     {"error": {"code": "invalid", "message": "...", "fields": {"nib": ["..."]}}}
 
 Django's own ValidationError (raised by services and model validation) and PermissionDenied
-become the same 400 and 403 as DRF's, so a service's message reaches the client unchanged.
+become the same 400 and 403 as DRF's, so a service's message reaches the client unchanged; a
+body over DATA_UPLOAD_MAX_MEMORY_SIZE is the same 400 as a body DRF cannot parse.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -73,6 +76,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         exc = exceptions.NotFound(_("Data tidak ditemukan."))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(_("Anda tidak berhak melakukan tindakan ini."))
+    elif isinstance(exc, RequestDataTooBig):
+        exc = exceptions.ParseError(
+            _("Isi permintaan terlalu besar (maksimum %(kb)s KB).")
+            % {"kb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024}
+        )
     response = exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return response

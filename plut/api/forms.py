@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -26,6 +27,19 @@ class TokenCreateForm(forms.Form):
         required=False,
         widget=DateInput(),
     )
+
+    otp_code = forms.CharField(
+        label=_("Kode verifikasi dua langkah"),
+        max_length=16,
+        help_text=_("Kode terbaru dari aplikasi autentikator Anda."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args: Any, ask_code: bool, **kwargs: Any) -> None:
+        """``ask_code``: the user has an authenticator app, whose code a new token needs."""
+        super().__init__(*args, **kwargs)
+        if not ask_code:
+            del self.fields["otp_code"]
 
     def clean_expires_on(self) -> datetime.date | None:
         day = self.cleaned_data["expires_on"]

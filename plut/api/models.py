@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -21,6 +22,52 @@ SECRET_BYTES = 32
 
 def token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class TokenRefusal(models.TextChoices):
+    """Why a token stopped working by itself; each completes "Token tidak berlaku lagi: …"."""
+
+    INACTIVE = "inactive", _("akun pemiliknya dinonaktifkan.")
+    LOGGED_OUT = "logged_out", _("pemiliknya keluar dari semua perangkat.")
+    PASSWORD = "password", _("kata sandi pemiliknya diganti.")
+    ROLE = "role", _("peran pemiliknya berubah.")
+    PROVINCE = "province", _("provinsi pemiliknya berubah.")
+    CENTRE = "centre", _("PLUT pemiliknya berubah.")
+    TWO_FACTOR = "two_factor", _("pemiliknya wajib memasang verifikasi dua langkah.")
+    OUTDATED = "outdated", _("token dibuat sebelum pemeriksaan keamanan token.")
+
+
+# The parts of a user's state a token depends on, in the order their reasons are told.
+STATE_REASONS = (
+    ("active", TokenRefusal.INACTIVE),
+    ("sessions", TokenRefusal.LOGGED_OUT),
+    ("password", TokenRefusal.PASSWORD),
+    ("role", TokenRefusal.ROLE),
+    ("superuser", TokenRefusal.ROLE),
+    ("province", TokenRefusal.PROVINCE),
+    ("centre", TokenRefusal.CENTRE),
+)
+
+
+def owner_state(user: Any) -> dict[str, Any]:
+    """What a token of ``user`` depends on: a token stores this at creation and works only
+    while the owner's state is still the same (plut/api/authentication.py).
+
+    The password enters as a digest of its stored hash, which every change or reset renews
+    (a new salt, even for the same password); ``sessions`` is the generation "keluar dari
+    semua perangkat" raises. The centre comes from the staff membership (one query, unless
+    loaded with ``select_related("staff_membership")``).
+    """
+    membership = getattr(user, "staff_membership", None)
+    return {
+        "active": user.is_active,
+        "sessions": user.session_generation,
+        "password": hashlib.sha256(user.password.encode()).hexdigest(),
+        "role": user.role,
+        "superuser": user.is_superuser,
+        "province": user.province_id,
+        "centre": membership.centre_id if membership else None,
+    }
 
 
 class ApiTokenQuerySet(models.QuerySet):
@@ -47,6 +94,13 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(_("terakhir dipakai"), null=True, blank=True)
     expires_at = models.DateTimeField(_("kedaluwarsa"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("dicabut"), null=True, blank=True)
+    # Blank when the owner revoked it; otherwise what made it stop working by itself.
+    revoked_reason = models.CharField(
+        _("alasan dicabut"), max_length=20, choices=TokenRefusal.choices, blank=True
+    )
+    # owner_state() of the owner when the token was made; empty for tokens made before
+    # tokens checked it (those are refused: they may have outlived a revocation).
+    owner_state = models.JSONField(_("keadaan pemilik"), default=dict, editable=False)
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -68,6 +122,23 @@ class ApiToken(models.Model):
         return self.revoked_at is None and (
             self.expires_at is None or self.expires_at > timezone.now()
         )
+
+    def refusal_for(
+        self, state: dict[str, Any], *, two_factor_missing: bool
+    ) -> TokenRefusal | None:
+        """Why this token no longer works for an owner now in ``state`` (``owner_state()``),
+        or None while it still does. ``two_factor_missing``: the owner's role must use a
+        second factor and they have no authenticator."""
+        if not state["active"]:
+            return TokenRefusal.INACTIVE
+        if not self.owner_state:
+            return TokenRefusal.OUTDATED
+        for key, reason in STATE_REASONS:
+            if self.owner_state.get(key) != state[key]:
+                return reason
+        if two_factor_missing:
+            return TokenRefusal.TWO_FACTOR
+        return None
 
 
 class ImportKind(models.TextChoices):

@@ -12,24 +12,54 @@ from django.utils.translation import gettext as _
 
 from clinics.models import Centre
 from cooperatives.imports import ImportFileError, import_clients, read_table
+from plut.accounts import two_factor
 from plut.accounts.models import User
-from plut.api.models import TOKEN_PREFIX, ApiToken, ImportJob, ImportStatus, token_hash
+from plut.api.models import (
+    TOKEN_PREFIX,
+    ApiToken,
+    ImportJob,
+    ImportStatus,
+    owner_state,
+    token_hash,
+)
 
 MAX_TOKENS_PER_USER = 20
 
 
-@transaction.atomic
 def token_create(
-    *, owner: User, name: str, expires_at: datetime.datetime | None = None
+    *,
+    owner: User,
+    name: str,
+    expires_at: datetime.datetime | None = None,
+    otp_code: str | None = None,
 ) -> tuple[ApiToken, str]:
     """A new token for ``owner``; returns it with the full secret, which is shown once and
-    never stored (only its SHA-256 is)."""
+    never stored (only its SHA-256 is).
+
+    A token outlives the session that made it, so making one asks for the second factor
+    again: an owner with an authenticator app gives a current code (``otp_code``), and a
+    role that must use two-factor gets no token before setting it up. The token keeps the
+    owner's security state (``owner_state``) and works only while it is unchanged.
+    """
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": _("Tanggal kedaluwarsa harus di masa depan.")})
+    has_authenticator = two_factor.has_authenticator(owner)
+    if two_factor.two_factor_required(owner) and not has_authenticator:
+        raise ValidationError(
+            _("Peran Anda wajib memakai verifikasi dua langkah: pasang dulu, lalu buat token.")
+        )
     if ApiToken.objects.usable().filter(owner=owner).count() >= MAX_TOKENS_PER_USER:
         raise ValidationError(
             _("Anda sudah memiliki %(max)s token aktif; cabut salah satunya dulu.")
             % {"max": MAX_TOKENS_PER_USER}
+        )
+    # Checked last, as a right code is spent (django-otp refuses it a second time), and
+    # outside a transaction, so django-otp's count of wrong codes is kept.
+    if has_authenticator and not two_factor.authenticator_code_check(
+        user=owner, code=otp_code or ""
+    ):
+        raise ValidationError(
+            {"otp_code": _("Kode salah atau sudah kedaluwarsa. Coba kode terbaru.")}
         )
     prefix, secret = ApiToken.new_parts()
     token = ApiToken(
@@ -38,6 +68,7 @@ def token_create(
         prefix=prefix,
         secret_hash=token_hash(secret),
         expires_at=expires_at,
+        owner_state=owner_state(owner),
     )
     token.full_clean()
     token.save()

@@ -13,11 +13,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clinics.selectors import centre_of
+from plut.accounts import two_factor
 from plut.accounts.decorators import role_required
 from plut.accounts.models import Role
 from plut.api.forms import ImportUploadForm, TokenCreateForm
 from plut.api.models import ApiToken, ImportStatus
-from plut.api.selectors import import_jobs_visible_to
+from plut.api.selectors import import_jobs_visible_to, tokens_of
 from plut.api.services import import_job_create, token_create, token_revoke
 
 RECENT_JOBS = 20
@@ -27,25 +28,34 @@ RECENT_JOBS = 20
 @login_required
 @require_http_methods(["GET", "POST"])
 def tokens(request: HttpRequest) -> HttpResponse:
-    """The user's tokens; a new token's secret is in this one response and nowhere else."""
-    form = TokenCreateForm(request.POST or None)
+    """The user's tokens; a new token's secret is in this one response and nowhere else.
+
+    A user with an authenticator app gives a current code for each new token; a role that
+    must use two-factor and has no app is told to set it up first (``token_create``)."""
+    user = request.user
+    has_authenticator = two_factor.has_authenticator(user)
+    form = TokenCreateForm(request.POST or None, ask_code=has_authenticator)
     secret = None
     if request.method == "POST" and form.is_valid():
         try:
             _token, secret = token_create(
-                owner=request.user, name=form.cleaned_data["name"], expires_at=form.expires_at()
+                owner=user,
+                name=form.cleaned_data["name"],
+                expires_at=form.expires_at(),
+                otp_code=form.cleaned_data.get("otp_code"),
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            form = TokenCreateForm()
+            form = TokenCreateForm(ask_code=has_authenticator)
     return render(
         request,
         "api/tokens.html",
         {
             "form": form,
             "secret": secret,
-            "tokens": ApiToken.objects.filter(owner=request.user),
+            "tokens": tokens_of(user, has_authenticator=has_authenticator),
+            "two_factor_missing": two_factor.two_factor_required(user) and not has_authenticator,
         },
     )
 

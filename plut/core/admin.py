@@ -11,7 +11,12 @@ from plut.core.models import WorkerHeartbeat
 
 
 class ScopedAdmin(admin.ModelAdmin):
-    """Admin pages list and open only what the user's scope allows (national sees all)."""
+    """Admin pages list and open only what the user's scope allows (national sees all).
+
+    Defence in depth: the site itself admits national administrators only
+    (``plut.core.admin_site``), whose scope is everything. Foreign-key choices, inlines and
+    saves are not narrowed here, so this alone would not keep another role in its scope.
+    """
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return visible_to(request.user, super().get_queryset(request))

@@ -6,7 +6,6 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
@@ -15,10 +14,6 @@ from clinics.services import staff_member_place
 from cooperatives.models import Enterprise
 from plut.accounts.models import Role, User
 from plut.demo.generator import DEMO_CENTRES, DEMO_PASSWORD, generate
-
-# Managers and officers may use the admin, where every list is narrowed to their scope.
-ADMIN_STAFF_GROUP = "Staf PLUT (admin terbatas)"
-ADMIN_STAFF_APPS = ("clinics", "cooperatives", "mentoring")
 
 
 @dataclass(frozen=True)
@@ -64,13 +59,8 @@ def demo_load(*, today: datetime.date | None = None) -> bool:
     centres = [Centre.objects.get(name=name) for name in DEMO_CENTRES]
     home, other = centres[0], centres[1]
 
-    group, _created = Group.objects.get_or_create(name=ADMIN_STAFF_GROUP)
-    group.permissions.set(
-        Permission.objects.filter(content_type__app_label__in=ADMIN_STAFF_APPS).exclude(
-            codename__startswith="delete_"
-        )
-    )
-
+    # Only the national administrator opens the admin (plut/core/admin_site.py); the other
+    # roles work in the workspace.
     _account(
         "nasional",
         Role.NATIONAL,
@@ -85,12 +75,8 @@ def demo_load(*, today: datetime.date | None = None) -> bool:
         first_name="Petugas",
         last_name="Dinas",
         province=home.province,
-        is_staff=True,
-    ).groups.add(group)
-    manager = _account(
-        "manajer", Role.MANAGER, first_name="Manajer", last_name="PLUT", is_staff=True
     )
-    manager.groups.add(group)
+    manager = _account("manajer", Role.MANAGER, first_name="Manajer", last_name="PLUT")
     staff_member_place(user=manager, centre=home)
     consultant = _account("konsultan", Role.CONSULTANT, first_name="Konsultan", last_name="Satu")
     staff_member_place(user=consultant, centre=home, areas=list(home.service_areas.all()))

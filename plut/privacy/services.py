@@ -106,6 +106,9 @@ def owner_data(*, user: User) -> dict[str, Any]:
             "description",
             "contact_phone",
             "contact_email",
+            "contact_name",
+            "contact_business",
+            "contact_nib",
             "consent__version",
         ),
         "sessions": _rows(
@@ -208,7 +211,7 @@ def erasure_complete(
         full_name=ERASED_NAME, nik=None, phone="", email="", user=None
     )
     bookings = Booking.objects.filter(pk__in=booking_ids).update(
-        contact_phone="", contact_email="", description=""
+        contact_phone="", contact_email="", contact_name="", description=""
     )
     User.objects.filter(pk=user.pk).update(
         username=f"dihapus-{user.pk}",

@@ -208,7 +208,7 @@ def test_xlsx_and_semicolon_csv_are_read_by_content(world: World) -> None:
     ("data", "message"),
     [
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR", "CSV (UTF-8) atau XLSX"),
-        (b"PK\x03\x04 not really a zip", "XLSX tidak dapat dibaca"),
+        (b"PK\x03\x04 not really a zip", "tidak dapat dibaca sebagai XLSX"),
         ("nama;alamat\nA;B\n".encode("utf-16"), "CSV (UTF-8) atau XLSX"),
         (b"", "kosong"),
         (b"nama_usaha,nib\nA,1\n", "Kolom wajib tidak ada"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from clinics.models import ServiceArea, StaffMembership
@@ -123,9 +124,31 @@ def _invite(client, world, **overrides):
 
 
 def _link_in(body: str) -> str:
-    match = re.search(r"http://testserver(/accounts/reset/\S+/)", body)
+    match = re.search(re.escape(settings.SITE_URL) + r"(/accounts/reset/\S+/)", body)
     assert match, body
     return match.group(1)
+
+
+def test_the_invitation_link_is_built_from_site_url_never_the_host_header(
+    client, world, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.SITE_URL = "https://plut.example.id"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.force_login(world.a.manager)
+        client.post(
+            _url(world, "invite"),
+            {
+                "email": "rudi@contoh.id",
+                "first_name": "Rudi",
+                "last_name": "",
+                "role": Role.CONSULTANT,
+            },
+            HTTP_HOST="evil.example.com",
+        )
+    body = mailoutbox[0].body
+    assert "https://plut.example.id/accounts/reset/" in body
+    assert "evil.example.com" not in body
 
 
 def test_an_invitation_creates_the_member_at_the_managers_centre(
@@ -240,7 +263,6 @@ def test_a_failure_half_way_leaves_nothing_behind(
             role=Role.CONSULTANT,
             areas=[],
             invited_by=world.a.manager,
-            base_url="https://plut.example.id/",
         )
     assert User.objects.count() == users_before
     assert mailoutbox == []

@@ -275,10 +275,14 @@ def test_open_bookings_are_capped_per_phone(desk, consent):
 
 
 @pytest.mark.django_db
-def test_the_same_owner_and_business_is_recognised(desk, consent):
+def test_a_booking_from_the_public_site_gets_records_of_its_own(desk, consent):
+    # Nothing is matched by the phone typed: the same phone twice is two sets of records,
+    # which staff link (tests/security/test_public_lookups.py).
     first = _book(desk, consent, _at(30, 9), n=1)
     second = _book(desk, consent, _at(30, 10), n=1)
-    assert first.enterprise == second.enterprise
+    assert first.enterprise != second.enterprise
+    assert first.enterprise.owner != second.enterprise.owner
+    assert (second.contact_name, second.contact_business) == ("Pemilik 1", "Kopi Robusta 1")
 
 
 @pytest.mark.django_db
@@ -373,7 +377,7 @@ def test_a_deadlock_between_two_bookings_counts_as_a_lost_consultant(desk, conse
 
 
 @pytest.mark.django_db
-def test_a_booking_under_a_known_nib_notifies_whoever_booked(desk, consent):
+def test_a_booking_with_a_known_nib_keeps_it_and_notifies_whoever_booked(desk, consent):
     from mentoring.notifications import booking_notice_send
     from plut.messaging.models import Message
 
@@ -381,6 +385,9 @@ def test_a_booking_under_a_known_nib_notifies_whoever_booked(desk, consent):
     other = _book(
         desk, consent, _at(30, 10), n=2, nib="9120300000999", email="orang.lain@contoh.id"
     )
-    assert other.enterprise == known.enterprise  # filed with the business's history
+    assert known.enterprise.nib == "9120300000999"
+    # Its own record, without the NIB another holds; the booking keeps the NIB typed.
+    assert other.enterprise != known.enterprise and other.enterprise.nib is None
+    assert other.contact_nib == "9120300000999"
     booking_notice_send(booking_id=other.pk, notice="received")
     assert Message.objects.get(booking=other).recipient == "orang.lain@contoh.id"

@@ -38,26 +38,79 @@ def _login(client, username: str, password: str = "salah", ip: str = "10.0.0.1")
     )
 
 
-def test_an_account_is_locked_after_its_failures_even_for_the_right_password(client, world):
-    for _ in range(9):
+def test_an_account_is_locked_from_an_address_after_its_failures_even_for_the_right_password(
+    client, world, settings
+):
+    limit = settings.LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS
+    assert limit == 10
+    for _ in range(limit - 1):
         assert _login(client, "owner_a").status_code == 200
-    # The tenth failure locks the account (LOGIN_FAILURES_PER_ACCOUNT = 10).
+    # The tenth failure locks owner_a from this address.
     assert _login(client, "owner_a").status_code == 429
     response = _login(client, "OWNER_A", PASSWORD)
     assert response.status_code == 429
-    assert "Terlalu banyak percobaan" in response.content.decode()
+    page = response.content.decode()
+    assert "Terlalu banyak percobaan" in page
+    assert "kata sandi salah untuk akun ini dari perangkat atau jaringan ini" in page
     assert response["Retry-After"] == str(15 * 60)
     assert "_auth_user_id" not in client.session
-    # From another address too: the account is what is locked.
-    assert _login(client, "owner_a", PASSWORD, ip="10.9.9.9").status_code == 429
-    # Another account from the same address still can (the address has 10 of its 20).
+    # Another account from the same address still can.
     assert _login(client, "owner_b", PASSWORD).status_code == 302
 
 
-def test_an_address_is_locked_after_its_failures_on_any_accounts(client, world, _clean):
-    for n in range(19):
+def test_an_attackers_failures_elsewhere_do_not_lock_the_owner_out(client, world, settings):
+    for _ in range(settings.LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS):
+        _login(client, "owner_a", ip="10.6.6.6")
+    assert _login(client, "owner_a", PASSWORD, ip="10.6.6.6").status_code == 429
+    # The owner at home signs in at once.
+    assert _login(client, "owner_a", PASSWORD, ip="10.0.0.1").status_code == 302
+
+
+def test_failures_on_one_account_do_not_block_another_from_the_address(client, world, settings):
+    # Attempts past the pair's lockout are refused without being counted, so hammering one
+    # account never adds up to the address's limit.
+    for _ in range(settings.LOGIN_FAILURES_PER_ADDRESS):
+        _login(client, "owner_a", ip="10.3.3.3")
+    assert _login(client, "owner_a", PASSWORD, ip="10.3.3.3").status_code == 429
+    assert _login(client, "owner_b", PASSWORD, ip="10.3.3.3").status_code == 302
+
+
+def test_an_account_failing_from_many_addresses_is_slowed_down_not_locked(
+    client, world, settings, _clean
+):
+    free = settings.LOGIN_FAILURES_PER_ACCOUNT
+    assert (free, settings.LOGIN_SLOWDOWN_MAX_SECONDS) == (10, 60)
+    for n in range(free):
+        assert _login(client, "owner_a", ip=f"10.4.0.{n}").status_code == 200
+    # Past the account's limit each failure asks for a growing wait: 2, 4, 8 ... seconds.
+    response = _login(client, "owner_a", ip="10.4.1.1")
+    assert response.status_code == 429
+    assert response["Retry-After"] == "2"
+    assert "Tunggu 2 detik" in response.content.decode()
+    # The right password waits too (guessing learns nothing), and a refused attempt is not
+    # counted: the wait does not grow.
+    assert _login(client, "owner_a", PASSWORD, ip="10.0.0.1")["Retry-After"] == "2"
+    assert _login(client, "owner_a", PASSWORD, ip="10.0.0.1")["Retry-After"] == "2"
+    waits = []
+    for n in range(6):
+        _clean.shift(datetime.timedelta(seconds=int(response["Retry-After"])))
+        response = _login(client, "owner_a", ip=f"10.4.2.{n}")
+        waits.append(int(response["Retry-After"]))
+    assert waits == [4, 8, 16, 32, 60, 60]
+    # After the wait the owner signs in: a delay, never a lockout.
+    _clean.shift(datetime.timedelta(seconds=60))
+    assert _login(client, "owner_a", PASSWORD, ip="10.0.0.1").status_code == 302
+
+
+def test_an_address_failing_on_many_accounts_is_throttled(client, world, settings, _clean):
+    limit = settings.LOGIN_FAILURES_PER_ADDRESS
+    assert limit == 50
+    for n in range(limit - 1):
         assert _login(client, f"x{n}").status_code == 200
-    assert _login(client, "x19").status_code == 429
+    response = _login(client, f"x{limit}")
+    assert response.status_code == 429
+    assert "Dari jaringan ini sudah terlalu banyak percobaan masuk" in response.content.decode()
+    assert response["Retry-After"] == str(15 * 60)
     assert _login(client, "owner_a", PASSWORD).status_code == 429
     # Another address is not affected.
     assert _login(client, "owner_a", PASSWORD, ip="10.0.0.2").status_code == 302
@@ -76,7 +129,7 @@ def test_attempts_never_store_the_password(client, world):
 def _lock(client, username: str) -> None:
     for _ in range(10):
         _login(client, username, ip="10.0.0.7")
-    assert _login(client, username, PASSWORD, ip="10.0.0.8").status_code == 429
+    assert _login(client, username, PASSWORD, ip="10.0.0.7").status_code == 429
 
 
 def test_a_manager_unlocks_their_own_staff_only(client, world):
@@ -92,13 +145,13 @@ def test_a_manager_unlocks_their_own_staff_only(client, world):
         client.post(reverse("accounts:lockouts"), {"username": "consultant_a"}).status_code == 302
     )
     client.logout()
-    assert _login(client, "consultant_a", PASSWORD, ip="10.0.0.8").status_code == 302
+    assert _login(client, "consultant_a", PASSWORD, ip="10.0.0.7").status_code == 302
     client.logout()
-    assert _login(client, "consultant_b", PASSWORD, ip="10.0.0.8").status_code == 429
+    assert _login(client, "consultant_b", PASSWORD, ip="10.0.0.7").status_code == 429
 
 
-def test_a_national_administrator_unlocks_an_address(client, world):
-    for n in range(20):
+def test_a_national_administrator_unlocks_an_address(client, world, settings):
+    for n in range(settings.LOGIN_FAILURES_PER_ADDRESS):
         _login(client, f"x{n}", ip="10.0.0.5")
     client.force_login(world.national)
     assert "10.0.0.5" in client.get(reverse("accounts:lockouts")).content.decode()
@@ -142,10 +195,16 @@ def test_the_lockouts_page_costs_the_same_queries_for_one_or_many(client, world)
 def test_the_axes_reset_command_unlocks_everyone(client, world):
     _lock(client, "owner_a")
     call_command("axes_reset", stdout=io.StringIO())
-    assert _login(client, "owner_a", PASSWORD, ip="10.0.0.8").status_code == 302
+    assert _login(client, "owner_a", PASSWORD, ip="10.0.0.7").status_code == 302
 
 
 # --- Guessed tokens ---------------------------------------------------------------------------
+
+
+def _verified_owner(email: str):
+    return UserFactory(
+        email=email, role=Role.OWNER, email_verified_at=START - datetime.timedelta(days=1)
+    )
 
 
 def _magic_link_for(owner, mailoutbox, client) -> str:
@@ -153,26 +212,49 @@ def _magic_link_for(owner, mailoutbox, client) -> str:
     return re.search(r"http://[^\s]+(/accounts/tautan-masuk/[^\s]+/)", mailoutbox[-1].body)[1]
 
 
-def test_guessed_login_links_are_throttled_per_address(client, db, mailoutbox, settings):
-    owner = UserFactory(
-        email="pemilik@contoh.id",
-        role=Role.OWNER,
-        email_verified_at=START - datetime.timedelta(days=1),
-    )
-    link = _magic_link_for(owner, mailoutbox, client)
-    uid = link.split("/")[3]
-    for n in range(settings.BAD_TOKENS_PER_ADDRESS):
-        response = client.get(f"/accounts/tautan-masuk/{uid}/tebakan-{n}/", REMOTE_ADDR="10.1.1.1")
-        assert response.status_code == 400
-    # Past the limit even the genuine link waits, from that address only.
-    assert client.post(link, REMOTE_ADDR="10.1.1.1").status_code == 429
-    assert client.post(link, REMOTE_ADDR="10.1.1.2").status_code == 302
+def test_forged_tokens_for_one_login_link_do_not_block_another(client, db, mailoutbox, settings):
+    link_a = _magic_link_for(_verified_owner("a@contoh.id"), mailoutbox, client)
+    link_b = _magic_link_for(_verified_owner("b@contoh.id"), mailoutbox, client)
+    uid_a = link_a.split("/")[3]
+    assert settings.BAD_TOKENS_PER_LINK == 10
+    for n in range(settings.BAD_TOKENS_PER_LINK):
+        forged = f"/accounts/tautan-masuk/{uid_a}/tebakan-{n}/"
+        assert client.get(forged, REMOTE_ADDR="10.1.1.1").status_code == 400
+    # Past the link's limit even its genuine token waits, from that address only.
+    response = client.post(link_a, REMOTE_ADDR="10.1.1.1")
+    assert response.status_code == 429
+    assert "Tautan lain yang Anda terima tetap bisa dipakai" in response.content.decode()
+    # Another owner's genuine link from the same address (shared NAT) still works.
+    assert client.post(link_b, REMOTE_ADDR="10.1.1.1").status_code == 302
+    client.logout()
+    assert client.post(link_a, REMOTE_ADDR="10.1.1.2").status_code == 302
 
 
-def test_guessed_manage_links_are_throttled_per_address(client, world, settings):
-    good = reverse("booking:manage", args=[manage_token(world.a.booking)])
+def _forged_for(token: str) -> str:
+    """The token of the same booking with a made-up signature."""
+    payload, timestamp, _signature = token.split(":")
+    return f"{payload}:{timestamp}:{'A' * 43}"
+
+
+def test_forged_tokens_for_one_manage_link_do_not_block_another(client, world, settings):
+    token_a = manage_token(world.a.booking)
+    for _ in range(settings.BAD_TOKENS_PER_LINK):
+        forged = reverse("booking:manage", args=[_forged_for(token_a)])
+        assert client.get(forged, REMOTE_ADDR="10.2.2.2").status_code == 404
+    good_a = reverse("booking:manage", args=[token_a])
+    good_b = reverse("booking:manage", args=[manage_token(world.b.booking)])
+    assert client.get(good_a, REMOTE_ADDR="10.2.2.2").status_code == 429
+    assert client.get(good_b, REMOTE_ADDR="10.2.2.2").status_code == 200
+    assert client.get(good_a, REMOTE_ADDR="10.2.2.3").status_code == 200
+
+
+def test_guessing_across_many_links_is_bounded_per_address(client, world, settings):
+    assert settings.BAD_TOKENS_PER_ADDRESS == 100
     for n in range(settings.BAD_TOKENS_PER_ADDRESS):
         bad = reverse("booking:manage", args=[f"bukan-token-{n}"])
         assert client.get(bad, REMOTE_ADDR="10.2.2.2").status_code == 404
-    assert client.get(good, REMOTE_ADDR="10.2.2.2").status_code == 429
+    good = reverse("booking:manage", args=[manage_token(world.a.booking)])
+    response = client.get(good, REMOTE_ADDR="10.2.2.2")
+    assert response.status_code == 429
+    assert "terlalu banyak tautan yang salah" in response.content.decode()
     assert client.get(good, REMOTE_ADDR="10.2.2.3").status_code == 200

@@ -166,7 +166,7 @@ PUBLIC: dict[str, str] = {
 
 ELSEWHERE: dict[str, str] = {
     # Every admin change/delete/history URL goes through plut.core.admin.ScopedAdmin.
-    "admin:": "tests/plut/test_admin.py (ScopedAdmin narrows every admin list and object)",
+    "admin:": "tests/security/test_admin_scope.py (national administrators only)",
 }
 
 
