@@ -8,10 +8,8 @@ shows nothing (``ListFilterSet.rows``).
 from __future__ import annotations
 
 import datetime
-from functools import partial, reduce
-from operator import or_
+from functools import partial
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import django_filters
 from django import forms
@@ -23,9 +21,10 @@ from django.utils.translation import gettext_lazy as _
 from clinics.models import Centre, ServiceArea
 from clinics.selectors import areas_by_code, centres_visible_to
 from mentoring.models import FollowUp, MentoringSession, Mode, SessionEnterprise
-from mentoring.selectors import overdue, sessions_matching
+from mentoring.selectors import on_centres_clock, overdue, sessions_matching
 from plut.accounts.models import Role, User
 from plut.accounts.scope import scope_of
+from plut.core.calendar import local_midnight
 from plut.core.dates import BoundedDateFilter
 from plut.core.filters import (
     NOTHING,
@@ -39,7 +38,7 @@ from plut.core.filters import (
 )
 from plut.core.pagination import ListFilterSet
 from plut.core.widgets import DateInput, QuickSelect, SearchInput
-from plut.regions.models import Regency, TimeZone
+from plut.regions.models import Regency
 
 
 class StaffChoiceField(OfferedChoiceField):
@@ -65,24 +64,13 @@ def _staff_of(user: Any) -> QuerySet[User]:
     )
 
 
-def _local_day_start(day: datetime.date, zone: str) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=ZoneInfo(zone))
-
-
 def _local_days(lookup: str, day: datetime.date) -> Q:
     """Sessions compared with the start of ``day`` as each centre's own calendar has it: the
     list shows times in the centre's zone, so "from 5 November" matches the dates on the
     screen. A range on the column, not a date cast, so the (centre, starts_at) index serves it.
     """
-    return reduce(
-        or_,
-        (
-            Q(
-                centre__province__timezone=zone,
-                **{f"starts_at__{lookup}": _local_day_start(day, zone)},
-            )
-            for zone in TimeZone.values
-        ),
+    return on_centres_clock(
+        lambda zone: Q(**{f"starts_at__{lookup}": local_midnight(day, zone)}), zones=None
     )
 
 
