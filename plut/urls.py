@@ -37,3 +37,6 @@ urlpatterns = [
     path("manifest.webmanifest", web_manifest, name="web_manifest"),
     path("admin/", admin.site.urls),
 ]
+
+# The portal's own error page; a database outage answers 503 with Retry-After.
+handler500 = "plut.core.views.server_error"

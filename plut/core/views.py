@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import ipaddress
+import sys
 from typing import Any
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -72,3 +76,41 @@ def readyz(request: HttpRequest) -> JsonResponse:
     down; the worker's heartbeat is reported."""
     report = health_report()
     return _probe_answer(request, report, healthy=report["status"] == "ok")
+
+
+# How long a client waits before trying again after a database outage (a PostgreSQL restart
+# takes seconds; a failover up to a minute).
+RETRY_AFTER_SECONDS = 30
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The portal's own error page (handler500), in the user's language.
+
+    A database that cannot be reached (a restart, a failover) is an outage to wait out, not a
+    bug: 503 with Retry-After, saying plainly that nothing of the request was stored (its
+    transaction never committed). Rendered without the request's context, which would read the
+    session and the user from the database that is down.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, (OperationalError, InterfaceError)):
+        status = 503
+        title = _("Portal sedang tidak tersedia")
+        message = _(
+            "Basis data portal sedang tidak dapat dihubungi. Permintaan Anda tidak tersimpan; "
+            "coba lagi dalam beberapa saat."
+        )
+    else:
+        status = 500
+        title = _("Terjadi kesalahan")
+        message = _(
+            "Maaf, permintaan Anda tidak dapat diselesaikan dan tidak ada yang tersimpan. "
+            "Kesalahan ini sudah dicatat; coba lagi nanti."
+        )
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse({"detail": message}, status=status)
+    else:
+        page = render_to_string("errors/unavailable.html", {"title": title, "message": message})
+        response = HttpResponse(page, status=status)
+    if status == 503:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
