@@ -3,17 +3,34 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from plut.messaging.services import message_deliver, messages_sweep
+
+# A database that cannot be reached (a restart, a failover) is retried by the task itself,
+# 5, 10, 20 … s apart and at most this often, instead of waiting for the sweep's requeue
+# (MESSAGING_REQUEUE_AFTER_SECONDS); after that the sweep still has the row.
+DATABASE_RETRIES = 8
+
+
+def database_retry_delay(retries: int) -> int:
+    return min(5 * 2**retries, 300)
 
 
 @shared_task(bind=True, ignore_result=True, max_retries=None)
 def message_send(self, message_id: int) -> None:
     """Send one outbox row. Safe to deliver twice: the claim lets one run through.
 
-    The number of attempts is kept on the row (MESSAGING_MAX_ATTEMPTS), not in Celery.
+    The number of send attempts is kept on the row (MESSAGING_MAX_ATTEMPTS), not in Celery;
+    Celery's own retries count only database outages (DATABASE_RETRIES).
     """
-    delay = message_deliver(message_id=message_id)
+    try:
+        delay = message_deliver(message_id=message_id)
+    except (OperationalError, InterfaceError) as error:
+        # Celery's Django fixup closes the broken connection after the task, before the retry.
+        if self.request.retries >= DATABASE_RETRIES:
+            raise
+        raise self.retry(countdown=database_retry_delay(self.request.retries), exc=error) from error
     if delay is not None:
         raise self.retry(countdown=delay)
 

@@ -251,3 +251,42 @@ def test_a_queue_call_inside_a_failed_transaction_leaves_nothing():
         _queue()
         raise RuntimeError
     assert not Message.objects.exists()
+
+
+def test_a_send_task_that_cannot_reach_the_database_retries_soon_and_then_sends(monkeypatch):
+    """A PostgreSQL restart at the task's first query: the task itself tries again after
+    seconds, not the sweep after ten minutes, and the message goes out once."""
+    from django.db import OperationalError
+
+    from plut.messaging import tasks
+
+    message = _queue()
+    calls = []
+
+    def deliver_after_a_restart(*, message_id):
+        calls.append(message_id)
+        if len(calls) == 1:
+            raise OperationalError("the database system is starting up")
+        return message_deliver(message_id=message_id)
+
+    monkeypatch.setattr(tasks, "message_deliver", deliver_after_a_restart)
+    retried = []
+    original = tasks.message_send.retry
+
+    def record_retry(*args, **kwargs):
+        retried.append(kwargs.get("countdown"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(tasks.message_send, "retry", record_retry)
+    tasks.message_send.apply(args=[message.pk])
+    assert calls == [message.pk, message.pk]
+    assert retried == [tasks.database_retry_delay(0)] == [5]
+    assert len(mail.outbox) == 1
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT
+
+
+def test_database_retries_back_off_and_are_capped():
+    from plut.messaging import tasks
+
+    assert [tasks.database_retry_delay(n) for n in range(8)] == [5, 10, 20, 40, 80, 160, 300, 300]
