@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
 
 from clinics.models import Centre, ServiceArea, StaffMembership, WorkingHours
 from plut.accounts.models import Role
@@ -125,35 +124,28 @@ Window = tuple[int, datetime.time, datetime.time]  # weekday (Monday = 0), start
 class BookableStaff:
     """Who may take a centre's bookings in one service area, and when they work."""
 
-    # Membership id -> user id: the active consultants who cover the area, or, when none
-    # does, all the centre's active consultants, who then lend their hours.
+    # Membership id -> user id: the active consultants who cover the area. Empty when none
+    # does: the area then offers no slots (a booking nobody holds would hold no capacity).
     pool: dict[int, int]
-    routable: bool  # whether any consultant covers the area (else a manager assigns by hand)
     hours: dict[int, tuple[Window, ...]]  # user id -> weekly windows
 
 
 def _load_bookable_staff(centre_id: int, area_id: int) -> BookableStaff:
-    covers = StaffMembership.areas.through.objects.filter(
-        staffmembership_id=OuterRef("pk"), servicearea_id=area_id
-    )
-    staff = list(
+    pool = dict(
         StaffMembership.objects.filter(
-            centre_id=centre_id, user__is_active=True, user__role=Role.CONSULTANT
-        )
-        .annotate(covers=Exists(covers))
-        .values_list("pk", "user_id", "covers")
+            centre_id=centre_id,
+            user__is_active=True,
+            user__role=Role.CONSULTANT,
+            areas=area_id,
+        ).values_list("pk", "user_id")
     )
-    covering = {pk: user_id for pk, user_id, covers in staff if covers}
-    pool = covering or {pk: user_id for pk, user_id, _covers in staff}
     hours: dict[int, list[Window]] = defaultdict(list)
     # Plain rows, not models: a centre's week is a few hundred of them.
     for membership_id, weekday, starts, ends in WorkingHours.objects.filter(
         membership_id__in=pool
     ).values_list("membership_id", "weekday", "starts", "ends"):
         hours[pool[membership_id]].append((weekday, starts, ends))
-    return BookableStaff(
-        pool, bool(covering), {user_id: tuple(windows) for user_id, windows in hours.items()}
-    )
+    return BookableStaff(pool, {user_id: tuple(windows) for user_id, windows in hours.items()})
 
 
 def bookable_staff(centre_id: int, area_id: int) -> BookableStaff:

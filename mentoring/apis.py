@@ -237,7 +237,7 @@ class SlotsSerializer(serializers.Serializer):
     service_area = serializers.CharField()
     timezone = serializers.CharField()
     routable = serializers.BooleanField(
-        help_text=_("False: belum ada konsultan bidang ini; manajer menetapkan konsultan.")
+        help_text=_("False: tidak ada konsultan yang menangani bidang ini, jadi tidak ada slot.")
     )
     slots = SlotSerializer(many=True)
 

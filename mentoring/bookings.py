@@ -5,8 +5,11 @@ keeps (``clinics.centre_cache.bookable_staff``), load absences and bookings in t
 queries, and hand them to the pure slot logic in ``mentoring.slots``: the whole horizon for the
 booking page, or only the chosen slot's day when booking one (``at``). Writes
 (``booking_request``, ``booking_reschedule``) re-check that one slot inside the transaction and
-let PostgreSQL's exclusion constraint (migration 0004) settle any race: the loser tries the
-next free consultant, and when none is left gets ``SlotTaken``.
+let PostgreSQL's exclusion constraint (migrations 0004, 0015) settle any race: every booking is
+placed with a consultant who covers the area and holds them until its end plus the centre's
+buffer (``held_until``), the constraint keeps one consultant's held ranges apart, and the
+loser tries the next free consultant, and when none is left gets ``SlotTaken``. An area no
+consultant covers offers no slots.
 """
 
 from __future__ import annotations
@@ -51,13 +54,13 @@ class SlotTaken(Exception):
 @dataclass(frozen=True)
 class SlotOffer:
     slots: list[Slot]
-    # False when no consultant covers the area: slots follow the centre's hours and a
-    # manager assigns the booking by hand.
+    # False when no active consultant of the centre covers the area: no slots, the centre
+    # is reached by its contact details instead.
     routable: bool
 
 
 class _Span(Func):
-    # The expression of the exclusion constraint's GiST index (migration 0004), so an overlap
+    # The expression of the exclusion constraint's GiST index (migration 0015), so an overlap
     # test on it reads only the active bookings of those consultants around that time.
     function = "TSTZRANGE"
     output_field = DateTimeRangeField()
@@ -74,9 +77,9 @@ def _active_bookings(
         ends_at__gt=start,
     )
     if connection.vendor == "postgresql":
-        bookings = bookings.alias(span=_Span(F("starts_at"), F("ends_at"), RangeBoundary())).filter(
-            span__overlap=DateTimeTZRange(start, end, "[)")
-        )
+        bookings = bookings.alias(
+            span=_Span(F("starts_at"), F("held_until"), RangeBoundary())
+        ).filter(span__overlap=DateTimeTZRange(start, end, "[)"))
     return bookings
 
 
@@ -142,7 +145,7 @@ def slots_for(
         days=days,
         at=at,
     )
-    return SlotOffer(slots=slots, routable=staff.routable)
+    return SlotOffer(slots=slots, routable=bool(pool))
 
 
 def _least_booked_first(consultant_ids: tuple[int, ...], now: datetime.datetime) -> list[int]:
@@ -164,17 +167,18 @@ def _least_booked_first(consultant_ids: tuple[int, ...], now: datetime.datetime)
 _READ_IN_THIS_TRANSACTION = ["enterprise", "centre", "service_area", "consultant", "consent"]
 
 
-def _place(booking: Booking, slot: Slot, routable: bool, now: datetime.datetime) -> None:
-    """Save ``booking`` in ``slot`` with the least-booked free consultant, or unassigned."""
+def _place(booking: Booking, slot: Slot, now: datetime.datetime) -> None:
+    """Save ``booking`` in ``slot`` with the least-booked free consultant, holding them
+    through the centre's buffer after it."""
     booking.starts_at, booking.ends_at = slot.starts_at, slot.ends_at
+    booking.held_until = slot.ends_at + datetime.timedelta(minutes=booking.centre.buffer_minutes)
     # The times come from the slot walk, and the table's constraints (end after start, no
     # overlap per consultant) are enforced by the insert itself: checking them first would
     # cost a savepoint and a query per booking.
     booking.full_clean(
         exclude=_READ_IN_THIS_TRANSACTION, validate_unique=False, validate_constraints=False
     )
-    candidates = _least_booked_first(slot.consultant_ids, now) if routable else [None]
-    for consultant_id in candidates:
+    for consultant_id in _least_booked_first(slot.consultant_ids, now):
         booking.consultant_id = consultant_id
         try:
             # A savepoint: losing the race for one consultant must not end the transaction.
@@ -340,10 +344,10 @@ def booking_request(
             # Messages about the booking are written in the language it was made in.
             language=booking_language(),
             status=BookingStatus.REQUESTED
-            if centre.requires_confirmation or not offer.routable
+            if centre.requires_confirmation
             else BookingStatus.CONFIRMED,
         )
-        _place(booking, slot, offer.routable, now)
+        _place(booking, slot, now)
     return booking
 
 
@@ -354,7 +358,9 @@ def booking_reschedule(
     now = now or timezone.now()
     with transaction.atomic():
         booking = (
-            Booking.objects.select_for_update()
+            # Only the booking's row: locking the joined centre too would queue every
+            # reschedule at the centre behind one another (and behind edits of the centre).
+            Booking.objects.select_for_update(of=("self",))
             .select_related("centre__province", "service_area")
             .get(pk=booking.pk)
         )
@@ -367,7 +373,7 @@ def booking_reschedule(
             at=starts_at,
             ignore_booking=booking,
         )
-        _place(booking, _the_slot(offer), offer.routable, now)
+        _place(booking, _the_slot(offer), now)
     return booking
 
 

@@ -233,6 +233,11 @@ class Booking(TimestampedModel):
     mode = models.CharField(_("cara"), max_length=20, choices=Mode.choices, default=Mode.IN_PERSON)
     starts_at = models.DateTimeField(_("mulai"))
     ends_at = models.DateTimeField(_("selesai"))
+    # The consultant's time the booking holds: its end plus the centre's buffer when it was
+    # placed. PostgreSQL's exclusion constraint (migration 0015) keeps the held ranges of one
+    # consultant's active bookings apart, so no race can put two bookings closer than the
+    # buffer.
+    held_until = models.DateTimeField(_("konsultan ditahan sampai"))
     status = models.CharField(
         _("status"), max_length=20, choices=BookingStatus.choices, default=BookingStatus.REQUESTED
     )
@@ -318,6 +323,10 @@ class Booking(TimestampedModel):
                 condition=models.Q(ends_at__gt=models.F("starts_at")),
                 name="booking_ends_after_start",
                 violation_error_message=_("Waktu selesai harus setelah waktu mulai."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(held_until__gte=models.F("ends_at")),
+                name="booking_held_through_end",
             ),
         ]
 

@@ -42,6 +42,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         assert settings.CELERY_BROKER_URL.startswith("redis://"), settings.CELERY_BROKER_URL
 
 
+BROWSER_FIXTURES = {"page", "context", "browser", "browser_type"}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark the tests that drive Chromium, and keep one shard of the suite when asked.
 
@@ -50,7 +53,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     built once; the largest files are dealt first, each to the shard with the fewest tests.
     """
     for item in items:
-        if "page" in getattr(item, "fixturenames", ()):
+        # Any of Playwright's fixtures: some tests open their own contexts (a phone's viewport).
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
     shard = os.environ.get("PLUT_TEST_SHARD")
     if not shard:
@@ -192,7 +196,9 @@ def _side(centre_name: str, tag: str) -> Side:
         cooperative=cooperative,
         session=session,
         follow_up=FollowUpFactory(session=session),
-        booking=BookingFactory(enterprise=enterprise),
+        # The side's one consultant holds it, two days ahead: a test placing that consultant's
+        # bookings at fixed dates clears the bookings first (as the booking fixtures do).
+        booking=BookingFactory(enterprise=enterprise, consultant=consultant),
         outcome=OutcomeFactory(enterprise=enterprise),
     )
 

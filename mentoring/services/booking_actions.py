@@ -38,8 +38,8 @@ def booking_can(
     """May ``user`` take ``action`` on ``booking``? (Who, not whether the status allows it.)
 
     The centre's manager does everything; a consultant of the centre confirms, declines,
-    cancels and marks no-shows on their own bookings, and takes an unassigned one for
-    themselves. Everyone else only reads. No query beyond the user's membership, which the
+    cancels and marks no-shows on their own bookings, and takes an unassigned one (left from
+    before every booking had a consultant: mentoring migration 0015) for themselves. Everyone else only reads. No query beyond the user's membership, which the
     scope has already loaded, so a list can ask for every row.
     """
     if user.role not in CENTRE_ROLES or not user.is_active:
@@ -210,13 +210,14 @@ def _is_consultant_of(consultant: User, centre_id: int) -> bool:
 
 
 def _busy(consultant: User, booking: Booking) -> bool:
-    """Does ``consultant`` hold another active booking overlapping [starts_at, ends_at)?"""
+    """Does ``consultant`` hold another active booking overlapping what this one holds
+    (its time and the buffer after it, like the exclusion constraint)?"""
     return (
         Booking.objects.filter(
             consultant=consultant,
             status__in=ACTIVE_BOOKING_STATUSES,
-            starts_at__lt=booking.ends_at,
-            ends_at__gt=booking.starts_at,
+            starts_at__lt=booking.held_until,
+            held_until__gt=booking.starts_at,
         )
         .exclude(pk=booking.pk)
         .exists()

@@ -533,7 +533,8 @@ def _slots(reply: Reply) -> list[str]:
 
 
 def double_bookings(since: datetime.datetime) -> int:
-    """Active bookings of one consultant that overlap, among those made since ``since``."""
+    """Active bookings of one consultant that overlap, buffers included (what each holds),
+    among those made since ``since``."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -541,7 +542,7 @@ def double_bookings(since: datetime.datetime) -> int:
             JOIN mentoring_booking b
               ON b.consultant_id = a.consultant_id AND b.id <> a.id
              AND b.status IN ('requested', 'confirmed')
-             AND b.starts_at < a.ends_at AND a.starts_at < b.ends_at
+             AND b.starts_at < a.held_until AND a.starts_at < b.held_until
             WHERE a.created_at >= %s AND a.consultant_id IS NOT NULL
               AND a.status IN ('requested', 'confirmed')
             """,

@@ -472,10 +472,13 @@ def generate(
                 enterprise=rng.choice(pool),
                 centre=centre,
                 service_area=rng.choice(areas),
-                consultant=consultant if status != BookingStatus.REQUESTED else None,
+                consultant=consultant,
                 mode=rng.choice([Mode.IN_PERSON, Mode.ONLINE]),
                 starts_at=start,
                 ends_at=start + datetime.timedelta(minutes=60),
+                # Each consultant's bookings sit in distinct hours, some back to back: they
+                # hold their bare hour, as bookings made before buffers were held did.
+                held_until=start + datetime.timedelta(minutes=60),
                 status=status,
                 description="Ingin konsultasi tentang perizinan dan pemasaran.",
             )

@@ -94,8 +94,10 @@ def generate(centres: Iterable[Centre], *, sessions_per_centre: int = 12, seed: 
                 enterprise=clients[index % 4],
                 centre=centre,
                 service_area=session.service_area,
+                consultant=consultant,
                 starts_at=moment,
                 ends_at=moment + datetime.timedelta(hours=1),
+                held_until=moment + datetime.timedelta(hours=1),
                 status=rng.choice(list(BookingStatus.values)),
             )
         for client in clients:

@@ -29,7 +29,7 @@ from mentoring.services.booking_actions import (
 )
 from plut.core.history import history_for
 from tests.factories.clinics import StaffFactory
-from tests.factories.mentoring import BookingFactory
+from tests.factories.mentoring import BookingFactory, unassigned_booking
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,21 @@ def _status_entries(booking: Booking) -> list[LogEntry]:
     ]
 
 
+@pytest.fixture
+def waiting(world) -> Booking:
+    """A request without a consultant, from before every booking had one (migration 0015)."""
+    starts_at = timezone.now() + datetime.timedelta(days=3)  # clear of the world's booking
+    return unassigned_booking(
+        enterprise=world.a.enterprise,
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(hours=1),
+    )
+
+
 def _assigned(world, status=BookingStatus.REQUESTED, **extra) -> Booking:
+    # Later than the world's booking, which the same consultant holds.
+    extra.setdefault("starts_at", timezone.now() + datetime.timedelta(days=5))
+    extra.setdefault("ends_at", extra["starts_at"] + datetime.timedelta(hours=1))
     return BookingFactory(
         enterprise=world.a.enterprise, consultant=world.a.consultant, status=status, **extra
     )
@@ -74,19 +88,19 @@ def test_nobody_outside_the_centres_staff_may_act(world, user_name, action):
 
 
 @pytest.mark.parametrize("action", [CONFIRM, DECLINE, CANCEL, NO_SHOW])
-def test_a_consultant_acts_on_their_own_bookings_only(world, action):
+def test_a_consultant_acts_on_their_own_bookings_only(world, waiting, action):
     own = _assigned(world)
     colleague = StaffFactory(centre=world.a.centre).user
     theirs = BookingFactory(enterprise=world.a.enterprise, consultant=colleague)
     assert booking_can(user=world.a.consultant, booking=own, action=action)
     assert not booking_can(user=world.a.consultant, booking=theirs, action=action)
-    assert not booking_can(user=world.a.consultant, booking=world.a.booking, action=action)
+    assert not booking_can(user=world.a.consultant, booking=waiting, action=action)
 
 
-def test_a_consultant_takes_an_unassigned_booking_for_themselves_only(world):
+def test_a_consultant_takes_an_unassigned_booking_for_themselves_only(world, waiting):
     colleague = StaffFactory(centre=world.a.centre).user
     me = world.a.consultant
-    unassigned = world.a.booking
+    unassigned = waiting
     assert booking_can(user=me, booking=unassigned, action=ASSIGN, consultant=me)
     assert not booking_can(user=me, booking=unassigned, action=ASSIGN, consultant=colleague)
     taken = BookingFactory(enterprise=world.a.enterprise, consultant=colleague)
@@ -105,19 +119,20 @@ def test_the_services_refuse_whoever_may_not_act(world, notices):
 # --- Confirm --------------------------------------------------------------------------------
 
 
-def test_confirm_needs_a_consultant_first(world, notices):
+def test_confirm_needs_a_consultant_first(world, waiting, notices):
     with pytest.raises(ValidationError) as error:
-        booking_confirm(booking=world.a.booking, by=world.a.manager)
+        booking_confirm(booking=waiting, by=world.a.manager)
     assert "Tetapkan konsultan dulu" in error.value.messages[0]
-    world.a.booking.refresh_from_db()
-    assert world.a.booking.status == BookingStatus.REQUESTED
+    waiting.refresh_from_db()
+    assert waiting.status == BookingStatus.REQUESTED
     assert notices == []
 
 
-def test_assign_then_confirm_tells_the_owner_once(world, notices):
-    booking = world.a.booking
-    booking_assign(booking=booking, consultant=world.a.consultant, by=world.a.manager)
-    assert booking.consultant == world.a.consultant
+def test_assign_then_confirm_tells_the_owner_once(world, waiting, notices):
+    booking = waiting
+    colleague = StaffFactory(centre=world.a.centre).user
+    booking_assign(booking=booking, consultant=colleague, by=world.a.manager)
+    assert booking.consultant == colleague
     assert booking.status == BookingStatus.REQUESTED
     assert notices == []  # the owner's time did not change
     booking_confirm(booking=booking, by=world.a.manager)
@@ -244,7 +259,7 @@ def test_assign_refuses_a_consultant_of_another_centre(world, notices):
     with pytest.raises(ValidationError) as error:
         booking_assign(booking=world.a.booking, consultant=world.b.consultant, by=world.a.manager)
     assert "consultant" in error.value.message_dict
-    assert Booking.objects.get(pk=world.a.booking.pk).consultant is None
+    assert Booking.objects.get(pk=world.a.booking.pk).consultant == world.a.booking.consultant
 
 
 def test_assign_refuses_a_manager_or_an_inactive_consultant(world, notices):
@@ -255,44 +270,54 @@ def test_assign_refuses_a_manager_or_an_inactive_consultant(world, notices):
         booking_assign(booking=world.a.booking, consultant=gone, by=world.a.manager)
 
 
-def test_assign_refuses_a_consultant_busy_at_that_time(world, notices, is_postgres):
+@pytest.mark.parametrize(
+    "later", [datetime.timedelta(minutes=30), datetime.timedelta(hours=1)], ids=["overlap", "gap"]
+)
+def test_assign_refuses_a_consultant_busy_at_that_time_or_within_the_buffer(
+    world, notices, is_postgres, later
+):
     # On PostgreSQL the exclusion constraint refuses it; on SQLite the service's own check.
+    # The buffer: back to back, the later booking starts inside the earlier one's buffer.
+    world.a.centre.buffer_minutes = 15
+    world.a.centre.save()
     booking = world.a.booking
+    busy = StaffFactory(centre=world.a.centre).user
     BookingFactory(
         enterprise=world.a.enterprise,
-        consultant=world.a.consultant,
+        consultant=busy,
         status=BookingStatus.CONFIRMED,
-        starts_at=booking.starts_at + datetime.timedelta(minutes=30),
-        ends_at=booking.ends_at + datetime.timedelta(minutes=30),
+        starts_at=booking.starts_at + later,
+        ends_at=booking.ends_at + later,
     )
     with pytest.raises(ValidationError) as error:
-        booking_assign(booking=booking, consultant=world.a.consultant, by=world.a.manager)
+        booking_assign(booking=booking, consultant=busy, by=world.a.manager)
     assert "sudah punya jadwal pada waktu itu" in error.value.messages[0]
-    assert Booking.objects.get(pk=booking.pk).consultant is None
+    assert Booking.objects.get(pk=booking.pk).consultant == booking.consultant
     # The transaction is still usable after the refusal (a savepoint caught it).
     colleague = StaffFactory(centre=world.a.centre).user
     booking_assign(booking=booking, consultant=colleague, by=world.a.manager)
     assert Booking.objects.get(pk=booking.pk).consultant == colleague
 
 
-def test_assign_allows_back_to_back_and_ignores_closed_bookings(world, notices):
+def test_assign_allows_a_booking_after_the_buffer_and_ignores_closed_bookings(world, notices):
     booking = world.a.booking
+    free = StaffFactory(centre=world.a.centre).user
     BookingFactory(
         enterprise=world.a.enterprise,
-        consultant=world.a.consultant,
+        consultant=free,
         status=BookingStatus.CONFIRMED,
-        starts_at=booking.ends_at,
-        ends_at=booking.ends_at + datetime.timedelta(hours=1),
+        starts_at=booking.held_until,
+        ends_at=booking.held_until + datetime.timedelta(hours=1),
     )
     BookingFactory(
         enterprise=world.a.enterprise,
-        consultant=world.a.consultant,
+        consultant=free,
         status=BookingStatus.CANCELLED,
         starts_at=booking.starts_at,
         ends_at=booking.ends_at,
     )
-    booking_assign(booking=booking, consultant=world.a.consultant, by=world.a.manager)
-    assert Booking.objects.get(pk=booking.pk).consultant == world.a.consultant
+    booking_assign(booking=booking, consultant=free, by=world.a.manager)
+    assert Booking.objects.get(pk=booking.pk).consultant == free
 
 
 def test_reassigning_a_confirmed_booking_keeps_it_confirmed_and_quiet(world, notices):
@@ -307,14 +332,14 @@ def test_reassigning_a_confirmed_booking_keeps_it_confirmed_and_quiet(world, not
     assert [(c.old, c.new) for c in entry.changes] == [(str(world.a.consultant), str(colleague))]
 
 
-def test_two_consultants_taking_the_same_booking_get_it_once(world, notices):
+def test_two_consultants_taking_the_same_booking_get_it_once(world, waiting, notices):
     colleague = StaffFactory(centre=world.a.centre).user
-    mine = Booking.objects.get(pk=world.a.booking.pk)
-    theirs = Booking.objects.get(pk=world.a.booking.pk)
+    mine = Booking.objects.get(pk=waiting.pk)
+    theirs = Booking.objects.get(pk=waiting.pk)
     booking_assign(booking=mine, consultant=world.a.consultant, by=world.a.consultant)
     with pytest.raises(ValidationError):
         booking_assign(booking=theirs, consultant=colleague, by=colleague)
-    assert Booking.objects.get(pk=world.a.booking.pk).consultant == world.a.consultant
+    assert Booking.objects.get(pk=waiting.pk).consultant == world.a.consultant
 
 
 def test_a_closed_booking_is_not_assigned(world, notices):

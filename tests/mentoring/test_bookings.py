@@ -131,23 +131,25 @@ def test_a_centre_may_confirm_automatically(desk, consent):
 
 
 @pytest.mark.django_db
-def test_no_covering_consultant_means_the_manager_assigns(desk, consent):
-    centre, _area, _people = desk
+def test_an_area_no_consultant_covers_offers_no_slots_and_takes_no_booking(desk, consent):
+    # A booking nobody holds would hold no capacity: the same hour could be booked forever.
+    centre, area, _people = desk
     it = ServiceArea.objects.get(code="it")
     offer = slots_for(centre=centre, area=it, now=NOW)
-    assert not offer.routable and offer.slots
-    booking = booking_request(
-        centre=centre,
-        area=it,
-        mode="online",
-        starts_at=offer.slots[0].starts_at,
-        client=_client(),
-        description="",
-        consent=consent,
-        now=NOW,
-    )
-    assert booking.consultant is None
-    assert booking.status == BookingStatus.REQUESTED
+    assert not offer.routable and offer.slots == []
+    hour_the_consultants_work = slots_for(centre=centre, area=area, now=NOW).slots[0].starts_at
+    with pytest.raises(SlotTaken):
+        booking_request(
+            centre=centre,
+            area=it,
+            mode="online",
+            starts_at=hour_the_consultants_work,
+            client=_client(),
+            description="",
+            consent=consent,
+            now=NOW,
+        )
+    assert not Booking.objects.filter(service_area=it).exists()
 
 
 @pytest.mark.django_db

@@ -9,11 +9,11 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from clinics.models import ServiceArea
+from clinics.models import ServiceArea, StaffMembership
 from mentoring.models import Booking, BookingStatus
 from plut.accounts.models import ConsentText
 from tests.factories.clinics import StaffFactory
-from tests.factories.mentoring import BookingFactory
+from tests.factories.mentoring import BookingFactory, unassigned_booking
 
 pytestmark = pytest.mark.django_db
 
@@ -73,11 +73,11 @@ TABLE = [
     *[(user, "get", "inbox", 200) for user in ("manager_b", "consultant_b", "officer_b")],
     *[(user, "get", "detail", 404) for user in ("manager_b", "consultant_b", "officer_b")],
     *[(user, "post", action, 404) for user in ("manager_b", "consultant_b") for action in ACTIONS],
-    # Side a's booking is unassigned: the consultant may only take it, not act on it.
-    *[("consultant_a", "post", action, 403) for action in ("confirm", "decline", "cancel")],
+    # Side a's booking is the consultant's: they act on it but hand it to nobody.
+    *[("consultant_a", "post", action, 302) for action in ("confirm", "decline", "cancel")],
+    ("consultant_a", "post", "assign", 403),
     ("manager_a", "post", "assign", 302),
     ("manager_a", "post", "decline", 302),
-    ("consultant_a", "post", "assign", 302),
     *[(user, "get", action, 405) for user in ("anonymous", "manager_a") for action in ACTIONS],
 ]
 
@@ -117,7 +117,10 @@ def week(world):
     consultant = world.a.consultant
     enterprise = world.a.enterprise
     return {
-        "request": BookingFactory(enterprise=enterprise, starts_at=_at(30, 9), ends_at=_at(30, 10)),
+        # From before every booking had a consultant (migration 0015): it waits for one.
+        "request": unassigned_booking(
+            enterprise=enterprise, starts_at=_at(30, 9), ends_at=_at(30, 10)
+        ),
         "today": BookingFactory(
             enterprise=enterprise,
             consultant=consultant,
@@ -184,7 +187,7 @@ def test_each_tab_holds_its_bookings_on_the_centres_calendar(client, world, week
 
 @time_machine.travel(NOW, tick=False)
 def test_the_first_tab_is_what_needs_action(client, world, week):
-    unassigned_confirmed = BookingFactory(
+    unassigned_confirmed = unassigned_booking(
         enterprise=world.a.enterprise,
         status=BookingStatus.CONFIRMED,
         starts_at=_at(30, 15),
@@ -240,13 +243,14 @@ def test_a_row_shows_the_time_with_its_zone_and_who_has_it(client, world, week):
 @time_machine.travel(NOW, tick=False)
 def test_the_assign_menu_lists_consultants_of_the_area_first(client, world, week):
     marketing = ServiceArea.objects.get(code="marketing")
-    world.a.consultant.staff_membership.areas.set([ServiceArea.objects.get(code="it")])
+    for membership in StaffMembership.objects.filter(centre=world.a.centre):
+        membership.areas.set([ServiceArea.objects.get(code="it")])
     covering = StaffFactory(centre=world.a.centre, areas=[marketing], user__first_name="Zaenal")
     client.force_login(world.a.manager)
     row = client.get(INBOX).context["rows"][0]
     assert row.booking == week["request"]
     assert row.covering == [covering.user]
-    assert row.others == [world.a.consultant]
+    assert world.a.consultant in row.others and covering.user not in row.others
     body = client.get(INBOX).content.decode()
     assert body.index("Menangani bidang ini") < body.index("Konsultan lain")
 
@@ -270,7 +274,7 @@ def test_buttons_follow_the_status_and_the_clock(client, world, week):
 
 
 def test_confirm_with_htmx_swaps_the_row(client, world, notices):
-    booking = BookingFactory(enterprise=world.a.enterprise, consultant=world.a.consultant)
+    booking = world.a.booking
     client.force_login(world.a.manager)
     response = client.post(_action(booking, "confirm"), {"next": INBOX}, **HTMX)
     assert response.status_code == 200
@@ -282,16 +286,17 @@ def test_confirm_with_htmx_swaps_the_row(client, world, notices):
 
 
 def test_a_refusal_shows_on_the_row(client, world, notices):
+    booking = unassigned_booking(enterprise=world.a.enterprise)
     client.force_login(world.a.manager)
-    response = client.post(_action(world.a.booking, "confirm"), **HTMX)
+    response = client.post(_action(booking, "confirm"), **HTMX)
     assert response.status_code == 200
     body = response.content.decode()
     assert 'role="alert"' in body and "Tetapkan konsultan dulu" in body
-    response = client.post(_action(world.a.booking, "decline"), {"reason": " "}, **HTMX)
+    response = client.post(_action(booking, "decline"), {"reason": " "}, **HTMX)
     body = response.content.decode()
     assert 'role="alert"' in body and "Tuliskan alasannya" in body
     assert "<details open>" in body  # the reason form stays open
-    assert Booking.objects.get(pk=world.a.booking.pk).status == BookingStatus.REQUESTED
+    assert Booking.objects.get(pk=booking.pk).status == BookingStatus.REQUESTED
     assert notices == []
 
 
@@ -307,21 +312,28 @@ def test_without_javascript_the_form_posts_and_comes_back(client, world, notices
 
 
 def test_a_refusal_without_javascript_comes_back_as_a_message(client, world, notices):
+    booking = unassigned_booking(enterprise=world.a.enterprise)
     client.force_login(world.a.manager)
     response = client.post(
-        _action(world.a.booking, "confirm"), {"next": "https://evil.example/"}, follow=True
+        _action(booking, "confirm"), {"next": "https://evil.example/"}, follow=True
     )
     assert response.redirect_chain == [(INBOX, 302)]
     assert "Tetapkan konsultan dulu" in response.content.decode()
 
 
 def test_a_consultant_takes_an_unassigned_booking_but_gives_none_away(client, world, notices):
+    starts_at = world.a.booking.ends_at + datetime.timedelta(hours=2)  # the consultant is free
+    booking = unassigned_booking(
+        enterprise=world.a.enterprise,
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(hours=1),
+    )
     colleague = StaffFactory(centre=world.a.centre).user
     client.force_login(world.a.consultant)
-    url = _action(world.a.booking, "assign")
+    url = _action(booking, "assign")
     assert client.post(url, {"consultant": colleague.pk}).status_code == 403
     assert client.post(url, {"consultant": world.a.consultant.pk}, **HTMX).status_code == 200
-    assert Booking.objects.get(pk=world.a.booking.pk).consultant == world.a.consultant
+    assert Booking.objects.get(pk=booking.pk).consultant == world.a.consultant
     # Now it is theirs, the colleague cannot take it over.
     client.force_login(colleague)
     assert client.post(url, {"consultant": colleague.pk}).status_code == 403
@@ -333,22 +345,21 @@ def test_assign_refuses_a_consultant_of_another_centre(client, world, notices):
         _action(world.a.booking, "assign"), {"consultant": world.b.consultant.pk}, **HTMX
     )
     assert "Pilih konsultan aktif" in response.content.decode()
-    assert Booking.objects.get(pk=world.a.booking.pk).consultant is None
+    assert Booking.objects.get(pk=world.a.booking.pk).consultant == world.a.booking.consultant
 
 
 def test_assign_refuses_a_busy_consultant_on_the_row(client, world, notices):
     booking = world.a.booking
+    colleague = StaffFactory(centre=world.a.centre).user
     BookingFactory(
         enterprise=world.a.enterprise,
-        consultant=world.a.consultant,
+        consultant=colleague,
         status=BookingStatus.CONFIRMED,
         starts_at=booking.starts_at,
         ends_at=booking.ends_at,
     )
     client.force_login(world.a.manager)
-    response = client.post(
-        _action(booking, "assign"), {"consultant": world.a.consultant.pk}, **HTMX
-    )
+    response = client.post(_action(booking, "assign"), {"consultant": colleague.pk}, **HTMX)
     assert "sudah punya jadwal pada waktu itu" in response.content.decode()
 
 
@@ -379,7 +390,7 @@ def _grow(world, n: int) -> None:
     for i in range(n):
         BookingFactory(
             enterprise=world.a.enterprise,
-            consultant=world.a.consultant if i % 2 else None,
+            consultant=world.a.consultant,
             status=BookingStatus.CONFIRMED if i % 2 else BookingStatus.REQUESTED,
             starts_at=NOW + datetime.timedelta(days=3, hours=i),
             ends_at=NOW + datetime.timedelta(days=3, hours=i, minutes=45),

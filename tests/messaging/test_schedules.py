@@ -13,7 +13,7 @@ import pytest
 import time_machine
 
 from clinics.models import ServiceArea
-from mentoring.models import BookingStatus, Mode
+from mentoring.models import Booking, BookingStatus, Mode
 from mentoring.notifications import (
     booking_reminders_queue,
     consultant_agendas_queue,
@@ -38,6 +38,7 @@ def _at(zone: str, day: int, hour: int, minute: int = 0, month: int = 12) -> dat
 @pytest.fixture
 def centres(world, wit_centre):
     """One centre per zone, each with a manager, a consultant and an enterprise."""
+    Booking.objects.all().delete()  # the world's, held by these consultants two days ahead
     wit_manager = StaffFactory(user__role=Role.MANAGER, centre=wit_centre).user
     wit_consultant = StaffFactory(centre=wit_centre).user
     sides = {
@@ -117,7 +118,7 @@ def test_a_rescheduled_booking_is_reminded_again_for_its_new_time(centres):
     with time_machine.travel(_at("WIB", 2, 10), tick=False):
         booking_reminders_queue()
         booking.starts_at = _at("WIB", 3, 14)
-        booking.ends_at = _at("WIB", 3, 15)
+        booking.ends_at = booking.held_until = _at("WIB", 3, 15)
         booking.save()
     with time_machine.travel(_at("WIB", 2, 14), tick=False):
         booking_reminders_queue()
@@ -241,9 +242,9 @@ def test_working_days_skip_weekends_and_indonesian_holidays():
 
 @pytest.mark.parametrize("zone", ["WIB", "WITA", "WIT"])
 def test_a_booking_unconfirmed_a_working_day_later_nudges_the_managers_once(centres, zone):
-    centre, _, manager = centres[zone]
+    centre, consultant, manager = centres[zone]
     with time_machine.travel(_at(zone, 4, 10), tick=False):  # a Friday
-        booking = _booking(centre, None, _at(zone, 9, 10), status=BookingStatus.REQUESTED)
+        booking = _booking(centre, consultant, _at(zone, 9, 10), status=BookingStatus.REQUESTED)
     with time_machine.travel(_at(zone, 7, 9, 59), tick=False):  # Monday, a minute early
         assert unconfirmed_nudges_queue() == 0
     with time_machine.travel(_at(zone, 7, 10), tick=False):
@@ -264,12 +265,15 @@ def test_a_confirmed_booking_nudges_nobody(centres):
 
 
 def test_area_choice_does_not_matter_for_nudges(centres):
-    # Bookings no consultant covers (no one assigned yet) are exactly the ones to chase.
-    centre, _, _ = centres["WITA"]
+    centre, consultant, _ = centres["WITA"]
     area = ServiceArea.objects.get(code="it")
     with time_machine.travel(_at("WITA", 1, 10), tick=False):
         _booking(
-            centre, None, _at("WITA", 9, 10), status=BookingStatus.REQUESTED, service_area=area
+            centre,
+            consultant,
+            _at("WITA", 9, 10),
+            status=BookingStatus.REQUESTED,
+            service_area=area,
         )
     with time_machine.travel(_at("WITA", 2, 10), tick=False):
         assert unconfirmed_nudges_queue() == 1

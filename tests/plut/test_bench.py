@@ -235,6 +235,7 @@ def test_double_bookings_are_counted_in_sql(bench):
         consultant=booking.consultant,
         starts_at=booking.starts_at + datetime.timedelta(minutes=30),
         ends_at=booking.ends_at + datetime.timedelta(minutes=30),
+        held_until=booking.ends_at + datetime.timedelta(minutes=30),
         status=booking.status,
     )
     if connection.vendor == "postgresql":
