@@ -17,9 +17,11 @@ entities, which defusedxml refuses: openpyxl uses it once installed) is "not an 
 
 A NIB, NIK or Nomor Induk Koperasi already registered at the importing centre (or at none)
 updates that record instead of adding a duplicate; one registered at another centre is
-refused, as in ``enterprise_register``. Validation reads the database a few times per file;
-new rows are written with COPY on PostgreSQL (``bulk_create`` elsewhere), changed rows with
-``bulk_update``, each change with its audit entry. ``make bench`` compares the import with a
+refused, as in ``enterprise_register``. A row without a registered identifier is matched by
+a key (``_enterprise_key``, ``_cooperative_by_key``), so importing a file again adds nothing
+twice, and a record the row would leave as it is is not written at all. Validation reads the
+database a few times per CHUNK of rows; new rows are written with COPY on PostgreSQL
+(``bulk_create`` elsewhere), changed rows with ``_update``, each change with its audit entry. ``make bench`` compares the import with a
 plain COPY of the same rows (plut/bench/imports.py; the target is a quarter of COPY's rate).
 
 Errors name the spreadsheet row (the header is row 1) and the column, in the active language.
@@ -51,6 +53,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import BooleanField, DateField, Field, JSONField, Model
+from django.db.models.functions import Lower, Upper
 from django.http import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _t
@@ -74,6 +77,9 @@ from plut.regions.models import Regency
 ENTERPRISES, COOPERATIVES = "enterprises", "cooperatives"
 ALL_OR_NOTHING, VALID_ROWS = "all_or_nothing", "valid_rows"
 BATCH = 500  # rows between two progress reports
+# Rows looked up, validated and then written together: the model instances an import holds
+# at once, whatever the file's length.
+CHUNK = 5_000
 LOOKUP_BATCH = 10_000  # identifiers per lookup query
 WRITE_BATCH = 5_000  # rows per INSERT
 UPDATE_BATCH = 500  # rows per UPDATE (its CASE grows with the batch, per row)
@@ -106,6 +112,8 @@ class ImportResult:
     total: int = 0
     created: int = 0
     updated: int = 0
+    # Rows matching a stored record that already holds their values: nothing written.
+    unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     applied: bool = False
 
@@ -564,12 +572,12 @@ def _ticker(progress: Callable[[int], None] | None) -> Callable[[int], None]:
     return tick
 
 
-def _assign(instance: Any, before: _Before, **values: Any) -> None:
+def _assign(instance: Any, before: _Before | None, **values: Any) -> None:
     """Set the row's non-empty values. An empty cell keeps what is stored (a provincial list
     without phone numbers must not erase the ones the centre has) or, on a new record, the
-    model's default. A stored record's state before the file is kept in ``before``, for the
-    audit trail."""
-    if instance.pk is not None:
+    model's default. When writing, a stored record's state before the file is kept in
+    ``before``: to tell whether the row changes it, and for the audit trail."""
+    if instance.pk is not None and before is not None:
         before.setdefault((type(instance), instance.pk), copy.copy(instance))
     for name, value in values.items():
         if value is None or (value == "" and instance.pk is not None):
@@ -604,6 +612,22 @@ def _copy_writer(column: Field) -> Callable[[Any], str]:
     return lambda value: "\\N" if value is None else write(value)
 
 
+def _copy_into(cursor: Any, table: str, fields: list[Field], instances: list[Any]) -> None:
+    """COPY ``fields`` of ``instances`` into ``table``, in COPY's text format."""
+    quote = connection.ops.quote_name
+    read = attrgetter(*(column.attname for column in fields))
+    writers = [_copy_writer(column) for column in fields]
+    text = "".join(
+        "\t".join([write(value) for write, value in zip(writers, read(instance), strict=True)])
+        + "\n"
+        for instance in instances
+    )
+    cursor.cursor.copy_expert(
+        f"COPY {quote(table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN",
+        io.StringIO(text),
+    )
+
+
 def _insert(model: type[Model], instances: list[Any]) -> None:
     """Insert new ``instances`` and set their ids. On PostgreSQL with COPY, ids taken from the
     table's sequence first: at thousands of rows a multi-row INSERT costs several times as much,
@@ -613,7 +637,6 @@ def _insert(model: type[Model], instances: list[Any]) -> None:
         return
     meta = model._meta
     fields = [column for column in meta.concrete_fields if not column.generated]
-    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
@@ -628,19 +651,36 @@ def _insert(model: type[Model], instances: list[Any]) -> None:
             if getattr(column, "auto_now", False) or getattr(column, "auto_now_add", False):
                 for instance in instances:
                     setattr(instance, column.attname, now)
-        read = attrgetter(*(column.attname for column in fields))
-        writers = [_copy_writer(column) for column in fields]
-        text = "".join(
-            "\t".join([write(value) for write, value in zip(writers, read(instance), strict=True)])
-            + "\n"
-            for instance in instances
-        )
-        cursor.cursor.copy_expert(
-            f"COPY {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
-            " FROM STDIN",
-            io.StringIO(text),
-        )
+        _copy_into(cursor, meta.db_table, fields, instances)
     versions.copied(meta.db_table, using=connection.alias)
+
+
+def _update(model: type[Model], instances: list[Any], names: list[str]) -> None:
+    """Write the fields ``names`` of stored ``instances``. On PostgreSQL: COPY into a temporary
+    table, then one UPDATE joined to it. bulk_update's CASE has a branch per row for each
+    column, which PostgreSQL walks for every row it updates: minutes for 50 000 rows. The
+    UPDATE is plain SQL, which the data versions see (plut.core.versions)."""
+    if connection.vendor != "postgresql" or not instances:
+        model.objects.bulk_update(instances, names, batch_size=UPDATE_BATCH)
+        return
+    meta = model._meta
+    fields = [meta.pk, *(meta.get_field(name) for name in names)]
+    quote = connection.ops.quote_name
+    table, source, pk = quote(meta.db_table), f"import_{meta.db_table}", quote(meta.pk.column)
+    columns = ", ".join(quote(column.column) for column in fields)
+    assignments = ", ".join(
+        f"{quote(column.column)} = source.{quote(column.column)}" for column in fields[1:]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {quote(source)} AS SELECT {columns} FROM {table} WITH NO DATA"
+        )
+        _copy_into(cursor, source, fields, instances)
+        cursor.execute(
+            f"UPDATE {table} SET {assignments} FROM {quote(source)} AS source"
+            f" WHERE {table}.{pk} = source.{pk}"
+        )
+        cursor.execute(f"DROP TABLE {quote(source)}")
 
 
 def _audit(changed: list[tuple[Model, Model, list[str]]], actor: Any) -> None:
@@ -677,33 +717,127 @@ def _audit(changed: list[tuple[Model, Model, list[str]]], actor: Any) -> None:
     _insert(log_entry, logs)
 
 
+def _state_reader(model: type[Model], names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """A record's values of the fields ``names``, as one tuple: what a row may change."""
+    return attrgetter(*(model._meta.get_field(name).attname for name in names))
+
+
 def _save(
     model: type[Model], instances: list[Any], fields: list[str], before: _Before, actor: Any
-) -> tuple[int, int]:
-    """Insert the new ``instances``, update ``fields`` of the stored ones and audit their
-    changes; (created, updated)."""
+) -> set[int]:
+    """Insert the new ``instances``, update ``fields`` of the stored ones the file changes and
+    audit those changes; returns the ids of the records written (new or changed).
+
+    A stored record the file leaves as it was is not written at all: importing a file again
+    changes nothing, not even ``updated_at`` (integrations sync by it)."""
+    attnames = [(name, model._meta.get_field(name).attname) for name in fields]
     new = [instance for instance in instances if instance.pk is None]
-    old = [instance for instance in instances if instance.pk is not None]
+    old, audited = [], []
+    for instance in instances:
+        if instance.pk is None:
+            continue
+        stored = before[(model, instance.pk)]
+        changed = [
+            name
+            for name, attname in attnames
+            if getattr(stored, attname) != getattr(instance, attname)
+        ]
+        if changed:
+            old.append(instance)
+            # The diff is computed for the changed fields only: the same entry, for a fraction
+            # of auditlog's time.
+            audited.append((instance, stored, [*changed, "updated_at"]))
     _insert(model, new)
-    # bulk_update leaves auto_now alone; integrations sync by updated_at.
+    # bulk writes leave auto_now alone; integrations sync by updated_at.
     now = timezone.now()
     for instance in old:
         instance.updated_at = now
-    model.objects.bulk_update(old, [*fields, "updated_at"], batch_size=UPDATE_BATCH)
+    _update(model, old, [*fields, "updated_at"])
     # What an import overwrites cannot be told afterwards, so each change is audited. Records
     # it creates are not: an entry per new record (auditlog's diff and a second row written)
     # would more than double the import's time (plut/bench/imports.py, docs/api.md).
-    _audit(
-        [(instance, before[(model, instance.pk)], [*fields, "updated_at"]) for instance in old],
-        actor,
+    _audit(audited, actor)
+    return {instance.pk for instance in (*new, *old)}
+
+
+@dataclass(slots=True)
+class _Plan:
+    """A valid row, kept until the writes as little as will do: its cleaned values (in the
+    row schema's column order) and the ids of the stored records it matched. Model instances
+    live for one chunk only, so an import's memory does not grow with them."""
+
+    number: int
+    values: tuple[Any, ...]
+    record: int | None = None
+    # Enterprises: the owner it matched, and whether this row sets the owner's details (the
+    # first row naming an owner does; later rows about the same person only link to them).
+    person: int | None = None
+    sets_owner: bool = True
+
+
+@dataclass
+class _Seen:
+    """What the file's earlier rows claimed, each with its row number: identifiers, matching
+    keys, stored records and owners (a few dozen bytes a row, never model instances)."""
+
+    identifiers: dict[str, int] = field(default_factory=dict)
+    keys: dict[tuple[str, ...], int] = field(default_factory=dict)
+    records: dict[int, int] = field(default_factory=dict)
+    owners: dict[tuple[str, Any], int] = field(default_factory=dict)
+
+
+def _by_lower_name(queryset: Any, names: set[str]) -> dict[str, list[Any]]:
+    """Records of ``queryset`` whose name, lower-cased, is one of ``names``, oldest first: the
+    candidates a row without a known identifier is matched against."""
+    ordered = sorted(names)
+    size = min(LOOKUP_BATCH, connection.features.max_query_params or LOOKUP_BATCH)
+    found: dict[str, list[Any]] = {}
+    for start in range(0, len(ordered), size):
+        rows = (
+            queryset.annotate(lower_name=Lower("name"))
+            .filter(lower_name__in=ordered[start : start + size])
+            .order_by("pk")
+        )
+        for row in rows:
+            found.setdefault(row.lower_name, []).append(row)
+    return found
+
+
+def _row_errors_sorted(errors: list[RowError]) -> list[RowError]:
+    # Cells are checked for the whole chunk before the rows are matched: back in row order.
+    return sorted(errors, key=attrgetter("row"))
+
+
+def _cleaned(
+    chunk: Sequence[tuple[int, dict[str, str]]],
+    clean: Callable[[dict[str, str]], tuple[dict[str, Any], list[tuple[str, str]]]],
+    tick: Callable[[], None],
+) -> tuple[list[tuple[int, dict[str, Any]]], list[RowError]]:
+    rows, errors = [], []
+    for number, values in chunk:
+        tick()
+        data, field_errors = clean(values)
+        if field_errors:
+            errors += [RowError(number, name, message) for name, message in field_errors]
+        else:
+            rows.append((number, data))
+    return rows, errors
+
+
+def _same_record(number: int, column: str, earlier: int) -> RowError:
+    return RowError(
+        number,
+        column,
+        _t("Baris ini dan baris %(row)s berkas ini menunjuk data tersimpan yang sama.")
+        % {"row": earlier},
     )
-    return len(new), len(old)
 
 
 # --- Enterprises -----------------------------------------------------------------------------
 
-PERSON_UPDATE = ["full_name", "gender", "phone", "email", "regency", "centre"]
+PERSON_UPDATE = ["nik", "full_name", "gender", "phone", "email", "regency", "centre"]
 ENTERPRISE_UPDATE = [
+    "nib",
     "name",
     "kbli",
     "regency",
@@ -714,53 +848,78 @@ ENTERPRISE_UPDATE = [
     "owner",
     "centre",
 ]
+ENTERPRISE_FIELDS = tuple(ENTERPRISE_ROW.fields)
+PERSON_STATE = _state_reader(Person, PERSON_UPDATE)
+ENTERPRISE_STATE = _state_reader(Enterprise, ENTERPRISE_UPDATE)
 
 
-@dataclass
-class _EnterpriseRow:
-    number: int
-    person: Person
-    enterprise: Enterprise
+def _enterprise_key(data: dict[str, Any]) -> tuple[str, ...]:
+    """How a row without a registered NIB finds its business (docs/api.md): the business's
+    name and its owner's name, case ignored, and the regency, within the centre. Names and
+    regency are required columns, so every row has the key; phones are often missing from a
+    province's list and change, so they are values the import updates, not part of the key."""
+    return (data["kode_kabupaten"], data["nama_usaha"].lower(), data["nama_pemilik"].lower())
 
 
-def _validate_enterprises(
-    table: list[tuple[int, dict[str, str]]],
+def _enterprise_by_key(
+    candidates: dict[str, list[Enterprise]],
+    key: tuple[str, ...],
+    nib: str | None,
+    nik: str | None,
+    owner: Person | None,
+) -> Enterprise | None:
+    """The oldest of the centre's enterprises with the row's key, if any. With a NIB in the
+    row, only one registered without a NIB qualifies (another NIB is another business); with
+    a NIK, only one whose owner has that NIK or none."""
+    regency, _name, owner_name = key
+    for enterprise in candidates.get(key[1], ()):
+        stored_owner = enterprise.owner
+        if enterprise.regency_id != regency or (nib and enterprise.nib):
+            continue
+        if owner is not None and stored_owner.pk == owner.pk:
+            return enterprise
+        if nik and stored_owner.nik and stored_owner.nik != nik:
+            continue
+        if stored_owner.full_name.lower() == owner_name:
+            return enterprise
+    return None
+
+
+def _plan_enterprises(
+    chunk: Sequence[tuple[int, dict[str, str]]],
     centre: Centre,
-    regencies: set[str],
-    tick: Callable[[int], None],
-    before: _Before,
-) -> tuple[list[_EnterpriseRow], list[RowError]]:
+    clean: Callable[[dict[str, str]], tuple[dict[str, Any], list[tuple[str, str]]]],
+    seen: _Seen,
+    tick: Callable[[], None],
+) -> tuple[list[_Plan], list[RowError], int]:
+    """Validate one chunk of rows and match them with what is stored (nothing is written):
+    the rows to write, the errors, and how many rows would change nothing."""
+    rows, errors = _cleaned(chunk, clean, tick)
     persons = _existing(
-        Person.objects.all(), "nik", {values.get("nik_pemilik", "") for _n, values in table} - {""}
+        Person.objects.all(), "nik", {data["nik_pemilik"] for _n, data in rows} - {""}
     )
     enterprises = _existing(
         Enterprise.objects.select_related("owner"),
         "nib",
-        {values.get("nib", "") for _n, values in table} - {""},
+        {data["nib"] for _n, data in rows} - {""},
     )
-    # One object per person, however it was found (by NIK, or as a known business's owner),
-    # so two rows about the same person never write it twice with different values.
-    by_pk = {person.pk: person for person in persons.values()}
-    for enterprise in enterprises.values():
-        enterprise.owner = by_pk.setdefault(enterprise.owner_id, enterprise.owner)
-    seen_nib: dict[str, int] = {}
-    people_in_file: dict[str, Person] = {}
-    clean = ENTERPRISE_ROW.cleaner(regencies)
-    valid, errors = [], []
-    for done, (number, values) in enumerate(table, start=1):
-        tick(done)
-        data, field_errors = clean(values)
-        if field_errors:
-            errors += [RowError(number, name, message) for name, message in field_errors]
-            continue
+    # Rows whose NIB is registered need no key.
+    candidates = _by_lower_name(
+        Enterprise.objects.filter(centre=centre).select_related("owner"),
+        {data["nama_usaha"].lower() for _n, data in rows if data["nib"] not in enterprises},
+    )
+    plans, unchanged = [], 0
+    for number, data in rows:
         row_errors = []
         nib, nik = data["nib"] or None, data["nik_pemilik"] or None
-        if nib and nib in seen_nib:
+        key = _enterprise_key(data)
+        if nib and nib in seen.identifiers:
             row_errors.append(
                 RowError(
                     number,
                     "nib",
-                    _t("NIB ini sudah ada di baris %(row)s berkas ini.") % {"row": seen_nib[nib]},
+                    _t("NIB ini sudah ada di baris %(row)s berkas ini.")
+                    % {"row": seen.identifiers[nib]},
                 )
             )
         known = enterprises.get(nib) if nib else None
@@ -775,59 +934,139 @@ def _validate_enterprises(
                     number, "nik_pemilik", _t("NIK ini sudah terdaftar sebagai klien PLUT lain.")
                 )
             )
-        person = people_in_file.get(nik) if nik else None
-        if person is None:
-            # Without a NIK, a known business keeps its owner (whose details the row updates).
-            keep = known.owner if known is not None and not nik else None
-            person = owner or keep or Person(nik=nik)
-            _assign(
-                person,
-                before,
-                full_name=data["nama_pemilik"],
-                gender=data["jenis_kelamin"],
-                phone=data["telepon_pemilik"],
-                email=data["email_pemilik"],
-                regency_id=data["kode_kabupaten"],
-                centre=centre,
+        if not nib and key in seen.keys:
+            row_errors.append(
+                RowError(
+                    number,
+                    "nama_usaha",
+                    _t(
+                        "Usaha ini sudah ada di baris %(row)s berkas ini: nama usaha, nama "
+                        "pemilik dan kabupaten/kota sama. Isi NIB-nya jika usahanya berbeda."
+                    )
+                    % {"row": seen.keys[key]},
+                )
             )
+        elif known is None:
+            known = _enterprise_by_key(candidates, key, nib, nik, owner)
+        if known is not None and known.pk in seen.records:
+            row_errors.append(_same_record(number, "nama_usaha", seen.records[known.pk]))
+        # A known business keeps its owner when the row names no other (by NIK); the owner
+        # gets the row's NIK if it had none.
+        if owner is None and known is not None and (not nik or known.owner.nik is None):
+            owner = known.owner
+        person = owner or Person(nik=nik)
+        # One owner named by several rows takes the details of the first of them.
+        owner_ref = ("pk", person.pk) if person.pk else ("nik", nik) if nik else None
+        sets_owner = owner_ref is None or owner_ref not in seen.owners
+        # Whether the row changes anything stored: a row that does not is not written.
+        person_changes = person.pk is None
+        if sets_owner:
+            stored_person = PERSON_STATE(person)
+            _assign(person, None, **_person_values(data, nik, centre))
+            person_changes = person_changes or PERSON_STATE(person) != stored_person
             row_errors += _model_errors(number, person, PERSON_COLUMNS)
+        changes = person_changes or known is None or known.owner_id != person.pk
         enterprise = known or Enterprise(nib=nib)
-        _assign(
-            enterprise,
-            before,
-            name=data["nama_usaha"],
-            kbli=data["kbli"],
-            regency_id=data["kode_kabupaten"],
-            address=data["alamat"],
-            business_capital=data["modal_usaha"],
-            annual_turnover=data["omzet_tahunan"],
-            employees=data["jumlah_tenaga_kerja"],
-            centre=centre,
-        )
+        stored_enterprise = ENTERPRISE_STATE(enterprise)
+        _assign(enterprise, None, **_enterprise_values(data, centre))
+        changes = changes or ENTERPRISE_STATE(enterprise) != stored_enterprise
         row_errors += _model_errors(number, enterprise, ENTERPRISE_COLUMNS)
         if row_errors:
             errors += row_errors
             continue
         if nib:
-            seen_nib[nib] = number
-        if nik:
-            people_in_file[nik] = person
-        valid.append(_EnterpriseRow(number, person, enterprise))
-    return valid, errors
+            seen.identifiers[nib] = number
+        seen.keys.setdefault(key, number)
+        if known is not None:
+            seen.records[known.pk] = number
+        if owner_ref is not None:
+            seen.owners.setdefault(owner_ref, number)
+        if not changes:
+            unchanged += 1
+            continue
+        values = tuple(data[name] for name in ENTERPRISE_FIELDS)
+        sets_owner = sets_owner and person_changes
+        plans.append(_Plan(number, values, known and known.pk, owner and owner.pk, sets_owner))
+    return plans, _row_errors_sorted(errors), unchanged
 
 
-def _write_enterprises(rows: list[_EnterpriseRow], before: _Before, actor: Any) -> tuple[int, int]:
-    # One owner may hold several rows' businesses: each person is written once.
-    persons = list({id(row.person): row.person for row in rows}.values())
-    _save(Person, persons, PERSON_UPDATE, before, actor)
-    for row in rows:
-        row.enterprise.owner = row.person
-    return _save(Enterprise, [row.enterprise for row in rows], ENTERPRISE_UPDATE, before, actor)
+def _person_values(data: dict[str, Any], nik: str | None, centre: Centre) -> dict[str, Any]:
+    return {
+        "nik": nik,
+        "full_name": data["nama_pemilik"],
+        "gender": data["jenis_kelamin"],
+        "phone": data["telepon_pemilik"],
+        "email": data["email_pemilik"],
+        "regency_id": data["kode_kabupaten"],
+        "centre": centre,
+    }
+
+
+def _enterprise_values(data: dict[str, Any], centre: Centre) -> dict[str, Any]:
+    return {
+        "nib": data["nib"] or None,
+        "name": data["nama_usaha"],
+        "kbli": data["kbli"],
+        "regency_id": data["kode_kabupaten"],
+        "address": data["alamat"],
+        "business_capital": data["modal_usaha"],
+        "annual_turnover": data["omzet_tahunan"],
+        "employees": data["jumlah_tenaga_kerja"],
+        "centre": centre,
+    }
+
+
+def _write_enterprises(plans: list[_Plan], centre: Centre, actor: Any) -> tuple[int, int]:
+    """Write one chunk of planned rows; (created, changed) enterprise rows."""
+    before: _Before = {}
+    stored_persons = Person.objects.in_bulk(
+        {plan.person for plan in plans if plan.sets_owner} - {None}
+    )
+    stored = Enterprise.objects.in_bulk({plan.record for plan in plans} - {None})
+    rows = [(plan, dict(zip(ENTERPRISE_FIELDS, plan.values, strict=True))) for plan in plans]
+    # Owners new to the portal whom an earlier chunk of this file has already written.
+    written = _existing(
+        Person.objects.all(),
+        "nik",
+        {data["nik_pemilik"] for plan, data in rows if not (plan.person or plan.sets_owner)},
+    )
+    persons: list[Person] = []
+    # Each business with its owner: the person this row writes, or the id of one it only
+    # links to (stored, or written by an earlier row).
+    pairs: list[tuple[Person | int, Enterprise]] = []
+    for plan, data in rows:
+        nik = data["nik_pemilik"] or None
+        owner: Person | int
+        if plan.sets_owner:
+            if plan.person:
+                owner = stored_persons[plan.person]
+            else:
+                owner = written[nik] = Person(nik=nik) if nik else Person()
+            _assign(owner, before, **_person_values(data, nik, centre))
+            persons.append(owner)
+        else:
+            owner = plan.person or written[nik]
+        enterprise = stored.get(plan.record) if plan.record else Enterprise()
+        _assign(enterprise, before, **_enterprise_values(data, centre))
+        pairs.append((owner, enterprise))
+    changed_persons = _save(Person, persons, PERSON_UPDATE, before, actor)
+    for owner, enterprise in pairs:
+        enterprise.owner_id = owner if isinstance(owner, int) else owner.pk
+    created = sum(1 for _owner, enterprise in pairs if enterprise.pk is None)
+    changed = _save(Enterprise, [e for _o, e in pairs], ENTERPRISE_UPDATE, before, actor)
+    # A row counts as changed when it changed its business or its owner.
+    touched = sum(
+        1
+        for owner, enterprise in pairs
+        if enterprise.pk in changed or (not isinstance(owner, int) and owner.pk in changed_persons)
+    )
+    return created, touched - created
 
 
 # --- Cooperatives ----------------------------------------------------------------------------
 
 COOPERATIVE_UPDATE = [
+    "number",
     "name",
     "legal_entity_number",
     "legal_entity_date",
@@ -839,38 +1078,93 @@ COOPERATIVE_UPDATE = [
     "last_rat_on",
     "centre",
 ]
+COOPERATIVE_FIELDS = tuple(COOPERATIVE_ROW.fields)
+COOPERATIVE_STATE = _state_reader(Cooperative, COOPERATIVE_UPDATE)
 
 
-def _validate_cooperatives(
-    table: list[tuple[int, dict[str, str]]],
+def _legal_number(value: str) -> str:
+    """A nomor badan hukum as compared: upper case, no spaces ("ahu-0001 .AH" = "AHU-0001.AH")."""
+    return "".join(value.split()).upper()
+
+
+def _cooperative_by_key(
+    by_name: dict[str, list[Cooperative]],
+    by_legal_number: dict[str, list[Cooperative]],
+    data: dict[str, Any],
+    official: str | None,
+) -> Cooperative | None:
+    """How a row without a registered Nomor Induk Koperasi finds its cooperative (docs/api.md):
+    the centre's oldest cooperative with the same nomor badan hukum, or else with the same
+    name (case ignored) in the same regency and no other nomor badan hukum. With a Nomor Induk
+    in the row, only one registered without a Nomor Induk qualifies."""
+    legal = _legal_number(data["nomor_badan_hukum"])
+    for cooperative in by_legal_number.get(legal, ()) if legal else ():
+        if not (official and cooperative.number):
+            return cooperative
+    for cooperative in by_name.get(data["nama_koperasi"].lower(), ()):
+        if official and cooperative.number:
+            continue
+        stored_legal = _legal_number(cooperative.legal_entity_number)
+        if cooperative.regency_id == data["kode_kabupaten"] and stored_legal in ("", legal):
+            return cooperative
+    return None
+
+
+def _cooperative_values(data: dict[str, Any], centre: Centre) -> dict[str, Any]:
+    return {
+        "number": data["nomor_induk_koperasi"] or None,
+        "name": data["nama_koperasi"],
+        "legal_entity_number": data["nomor_badan_hukum"],
+        "legal_entity_date": data["tanggal_badan_hukum"],
+        "type": data["jenis"],
+        "regency_id": data["kode_kabupaten"],
+        "address": data["alamat"],
+        "members": data["jumlah_anggota"],
+        "workforce": data["jumlah_karyawan"],
+        "last_rat_on": data["tanggal_rat_terakhir"],
+        "centre": centre,
+    }
+
+
+def _plan_cooperatives(
+    chunk: Sequence[tuple[int, dict[str, str]]],
     centre: Centre,
-    regencies: set[str],
-    tick: Callable[[int], None],
-    before: _Before,
-) -> tuple[list[tuple[int, Cooperative]], list[RowError]]:
+    clean: Callable[[dict[str, str]], tuple[dict[str, Any], list[tuple[str, str]]]],
+    seen: _Seen,
+    tick: Callable[[], None],
+) -> tuple[list[_Plan], list[RowError], int]:
+    """Validate one chunk of rows and match them with what is stored (nothing is written):
+    the rows to write, the errors, and how many rows would change nothing."""
+    rows, errors = _cleaned(chunk, clean, tick)
     known_by_number = _existing(
         Cooperative.objects.all(),
         "number",
-        {values.get("nomor_induk_koperasi", "") for _n, values in table} - {""},
+        {data["nomor_induk_koperasi"] for _n, data in rows} - {""},
     )
-    seen: dict[str, int] = {}
-    clean = COOPERATIVE_ROW.cleaner(regencies)
-    valid, errors = [], []
-    for done, (number, values) in enumerate(table, start=1):
-        tick(done)
-        data, field_errors = clean(values)
-        if field_errors:
-            errors += [RowError(number, name, message) for name, message in field_errors]
-            continue
+    # Candidates by name, and by nomor badan hukum (which finds a renamed cooperative).
+    stored = Cooperative.objects.filter(centre=centre).select_related("regency__province")
+    by_name = _by_lower_name(stored, {data["nama_koperasi"].lower() for _n, data in rows})
+    by_legal_number: dict[str, list[Cooperative]] = {}
+    legal_numbers = {_legal_number(data["nomor_badan_hukum"]) for _n, data in rows} - {""}
+    for cooperative in (
+        stored.annotate(legal_upper=Upper("legal_entity_number"))
+        .filter(legal_upper__in=legal_numbers)
+        .order_by("pk")
+    ):
+        key = _legal_number(cooperative.legal_entity_number)
+        by_legal_number.setdefault(key, []).append(cooperative)
+    plans, unchanged = [], 0
+    for number, data in rows:
         row_errors = []
         official = data["nomor_induk_koperasi"] or None
-        if official and official in seen:
+        key = (data["kode_kabupaten"], data["nama_koperasi"].lower())
+        if official and official in seen.identifiers:
             row_errors.append(
                 RowError(
                     number,
                     "nomor_induk_koperasi",
                     _t("Nomor Induk Koperasi ini sudah ada di baris %(row)s berkas ini.")
-                    % {"row": seen[official]},
+                    % {"row": seen.identifiers[official]},
                 )
             )
         known = known_by_number.get(official) if official else None
@@ -882,35 +1176,56 @@ def _validate_cooperatives(
                     _t("Nomor Induk Koperasi ini sudah terdaftar sebagai klien PLUT lain."),
                 )
             )
+        if not official and key in seen.keys:
+            row_errors.append(
+                RowError(
+                    number,
+                    "nama_koperasi",
+                    _t(
+                        "Koperasi ini sudah ada di baris %(row)s berkas ini: nama koperasi dan "
+                        "kabupaten/kota sama."
+                    )
+                    % {"row": seen.keys[key]},
+                )
+            )
+        elif known is None:
+            known = _cooperative_by_key(by_name, by_legal_number, data, official)
+        if known is not None and known.pk in seen.records:
+            row_errors.append(_same_record(number, "nama_koperasi", seen.records[known.pk]))
         cooperative = known or Cooperative(number=official)
-        _assign(
-            cooperative,
-            before,
-            name=data["nama_koperasi"],
-            legal_entity_number=data["nomor_badan_hukum"],
-            legal_entity_date=data["tanggal_badan_hukum"],
-            type=data["jenis"],
-            regency_id=data["kode_kabupaten"],
-            address=data["alamat"],
-            members=data["jumlah_anggota"],
-            workforce=data["jumlah_karyawan"],
-            last_rat_on=data["tanggal_rat_terakhir"],
-            centre=centre,
-        )
+        stored_state = COOPERATIVE_STATE(cooperative)
+        _assign(cooperative, None, **_cooperative_values(data, centre))
+        changes = known is None or COOPERATIVE_STATE(cooperative) != stored_state
         row_errors += _model_errors(number, cooperative, COOPERATIVE_COLUMNS)
         if row_errors:
             errors += row_errors
             continue
         if official:
-            seen[official] = number
-        valid.append((number, cooperative))
-    return valid, errors
+            seen.identifiers[official] = number
+        seen.keys.setdefault(key, number)
+        if known is not None:
+            seen.records[known.pk] = number
+        if not changes:
+            unchanged += 1
+            continue
+        values = tuple(data[name] for name in COOPERATIVE_FIELDS)
+        plans.append(_Plan(number, values, known and known.pk))
+    return plans, _row_errors_sorted(errors), unchanged
 
 
-def _write_cooperatives(
-    rows: list[tuple[int, Cooperative]], before: _Before, actor: Any
-) -> tuple[int, int]:
-    return _save(Cooperative, [c for _n, c in rows], COOPERATIVE_UPDATE, before, actor)
+def _write_cooperatives(plans: list[_Plan], centre: Centre, actor: Any) -> tuple[int, int]:
+    """Write one chunk of planned rows; (created, changed)."""
+    before: _Before = {}
+    stored = Cooperative.objects.in_bulk({plan.record for plan in plans} - {None})
+    cooperatives = []
+    for plan in plans:
+        cooperative = stored.get(plan.record) if plan.record else Cooperative()
+        data = dict(zip(COOPERATIVE_FIELDS, plan.values, strict=True))
+        _assign(cooperative, before, **_cooperative_values(data, centre))
+        cooperatives.append(cooperative)
+    created = sum(1 for cooperative in cooperatives if cooperative.pk is None)
+    changed = _save(Cooperative, cooperatives, COOPERATIVE_UPDATE, before, actor)
+    return created, len(changed) - created
 
 
 # --- The import ------------------------------------------------------------------------------
@@ -927,25 +1242,55 @@ def import_clients(
 ) -> ImportResult:
     """Validate every row of ``table`` (from ``read_table``), then write per ``mode``.
 
-    ``progress(rows_validated)`` is called every BATCH rows, outside any transaction, so a
-    watcher sees it while the import runs. The writes happen in one transaction at the end.
-    The audit entries of the records it changes name ``actor`` (the importing user).
+    Rows are matched with what the centre holds (by NIB, NIK or Nomor Induk Koperasi, else
+    by the keys of ``_enterprise_key`` and ``_cooperative_by_key``), so importing a file
+    again creates nothing twice, and changes only what the file changes.
+
+    Both steps go CHUNK rows at a time, keeping model instances for one chunk only. The
+    validation writes nothing; ``progress(rows_validated)`` is called every BATCH rows,
+    outside any transaction, so a watcher sees it while the import runs. The writes happen
+    in one transaction at the end. The audit entries of the records it changes name
+    ``actor`` (the importing user).
     """
     if kind not in COLUMNS or mode not in (ALL_OR_NOTHING, VALID_ROWS):
         raise ValueError(f"Unknown import kind or mode: {kind!r}, {mode!r}")
     regencies = set(
         Regency.objects.filter(province_id=centre.province_id).values_list("code", flat=True)
     )
-    validate = _validate_enterprises if kind == ENTERPRISES else _validate_cooperatives
-    before: _Before = {}
-    valid, errors = validate(table, centre, regencies, _ticker(progress), before)
-    result = ImportResult(total=len(table), errors=errors)
+    enterprises = kind == ENTERPRISES
+    plan = _plan_enterprises if enterprises else _plan_cooperatives
+    write = _write_enterprises if enterprises else _write_cooperatives
+    clean = (ENTERPRISE_ROW if enterprises else COOPERATIVE_ROW).cleaner(regencies)
+    report = _ticker(progress)
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        report(done)
+
+    seen = _Seen()
+    plans: list[_Plan] = []
+    errors: list[RowError] = []
+    unchanged = 0
+    for start in range(0, len(table), CHUNK):
+        chunk = table[start : start + CHUNK]
+        chunk_plans, chunk_errors, chunk_unchanged = plan(chunk, centre, clean, seen, tick)
+        plans += chunk_plans
+        errors += chunk_errors
+        unchanged += chunk_unchanged
+    del seen
+    result = ImportResult(total=len(table), errors=errors, unchanged=unchanged)
     if progress is not None:
         progress(len(table))
     if errors and mode == ALL_OR_NOTHING:
         return result
-    write = _write_enterprises if kind == ENTERPRISES else _write_cooperatives
     with transaction.atomic():
-        result.created, result.updated = write(valid, before, actor)
+        for start in range(0, len(plans), CHUNK):
+            created, updated = write(plans[start : start + CHUNK], centre, actor)
+            result.created += created
+            result.updated += updated
+    # A planned row may still change nothing: its owner's details came from an earlier row.
+    result.unchanged += len(plans) - result.created - result.updated
     result.applied = True
     return result

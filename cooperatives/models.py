@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Value, When
-from django.db.models.functions import Upper
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -197,6 +197,8 @@ class Cooperative(TimestampedModel):
             models.Index(fields=["regency", "last_rat_on"]),
             # The national list's order (name, then id for the keyset cursor).
             models.Index(fields=["name", "id"], name="cooperative_name_id"),
+            # An import finds a cooperative without Nomor Induk by its name, case ignored.
+            models.Index(Lower("name"), name="cooperative_name_lower"),
         ]
 
     def __str__(self) -> str:
@@ -321,6 +323,8 @@ class Enterprise(TimestampedModel):
             models.Index(fields=["regency", "scale"]),
             # The national list's order (name, then id for the keyset cursor).
             models.Index(fields=["name", "id"], name="enterprise_name_id"),
+            # An import finds a business without NIB by its name, case ignored.
+            models.Index(Lower("name"), name="enterprise_name_lower"),
         ]
 
     def __str__(self) -> str:

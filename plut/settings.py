@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "plut.core.headers.PrivateResponseMiddleware",
     # After authentication: a logged-in user's stored language wins over the cookie.
     "plut.core.middleware.ChosenLanguageMiddleware",
+    # A body over its view's limit: a 413 in the user's language, before anything reads it.
+    "plut.core.request_limits.RequestBodyLimitMiddleware",
     # Records who made each change in the audit log (after authentication, so it knows).
     "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -234,9 +236,15 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# A whole body, files included, over this is a 413 before it is read (plut/core/request_limits.py),
+# unless REQUEST_BODY_MAX_BYTES_BY_VIEW (beside IMPORT_MAX_UPLOAD_BYTES) allows its view more.
+# The proxy refuses bodies over its own limit, above all of these (plut/deploy/Caddyfile).
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=DATA_UPLOAD_MAX_MEMORY_SIZE)
 
 # --- Email ----------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# Django's default is no timeout: a stalled SMTP server would hold a send worker for good.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
 # The portal's public address, for links in emails (manage links, password resets).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="PLUT KUMKM <no-reply@plut.local>")
@@ -279,6 +287,11 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "plut.core.tasks.worker_heartbeat", "schedule": 60.0},
     # Messaging (docs/background-jobs.md): the outbox sweep and the message producers.
     "outbox-sweep": {"task": "plut.messaging.tasks.outbox_sweep", "schedule": 60.0},
+    # Finished messages (recipients, what was said) are deleted after MESSAGING_RETENTION_DAYS.
+    "outbox-purge": {"task": "plut.messaging.tasks.outbox_purge", "schedule": 86400.0},
+    # Import jobs (docs/background-jobs.md): resumes or fails those whose worker died, and
+    # deletes uploads (personal data) a day after they came.
+    "import-jobs-sweep": {"task": "plut.api.tasks.import_jobs_sweep_task", "schedule": 300.0},
     "booking-reminders": {"task": "mentoring.tasks.booking_reminders", "schedule": 300.0},
     "consultant-agendas": {"task": "mentoring.tasks.consultant_agendas", "schedule": 1800.0},
     "unconfirmed-booking-nudges": {
@@ -318,10 +331,26 @@ MESSAGING_MESSAGE_ID_DOMAIN = env.str("MESSAGING_MESSAGE_ID_DOMAIN", default="pl
 # Attempts per message before it is recorded as failed for good; backoff doubles from the base.
 MESSAGING_MAX_ATTEMPTS = env.int("MESSAGING_MAX_ATTEMPTS", default=6)
 MESSAGING_RETRY_BASE_SECONDS = env.int("MESSAGING_RETRY_BASE_SECONDS", default=60)
+# The socket timeouts (MESSAGING_HTTP_TIMEOUT, EMAIL_TIMEOUT) bound each step of a send, not
+# the whole: a server answering every step just in time could hold it for minutes. The worker
+# pool kills a send task at this limit, so no send outlives it.
+MESSAGING_SEND_TIME_LIMIT = env.int("MESSAGING_SEND_TIME_LIMIT", default=60)
 # A claim lasts this long: a worker killed mid-send frees its message after it (for the sweep).
-MESSAGING_LEASE_SECONDS = env.int("MESSAGING_LEASE_SECONDS", default=300)
-# A queued message no worker took for this long is queued again (the broker lost it).
-MESSAGING_REQUEUE_AFTER_SECONDS = env.int("MESSAGING_REQUEUE_AFTER_SECONDS", default=600)
+# Only a send still running when its lease ends could be sent twice, so the lease exceeds the
+# time limit by a minute (for task start-up and the workers' clocks, which stamp the lease).
+MESSAGING_LEASE_SECONDS = env.int("MESSAGING_LEASE_SECONDS", default=120)
+if MESSAGING_LEASE_SECONDS <= MESSAGING_SEND_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "MESSAGING_LEASE_SECONDS must exceed MESSAGING_SEND_TIME_LIMIT, or a message still "
+        "being sent is handed to a second worker."
+    )
+# A queued message no worker took for this long is queued again (the broker lost it, or its
+# task gave up on the database). Nothing is claimed yet, so an early requeue only adds a task
+# the claim turns away; this is short so a lost message waits minutes, not ten.
+MESSAGING_REQUEUE_AFTER_SECONDS = env.int("MESSAGING_REQUEUE_AFTER_SECONDS", default=120)
+# Sent or failed messages are deleted this long after they were written: long enough for staff
+# to answer "did the owner get the reminder?" and far beyond what any producer looks back on.
+MESSAGING_RETENTION_DAYS = env.int("MESSAGING_RETENTION_DAYS", default=365)
 # The Celery queue the send tasks go to ("celery", the default queue, unless a deployment
 # runs separate workers for messages: then start them with -Q <this name>).
 MESSAGING_QUEUE = env.str("MESSAGING_QUEUE", default="celery")
@@ -402,6 +431,12 @@ SPECTACULAR_SETTINGS = {
 # Bulk import of clients (plut/api, cooperatives/imports.py): upload cap, and the row count
 # above which an import runs in the background (Celery) instead of in the request.
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
+# The views whose bodies may pass REQUEST_BODY_MAX_BYTES, by URL name: the import upload, page
+# and API (the file, plus the other fields and the multipart framing: far below 64 KB).
+REQUEST_BODY_MAX_BYTES_BY_VIEW = {
+    "api_pages:import_upload": IMPORT_MAX_UPLOAD_BYTES + 64 * 1024,
+    "api:import-list": IMPORT_MAX_UPLOAD_BYTES + 64 * 1024,
+}
 IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=200)
 # Reading an uploaded file (cooperatives/imports.py, docs/security.md): rows read, empty ones
 # included; an XLSX's total size once unpacked (a 5 MB XLSX of the template unpacks to ~70 MB)

@@ -53,6 +53,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "progress",
             "created_count",
             "updated_count",
+            "unchanged_count",
             "errors",
             "message",
             "created_at",

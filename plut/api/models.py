@@ -185,11 +185,18 @@ class ImportJob(models.Model):
     processed_rows = models.PositiveIntegerField(_("baris diproses"), default=0)
     created_count = models.PositiveIntegerField(_("baru"), default=0)
     updated_count = models.PositiveIntegerField(_("diperbarui"), default=0)
+    # Rows that matched a stored record already holding their values: nothing was written.
+    unchanged_count = models.PositiveIntegerField(_("tidak berubah"), default=0)
     # [{"row": 3, "field": "nib", "message": "..."}], in the language of the uploader.
     errors = models.JSONField(_("kesalahan"), default=list, blank=True)
     message = models.TextField(_("pesan"), blank=True)
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
     finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)
+    # The last sign of life: when the job was queued, claimed, or reported progress. A job
+    # whose sign is older than plut.api.services.STALE_CLAIM lost its worker (or its task).
+    heartbeat_at = models.DateTimeField(_("detak terakhir"), null=True, blank=True)
+    # Runs started: a file that kills its worker every time is failed, not retried forever.
+    attempts = models.PositiveSmallIntegerField(_("percobaan"), default=0)
 
     scope_paths = ScopePaths(province="centre__province", centre="centre", owner=None)
 

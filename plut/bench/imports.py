@@ -7,6 +7,10 @@ Both run inside a transaction that is rolled back, so the bench database is unch
 can be repeated (only the id sequences advance). The rows are well-formed, new enterprises of
 the bench centre: their NIKs use birth years 00-59 and their NIBs start with 8, which the
 generated data (years 60-99, NIBs from 9) never does.
+
+``measure_reimport`` times a first import against importing the same file again and a file
+changing every row (the target: each at least half the first import's rate), with the memory
+each adds to the process at its peak (the target: not growing with the rows).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import resource
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -32,6 +37,7 @@ from plut.core.phone import phone_to_e164
 from plut.regions.models import Regency
 
 TARGET_RATIO = 0.25
+REIMPORT_TARGET = 0.5  # a re-import's rate against the first import's
 
 
 @dataclass
@@ -262,3 +268,101 @@ def table(result: ImportBench) -> str:
             f"  import / COPY   {ratio:>12.0%}  ({verdict} the {TARGET_RATIO:.0%} target)",
         ]
     )
+
+
+# --- Importing again ---------------------------------------------------------------------------
+
+
+@dataclass
+class ImportPhase:
+    name: str
+    seconds: float
+    # How far the process's resident memory rose above its level when the phase began.
+    peak_added_mb: float | None
+    created: int
+    updated: int
+    unchanged: int
+
+
+def _rss_mb(field: str) -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def _reset_peak() -> bool:
+    """Start the kernel's peak-memory count (VmHWM) again from now; Linux only. ru_maxrss
+    cannot be reset, so it is only a fallback for the whole process's peak."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def _phase(name: str, rows: list[dict[str, str]], centre: Centre) -> ImportPhase:
+    from cooperatives.imports import ALL_OR_NOTHING, import_clients, read_table
+
+    table = read_table(_as_csv(rows), ENTERPRISES)
+    start_mb = _rss_mb("VmRSS")
+    resettable = _reset_peak()
+    started = time.perf_counter()
+    result = import_clients(centre=centre, kind=ENTERPRISES, table=table, mode=ALL_OR_NOTHING)
+    seconds = time.perf_counter() - started
+    if result.errors:
+        raise RuntimeError(f"{name}: {result.errors[:3]}")
+    peak = (
+        _rss_mb("VmHWM")
+        if resettable
+        else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    )
+    added = peak - start_mb if peak is not None and start_mb is not None else None
+    return ImportPhase(name, seconds, added, result.created, result.updated, result.unchanged)
+
+
+def measure_reimport(
+    centre: Centre, count: int, log: Callable[[str], None] = print
+) -> list[ImportPhase]:
+    """Import ``count`` new enterprises, the same file again, then a file changing two cells
+    of every row (rows without NIB or NIK found by their key), in one transaction that is
+    rolled back."""
+    codes = list(
+        Regency.objects.filter(province_id=centre.province_id)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    rows = build_rows(count, codes)
+    changed = [
+        row | {"alamat": f"{row['alamat']} (pindah)", "jumlah_tenaga_kerja": "99"} for row in rows
+    ]
+    phases: list[ImportPhase] = []
+    vacuum_dead_rows()
+    try:
+        with transaction.atomic():
+            for name, file_rows in (("first", rows), ("same", rows), ("changed", changed)):
+                phases.append(_phase(name, file_rows, centre))
+                log(f"import {name} {count:,} rows: {phases[-1].seconds:.2f} s")
+            raise _Rollback
+    except _Rollback:
+        pass
+    return phases
+
+
+def reimport_table(phases: list[ImportPhase]) -> str:
+    """The printed "Import again" block."""
+    first = phases[0]
+    lines = [f"Import again ({first.created:,} enterprise rows, rolled back)"]
+    for phase in phases:
+        rows = phase.created + phase.updated + phase.unchanged
+        ratio = first.seconds / phase.seconds
+        memory = f"{phase.peak_added_mb:,.0f} MB" if phase.peak_added_mb is not None else "?"
+        lines.append(
+            f"  {phase.name:<8} {rows / phase.seconds:>10,.0f} rows/s  ({phase.seconds:.2f} s,"
+            f" {ratio:.0%} of the first's rate, peak +{memory};"
+            f" {phase.created:,} new, {phase.updated:,} changed, {phase.unchanged:,} unchanged)"
+        )
+    return "\n".join(lines)

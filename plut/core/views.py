@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -114,3 +115,18 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if status == 503:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def request_too_large(request: HttpRequest, *, limit: int) -> HttpResponse:
+    """413 for a body over its view's limit (plut/core/request_limits.py), in the user's
+    language: the portal's page, JSON on the API. Nothing of the body was read."""
+    message = _(
+        "Data yang dikirim lebih besar dari batas %(size)s, jadi tidak diterima dan tidak ada "
+        "yang tersimpan."
+    ) % {"size": filesizeformat(limit)}
+    if request.path.startswith("/api/"):
+        # The API's one error body (plut/api/exceptions.py).
+        error = {"code": "request_too_large", "message": message, "fields": {}}
+        return JsonResponse({"error": error}, status=413)
+    context = {"title": _("Data terlalu besar"), "message": message}
+    return render(request, "errors/request_too_large.html", context, status=413)

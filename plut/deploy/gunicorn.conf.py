@@ -26,3 +26,13 @@ accesslog = "-"
 # gunicorn's default line holds the raw URL and the referer, query strings included, and a
 # search may be a phone number (?q=0812...): the path alone, never the query string.
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+# A request's head, read before Django is called: anything over these is a 400 from gunicorn.
+# gunicorn's own defaults, written down so they are a decision: a request line (method, path
+# and query string) of 4094 bytes, 100 header fields (a browser sends a few dozen at most, the
+# proxy adds three X-Forwarded-*) of 8190 bytes each, the cookie header included. The proxy in
+# front refuses a head over 32 KB first (plut/deploy/Caddyfile). Bodies are limited per form
+# by Django (plut/core/request_limits.py).
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190

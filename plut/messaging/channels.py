@@ -79,7 +79,7 @@ class HttpChannel:
     """A generic JSON-over-HTTP provider: POST {to, body, ...} with a bearer token.
 
     The outbox key goes along as ``Idempotency-Key``: a provider that honours it delivers a
-    message re-sent after a worker crash only once (see the exactly-once notes in the docs).
+    message re-sent after a worker crash only once (docs/background-jobs.md, delivery guarantee).
     """
 
     url_setting: str

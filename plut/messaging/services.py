@@ -24,6 +24,7 @@ from django.db.models import F, Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from plut.messaging.channels import PermanentFailure, TemporaryFailure, channel_for
 from plut.messaging.models import Channel, Message, MessageStatus
@@ -216,6 +217,23 @@ def messages_sweep(*, now: datetime.datetime | None = None, limit: int = 500) ->
     Extra tasks are harmless: the claim lets one through and the others find nothing to do.
     """
     now = now or timezone.now()
+    # A send that died (or was killed at the time limit) on every attempt would otherwise be
+    # claimed again after each lease for ever: the claim counts attempts, the sweep ends it.
+    Message.objects.filter(
+        status=MessageStatus.SENDING,
+        claimed_until__lt=now,
+        attempts__gte=settings.MESSAGING_MAX_ATTEMPTS,
+    ).update(
+        status=MessageStatus.FAILED_PERMANENT,
+        claimed_until=None,
+        claim=None,
+        last_error=_(
+            "Pengiriman terhenti %(count)s kali sebelum selesai (pekerja berhenti atau melewati "
+            "batas waktu); tidak dicoba lagi."
+        )
+        % {"count": settings.MESSAGING_MAX_ATTEMPTS},
+        updated_at=now,
+    )
     grace = now - datetime.timedelta(seconds=settings.MESSAGING_REQUEUE_AFTER_SECONDS)
     due = (
         Q(status=MessageStatus.PENDING, created_at__lt=now - datetime.timedelta(seconds=30))
@@ -230,3 +248,24 @@ def messages_sweep(*, now: datetime.datetime | None = None, limit: int = 500) ->
             break  # the broker is still down; the next sweep tries again
         queued += 1
     return queued
+
+
+def messages_purge(*, now: datetime.datetime | None = None, batch: int = 5000) -> int:
+    """Delete finished messages (sent, or failed for good) older than
+    ``MESSAGING_RETENTION_DAYS``: they hold recipients' phones and emails and what was said.
+    Returns how many were deleted. In batches, so a first run on a large table holds no long
+    lock; running it again deletes nothing more.
+
+    Safe against re-sending: every producer queues only for what is due within days (reminders,
+    agendas, nudges) or within a few months (check-ins, caught up within 3 months), far inside
+    the retention, so no producer asks again for a message whose key was deleted.
+    """
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.MESSAGING_RETENTION_DAYS)
+    finished = Message.objects.filter(
+        status__in=(MessageStatus.SENT, MessageStatus.FAILED_PERMANENT), created_at__lt=cutoff
+    )
+    deleted = 0
+    while ids := list(finished.order_by("pk").values_list("pk", flat=True)[:batch]):
+        deleted += Message.objects.filter(pk__in=ids).delete()[0]
+    return deleted

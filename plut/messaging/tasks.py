@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from plut.messaging.services import message_deliver, messages_sweep
+from plut.messaging.services import message_deliver, messages_purge, messages_sweep
 
 # A database that cannot be reached (a restart, a failover) is retried by the task itself,
 # 5, 10, 20 … s apart and at most this often, instead of waiting for the sweep's requeue
@@ -17,7 +18,14 @@ def database_retry_delay(retries: int) -> int:
     return min(5 * 2**retries, 300)
 
 
-@shared_task(bind=True, ignore_result=True, max_retries=None)
+# time_limit: the prefork pool (the default) kills the send there, before its claim's lease
+# runs out and the sweep could hand the message to a second worker (MESSAGING_LEASE_SECONDS).
+@shared_task(
+    bind=True,
+    ignore_result=True,
+    max_retries=None,
+    time_limit=settings.MESSAGING_SEND_TIME_LIMIT,
+)
 def message_send(self, message_id: int) -> None:
     """Send one outbox row. Safe to deliver twice: the claim lets one run through.
 
@@ -38,3 +46,8 @@ def message_send(self, message_id: int) -> None:
 @shared_task(ignore_result=True)
 def outbox_sweep() -> None:
     messages_sweep()
+
+
+@shared_task(ignore_result=True)
+def outbox_purge() -> None:
+    messages_purge()

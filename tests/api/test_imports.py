@@ -143,14 +143,14 @@ def test_duplicates_update_instead_of_duplicating(world: World) -> None:
     other = Enterprise.objects.get(name="Usaha Lain")
     assert other.owner_id == known.owner_id
     owner = Person.objects.get(nik=NIK_FEMALE)
-    assert owner.full_name == "Siti Aminah"
+    # Both rows name her (the first through her business): the first row's details win.
+    assert owner.full_name == "Siti"
     # An empty cell does not erase what the centre already holds.
     assert owner.phone == "+6281234567890"
-    # Importing the same file again changes nothing in the counts.
+    # Importing the same file again finds both rows (the second by its key) and changes nothing.
     again = _import(world, as_csv(rows))
-    # The NIB updates again; a business without a NIB cannot be recognised and is added.
-    assert (again.created, again.updated) == (1, 1)
-    assert Enterprise.objects.filter(nib="9120000000009").count() == 1
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    assert Enterprise.objects.count() == count + 1
 
 
 def test_identifiers_of_another_centre_are_refused(world: World) -> None:
@@ -326,7 +326,7 @@ def test_command_imports_and_reports(world: World, tmp_path, capsys) -> None:
         VALID_ROWS,
         stdout=out,
     )
-    assert "1 baru, 0 diperbarui, 1 baris dilewati." in out.getvalue()
+    assert "1 baru, 0 diperbarui, 0 tidak berubah, 1 baris dilewati." in out.getvalue()
 
 
 def test_upload_page_for_managers(client, world: World) -> None:

@@ -169,10 +169,15 @@ def test_changed_records_are_audited_by_the_importer(world: World) -> None:
     owner_entry = LogEntry.objects.get_for_object(Person.objects.get(nik=_nik(1))).get()
     assert owner_entry.changes["full_name"][1] == "Pemilik 1"
     assert "phone" not in owner_entry.changes  # an empty cell keeps the stored number
-    # Importing the same file again changes nothing but the time stamp.
+    # Importing the same file again changes nothing, not even the time stamp: no entry.
     LogEntry.objects.all().delete()
-    import_clients(centre=world.a.centre, kind=ENTERPRISES, table=table, mode=ALL_OR_NOTHING)
-    assert set(LogEntry.objects.get_for_object(known).get().changes) == {"updated_at"}
+    stamp = Enterprise.objects.get(pk=known.pk).updated_at
+    again = import_clients(
+        centre=world.a.centre, kind=ENTERPRISES, table=table, mode=ALL_OR_NOTHING
+    )
+    assert (again.updated, again.unchanged) == (0, 1)
+    assert not LogEntry.objects.exists()
+    assert Enterprise.objects.get(pk=known.pk).updated_at == stamp
 
 
 # --- The benchmark (plut/bench/imports.py) ----------------------------------------------------
@@ -198,3 +203,16 @@ def test_the_benchmark_times_import_and_copy_and_leaves_no_rows(world: World) ->
     assert (Enterprise.objects.count(), Person.objects.count(), LogEntry.objects.count()) == before
     printed = import_bench.table(result)
     assert "import_clients" in printed and "PostgreSQL COPY" in printed and "25%" in printed
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the bench runs on PostgreSQL")
+def test_the_reimport_benchmark_finds_every_row_again_and_leaves_no_rows(world: World) -> None:
+    before = (Enterprise.objects.count(), Person.objects.count(), LogEntry.objects.count())
+    phases = import_bench.measure_reimport(world.a.centre, 40, log=lambda line: None)
+    assert [(p.name, p.created, p.updated, p.unchanged) for p in phases] == [
+        ("first", 40, 0, 0),
+        ("same", 0, 0, 40),
+        ("changed", 0, 40, 0),
+    ]
+    assert (Enterprise.objects.count(), Person.objects.count(), LogEntry.objects.count()) == before
+    assert "of the first's rate" in import_bench.reimport_table(phases)

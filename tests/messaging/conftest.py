@@ -1,1 +1,7 @@
-from tests.messaging.fixtures import fake_provider, phone_channels, wit_centre  # noqa: F401
+from tests.messaging.fixtures import (  # noqa: F401
+    fake_provider,
+    phone_channels,
+    published,
+    smtp_server,
+    wit_centre,
+)

@@ -16,8 +16,10 @@ from plut.messaging.channels import message_id_header
 from plut.messaging.models import Message, MessageStatus
 from plut.messaging.services import (
     Attachment,
+    _claim,
     message_deliver,
     message_queue,
+    messages_purge,
     messages_sweep,
     retry_delay,
 )
@@ -96,6 +98,66 @@ def test_a_row_claimed_by_another_worker_is_left_alone_until_its_lease_runs_out(
         message_deliver(message_id=message.pk)
         message_deliver(message_id=message.pk)
     assert len(mail.outbox) == 1
+
+
+# What docs/background-jobs.md promises: a message a dead worker left, or whose task the broker
+# lost, goes out again within the lease or requeue time (2 min) plus one sweep interval.
+RESEND_WITHIN = datetime.timedelta(minutes=3)
+
+
+def test_the_sweep_runs_every_minute(settings):
+    assert settings.CELERY_BEAT_SCHEDULE["outbox-sweep"]["schedule"] == 60.0
+
+
+def test_a_message_whose_worker_died_mid_send_is_sent_again_within_the_bound(published):
+    message = _queue()
+    with time_machine.travel(NOW, tick=False):
+        assert _claim(message.pk, NOW) is not None  # ... and the worker is killed here
+    # The first sweep after the lease may come a full interval later.
+    last_quiet_sweep = NOW + RESEND_WITHIN - datetime.timedelta(minutes=1, seconds=1)
+    with time_machine.travel(last_quiet_sweep, tick=False):
+        assert messages_sweep() == 0
+    with time_machine.travel(NOW + RESEND_WITHIN, tick=False):
+        assert messages_sweep() == 1
+        message_deliver(message_id=message.pk)
+    assert published == [message.pk]
+    assert len(mail.outbox) == 1
+
+
+def test_a_task_the_broker_lost_is_queued_again_within_the_bound(published):
+    message = _queue()
+    Message.objects.filter(pk=message.pk).update(status=MessageStatus.QUEUED, queued_at=NOW)
+    with time_machine.travel(NOW + RESEND_WITHIN, tick=False):
+        assert messages_sweep() == 1
+    assert published == [message.pk]
+
+
+def test_a_message_being_sent_is_not_requeued_while_its_send_may_still_run(published, settings):
+    from plut.messaging.tasks import message_send
+
+    # The pool kills a send task at its time limit: with a minute to spare for workers' clocks,
+    # no send is still running when its lease ends.
+    longest_send = message_send.time_limit
+    assert longest_send and longest_send + 60 <= settings.MESSAGING_LEASE_SECONDS
+    message = _queue()
+    with time_machine.travel(NOW, tick=False):
+        _claim(message.pk, NOW)
+    with time_machine.travel(NOW + datetime.timedelta(seconds=longest_send + 60), tick=False):
+        assert messages_sweep() == 0
+        message_deliver(message_id=message.pk)
+    assert published == []
+    assert mail.outbox == []
+
+
+def test_an_email_the_server_took_is_sent_though_it_never_answers_quit(smtp_server, settings):
+    """A stalled QUIT comes after the server took the message: retrying would send it twice."""
+    smtp_server.quit_hangs = True
+    settings.EMAIL_TIMEOUT = 0.2
+    message = _queue()
+    assert message_deliver(message_id=message.pk) is None
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (MessageStatus.SENT, 1)
+    assert smtp_server.message_ids() == [message_id_header("test:1")]
 
 
 def test_a_stale_worker_cannot_overwrite_its_successors_result():
@@ -290,3 +352,50 @@ def test_database_retries_back_off_and_are_capped():
     from plut.messaging import tasks
 
     assert [tasks.database_retry_delay(n) for n in range(8)] == [5, 10, 20, 40, 80, 160, 300, 300]
+
+
+def test_a_send_that_dies_on_every_attempt_fails_for_good_instead_of_being_claimed_for_ever(
+    published, settings
+):
+    settings.MESSAGING_MAX_ATTEMPTS = 3
+    message = _queue()
+    moment = NOW
+    for _attempt in range(3):
+        with time_machine.travel(moment, tick=False):
+            assert _claim(message.pk, moment) is not None  # ... and the worker dies here
+        moment += datetime.timedelta(seconds=settings.MESSAGING_LEASE_SECONDS + 1)
+    with time_machine.travel(moment, tick=False):
+        assert messages_sweep() == 0
+    message.refresh_from_db()
+    assert message.status == MessageStatus.FAILED_PERMANENT
+    assert "terhenti 3 kali" in message.last_error
+    assert published == []
+
+
+def test_finished_messages_are_deleted_after_the_retention_and_nothing_else(settings):
+    settings.MESSAGING_RETENTION_DAYS = 365
+    old = NOW - datetime.timedelta(days=366)
+    rows = {}
+    for name, status, created_at in [
+        ("old_sent", MessageStatus.SENT, old),
+        ("old_failed", MessageStatus.FAILED_PERMANENT, old),
+        ("old_pending", MessageStatus.PENDING, old),  # not finished: the sweep still owes it
+        ("recent_sent", MessageStatus.SENT, NOW - datetime.timedelta(days=364)),
+    ]:
+        message = _queue(key=f"test:{name}")
+        Message.objects.filter(pk=message.pk).update(status=status, created_at=created_at)
+        rows[name] = message.pk
+    with time_machine.travel(NOW, tick=False):
+        assert messages_purge(batch=1) == 2
+        assert messages_purge() == 0  # a second run deletes nothing more
+    assert set(Message.objects.values_list("pk", flat=True)) == {
+        rows["old_pending"],
+        rows["recent_sent"],
+    }
+
+
+def test_the_purge_runs_daily(settings):
+    assert settings.CELERY_BEAT_SCHEDULE["outbox-purge"] == {
+        "task": "plut.messaging.tasks.outbox_purge",
+        "schedule": 86400.0,
+    }

@@ -146,7 +146,9 @@ def worker(shared_db, queue, phone_channels, tmp_path):
         "MESSAGING_WHATSAPP_URL": phone_channels.url,
         "MESSAGING_WHATSAPP_TOKEN": "wa-token",
         "MESSAGING_HTTP_TIMEOUT": "10",
-        # Short, so a test sees a killed worker's claim expire and the sweep act.
+        # Short, so a test sees a killed worker's claim expire and the sweep act (the lease must
+        # exceed the send time limit, which the solo pool here does not enforce).
+        "MESSAGING_SEND_TIME_LIMIT": "2",
         "MESSAGING_LEASE_SECONDS": "3",
         "MESSAGING_REQUEUE_AFTER_SECONDS": "4",
     }

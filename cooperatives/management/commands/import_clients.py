@@ -61,6 +61,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"{result.created} baru, {result.updated} diperbarui, "
-                f"{result.invalid_rows} baris dilewati."
+                f"{result.unchanged} tidak berubah, {result.invalid_rows} baris dilewati."
             )
         )

@@ -1,0 +1,147 @@
+"""At least once to the channel: the window between the channel taking a message and the outbox
+recording it sent. A worker killed inside it leaves the row "sending"; after the lease the sweep
+sends it again, under the same Message-ID or Idempotency-Key, so the receiver can fold the two.
+
+``test_the_window_is_measured`` times that window over real sends (the SMTP backend against a
+local server, the test mail backend, the HTTP channel against the fake provider) and prints
+median, p99 and max (run with ``-s``; docs/background-jobs.md has the PostgreSQL figures). It
+asserts behaviour only, never a timing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+import time
+
+import pytest
+import time_machine
+from django.core.mail.backends.locmem import EmailBackend
+from django.db import connection, transaction
+
+from plut.messaging import services
+from plut.messaging.channels import message_id_header
+from plut.messaging.models import Message, MessageStatus
+from plut.messaging.services import message_deliver, message_queue, messages_sweep
+
+NOW = datetime.datetime(2026, 12, 1, 2, 0, tzinfo=datetime.UTC)
+PHONE = "+6281234567890"
+MESSAGES = 1000
+
+
+def _queue(key: str, channel: str) -> Message:
+    return message_queue(
+        key=key,
+        kind="test",
+        channel=channel,
+        to="pemilik@contoh.id" if channel == "email" else PHONE,
+        template="messaging/plain",
+        context={"subject": "Halo", "body": "Isi pesan"},
+    )
+
+
+class WorkerKilled(BaseException):
+    """Stands for SIGKILL: not an Exception, so no handler in the send path catches it."""
+
+
+def _killed_before_recording(monkeypatch) -> None:
+    """The next send is taken by the channel, and the worker dies before the row says so."""
+    settle = services._settle
+
+    def die_once(message, **fields):
+        monkeypatch.setattr(services, "_settle", settle)
+        raise WorkerKilled
+
+    monkeypatch.setattr(services, "_settle", die_once)
+
+
+def _crash_in_the_window_then_sweep(monkeypatch, settings, message: Message) -> None:
+    _killed_before_recording(monkeypatch)
+    with time_machine.travel(NOW, tick=False), pytest.raises(WorkerKilled):
+        message_deliver(message_id=message.pk)
+    lease_over = NOW + datetime.timedelta(seconds=settings.MESSAGING_LEASE_SECONDS + 1)
+    with time_machine.travel(lease_over, tick=False):
+        assert messages_sweep() == 1
+        message_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (MessageStatus.SENT, 2)
+
+
+@pytest.mark.django_db
+def test_an_email_resent_after_a_crash_carries_the_same_message_id(
+    smtp_server, published, monkeypatch, settings
+):
+    message = _queue("crash:email", "email")
+    _crash_in_the_window_then_sweep(monkeypatch, settings, message)
+    assert smtp_server.message_ids() == [message_id_header("crash:email")] * 2
+
+
+@pytest.mark.django_db
+def test_a_whatsapp_message_resent_after_a_crash_is_delivered_once(
+    phone_channels, published, monkeypatch, settings
+):
+    message = _queue("crash:wa", "whatsapp")
+    _crash_in_the_window_then_sweep(monkeypatch, settings, message)
+    sent = [request["headers"]["Idempotency-Key"] for request in phone_channels.requests]
+    assert sent == ["crash:wa", "crash:wa"]
+    assert phone_channels.delivered_keys() == ["crash:wa"]
+
+
+class TimedLocmem(EmailBackend):
+    """The test mail backend, noting when it took each message."""
+
+    accepted_at: dict[str, float] = {}
+
+    def send_messages(self, messages):
+        count = super().send_messages(messages)
+        for message in messages:
+            TimedLocmem.accepted_at[message.extra_headers["Message-ID"]] = time.perf_counter()
+        return count
+
+
+@pytest.fixture
+def test_mail_backend(settings):
+    settings.EMAIL_BACKEND = f"{__name__}.TimedLocmem"
+    TimedLocmem.accepted_at = {}
+    return TimedLocmem
+
+
+# Each row's status update commits on its own (autocommit), as in a worker: a transactional test.
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("channel", ["email-smtp", "email-test-backend", "whatsapp-http"])
+def test_the_window_is_measured(channel, request, published):
+    if channel == "email-smtp":
+        server = request.getfixturevalue("smtp_server")
+
+        def accepted(key: str) -> list[float]:
+            return server.accepted_at.get(message_id_header(key), [])
+    elif channel == "email-test-backend":
+        backend = request.getfixturevalue("test_mail_backend")
+
+        def accepted(key: str) -> list[float]:
+            return [backend.accepted_at[message_id_header(key)]]
+    else:
+        provider = request.getfixturevalue("phone_channels")
+
+        def accepted(key: str) -> list[float]:
+            return [provider.accepted_at[key]]
+
+    keys = [f"window:{channel}:{n}" for n in range(MESSAGES)]
+    with transaction.atomic():
+        ids = [_queue(key, channel.split("-")[0]).pk for key in keys]
+
+    windows = []
+    for key, message_id in zip(keys, ids, strict=True):
+        message_deliver(message_id=message_id)
+        # message_deliver's last statement is the UPDATE to "sent", committed as it returns.
+        recorded = time.perf_counter()
+        (taken,) = accepted(key)  # taken exactly once
+        windows.append((recorded - taken) * 1000)
+
+    assert set(Message.objects.values_list("status", flat=True)) == {MessageStatus.SENT}
+    assert all(window > 0 for window in windows)
+    print(
+        f"\nduplicate window, {channel} on {connection.vendor}, {len(windows)} messages: "
+        f"median {statistics.median(windows):.2f} ms, "
+        f"p99 {statistics.quantiles(windows, n=100)[98]:.2f} ms, max {max(windows):.2f} ms"
+    )
