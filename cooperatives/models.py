@@ -80,6 +80,13 @@ class Person(TimestampedModel):
         related_name="persons",
         verbose_name=_("PLUT pendamping"),
     )
+    # Made from what an anonymous visitor typed with a public booking: nobody proved the
+    # email or phone is theirs, so an account verifying that email is never linked to it
+    # (plut.accounts.services.owner_contact_verified); staff link it by merging.
+    # A database default too, for writers that name their columns (the demo's COPY).
+    from_public_booking = models.BooleanField(
+        _("dari pemesanan publik"), default=False, db_default=False
+    )
 
     scope_paths = ScopePaths(province="regency__province", centre="centre", owner="user")
 

@@ -263,6 +263,7 @@ def _client(centre: Centre, client: dict[str, Any], owner: Person | None) -> Ent
             email=client.get("email", ""),
             regency=client["regency"],
             centre=centre,
+            from_public_booking=True,
         )
         owner.full_clean(exclude=["regency", "centre"])  # given by the caller, read already
         owner.save()

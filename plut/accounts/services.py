@@ -116,7 +116,9 @@ def owner_contact_verified(*, user: User, email: str) -> int:
     """Link the owner's past records, found by an email they have just proven; how many.
 
     Only a Person with exactly this address (ignoring case) and no account yet is linked; one
-    already linked to someone else is never taken over. ``Person.user`` is one-to-one, so an
+    already linked to someone else is never taken over, and one an anonymous public booking
+    created is never linked (whoever typed the address there proved nothing: it may be someone
+    else's). ``Person.user`` is one-to-one, so an
     account holds one Person: when several match, the oldest (usually the one staff
     registered first) is linked and the rest stay for the centre to merge.
     """
@@ -130,7 +132,7 @@ def owner_contact_verified(*, user: User, email: str) -> int:
             return 0
         person = (
             Person.objects.select_for_update()
-            .filter(email__iexact=email, user__isnull=True)
+            .filter(email__iexact=email, user__isnull=True, from_public_booking=False)
             .order_by("created_at", "pk")
             .first()
         )

@@ -285,6 +285,8 @@ def test_a_booking_from_the_public_site_gets_records_of_its_own(desk, consent):
     assert first.enterprise != second.enterprise
     assert first.enterprise.owner != second.enterprise.owner
     assert (second.contact_name, second.contact_business) == ("Pemilik 1", "Kopi Robusta 1")
+    # Marked as typed by an anonymous visitor: verifying its email links an account to it never.
+    assert first.enterprise.owner.from_public_booking
 
 
 @pytest.mark.django_db

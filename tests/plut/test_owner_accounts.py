@@ -260,6 +260,18 @@ def test_with_several_matches_the_oldest_person_is_linked(world):
     assert owner_contact_verified(user=user, email=EMAIL) == 0
 
 
+def test_a_record_an_anonymous_booking_made_with_the_email_is_never_linked(world):
+    # Anyone may type someone else's email into the public booking form: the record it made
+    # proves nothing, so verifying the address links only what staff registered.
+    typed_by_a_stranger = PersonFactory(email=EMAIL, from_public_booking=True)
+    registered_by_staff = PersonFactory(email=EMAIL)
+    user = _verified_owner()
+    assert owner_contact_verified(user=user, email=EMAIL) == 1
+    typed_by_a_stranger.refresh_from_db()
+    registered_by_staff.refresh_from_db()
+    assert (typed_by_a_stranger.user, registered_by_staff.user) == (None, user)
+
+
 def test_a_forged_verification_link_is_refused(client, world, mailoutbox):
     _signup(client)
     link = _verification_link(mailoutbox[0])
