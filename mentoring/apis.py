@@ -2,7 +2,7 @@
 
 Reads go through the UI's selectors (the user's scope). Bookings change only through explicit
 actions that call the same services as the pages: ``booking_request`` to create,
-``booking_reschedule``, ``booking_cancel`` / ``booking_cancel_by_staff``, ``booking_confirm``
+``booking_reschedule``, ``booking_cancel_by_owner`` / ``booking_cancel_by_staff``, ``booking_confirm``
 and ``booking_no_show``; their refusals (ValidationError, PermissionDenied, SlotTaken) become
 the API's 400, 403 and 409.
 """
@@ -13,7 +13,6 @@ from typing import Any
 
 import django_filters
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _t
@@ -32,14 +31,7 @@ from rest_framework.views import APIView
 
 from clinics.models import Centre, ServiceArea
 from cooperatives.selectors import enterprises_visible_to
-from mentoring.bookings import (
-    BOOKING_DAYS,
-    booking_cancel,
-    booking_request,
-    booking_reschedule,
-    owner_may_change,
-    slots_for,
-)
+from mentoring.bookings import BOOKING_DAYS, slots_for
 from mentoring.models import (
     Booking,
     BookingStatus,
@@ -49,7 +41,6 @@ from mentoring.models import (
     Outcome,
     OutcomeSource,
 )
-from mentoring.notifications import BookingNotice, booking_notify_later, booking_notify_new
 from mentoring.selectors import (
     attach_client_ids,
     bookings_visible_to,
@@ -64,6 +55,11 @@ from mentoring.services.booking_actions import (
     booking_cancel_by_staff,
     booking_confirm,
     booking_no_show,
+)
+from mentoring.services.bookings import (
+    booking_cancel_by_owner,
+    booking_request,
+    booking_reschedule,
 )
 from plut.accounts.consent import consent_current
 from plut.accounts.models import CENTRE_ROLES, Role
@@ -573,40 +569,31 @@ class BookingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             ServiceArea.objects.filter(is_active=True, centres=centre), code=values["service_area"]
         )
         owner = enterprise.owner
-        with transaction.atomic():
-            # Filed under the enterprise chosen, which the scope proved the user may book for;
-            # never looked up again by its NIB or contact.
-            booking = booking_request(
-                centre=centre,
-                area=area,
-                mode=values["mode"],
-                starts_at=values["starts_at"],
-                client={
-                    "name": enterprise.name,
-                    "nib": enterprise.nib,
-                    "regency": enterprise.regency,
-                    "owner_name": owner.full_name,
-                    "phone": owner.phone,
-                    "email": owner.email,
-                },
-                description=values["description"].strip(),
-                consent=consent_current(),
-                enterprise=enterprise,
-            )
-            # The booking and its notice commit together, or neither does.
-            booking_notify_new(booking)
+        # Filed under the enterprise chosen, which the scope proved the user may book for;
+        # never looked up again by its NIB or contact.
+        booking = booking_request(
+            centre=centre,
+            area=area,
+            mode=values["mode"],
+            starts_at=values["starts_at"],
+            client={
+                "name": enterprise.name,
+                "nib": enterprise.nib,
+                "regency": enterprise.regency,
+                "owner_name": owner.full_name,
+                "phone": owner.phone,
+                "email": owner.email,
+            },
+            description=values["description"].strip(),
+            consent=consent_current(),
+            enterprise=enterprise,
+        )
         return Response(BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
 
     def _owns(self, booking: Booking) -> bool:
         return self.request.user.role == Role.OWNER and booking.enterprise.owner.user_id == (
             self.request.user.pk
         )
-
-    def _owner_window(self, booking: Booking) -> None:
-        if not owner_may_change(booking):
-            raise ValidationError(
-                _t("Pemesanan ini tidak dapat diubah lagi; hubungi PLUT secara langsung.")
-            )
 
     def _refreshed(self, booking: Booking) -> Response:
         fresh = self.get_queryset().get(pk=booking.pk)
@@ -620,15 +607,12 @@ class BookingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         booking = self.get_object()
         data = RescheduleSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        if self._owns(booking):
-            self._owner_window(booking)
-        elif not booking_can(user=request.user, booking=booking, action=CANCEL):
+        owns = self._owns(booking)
+        if not owns and not booking_can(user=request.user, booking=booking, action=CANCEL):
             raise PermissionDenied
-        with transaction.atomic():
-            booking = booking_reschedule(
-                booking=booking, starts_at=data.validated_data["starts_at"]
-            )
-            booking_notify_later(booking, BookingNotice.RESCHEDULED)
+        booking = booking_reschedule(
+            booking=booking, starts_at=data.validated_data["starts_at"], by_owner=owns
+        )
         return self._refreshed(booking)
 
     @_booking_action_schema("Batalkan", CancelSerializer)
@@ -639,21 +623,13 @@ class BookingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         booking = self.get_object()
         data = CancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        reason = data.validated_data["reason"].strip()
+        reason = data.validated_data["reason"]
         if self._owns(booking):
-            self._owner_window(booking)
-            with transaction.atomic():
-                # Stored for the centre's staff, who read Indonesian whatever the owner's
-                # language.
-                booking = booking_cancel(
-                    booking=booking,
-                    reason=f"Dibatalkan oleh pelaku usaha: {reason}"
-                    if reason
-                    else "Dibatalkan oleh pelaku usaha.",
-                )
-                booking_notify_later(booking, BookingNotice.CANCELLED)
+            booking = booking_cancel_by_owner(booking=booking, reason=reason)
         else:
-            booking = booking_cancel_by_staff(booking=booking, reason=reason, by=request.user)
+            booking = booking_cancel_by_staff(
+                booking=booking, reason=reason.strip(), by=request.user
+            )
         return self._refreshed(booking)
 
     @_booking_action_schema("Konfirmasi")

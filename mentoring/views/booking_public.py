@@ -17,7 +17,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -36,11 +35,8 @@ from mentoring import notifications
 from mentoring.bookings import (
     MANAGE_SALT,
     SlotTaken,
-    booking_cancel,
     booking_from_token,
     booking_owner,
-    booking_request,
-    booking_reschedule,
     manage_token,
     owner_may_change,
     slots_for,
@@ -52,7 +48,13 @@ from mentoring.forms.booking import (
     BookingStartForm,
 )
 from mentoring.models import Booking, BookingStatus
-from mentoring.notifications import BookingNotice, booking_notify_later, booking_notify_new
+from mentoring.notifications import BookingNotice
+from mentoring.services.bookings import (
+    OWNER_TOO_LATE,
+    booking_cancel_by_owner,
+    booking_request,
+    booking_reschedule,
+)
 from mentoring.slots import Slot
 from plut.accounts import lockout
 from plut.accounts.consent import consent_current
@@ -255,19 +257,16 @@ def booking_details(request: HttpRequest, centre_pk: int) -> HttpResponse:
         if _over_rate_limit(request, form.contacts()):
             return _rate_limited(request, centre)
         try:
-            # The booking and its notice commit together, or neither does.
-            with transaction.atomic():
-                booking = booking_request(
-                    centre=centre,
-                    area=area,
-                    mode=mode,
-                    starts_at=starts_at,
-                    client=form.client_values(),
-                    description=form.cleaned_data["description"].strip(),
-                    consent=consent,
-                    owner=booking_owner(request.user),
-                )
-                booking_notify_new(booking)
+            booking = booking_request(
+                centre=centre,
+                area=area,
+                mode=mode,
+                starts_at=starts_at,
+                client=form.client_values(),
+                description=form.cleaned_data["description"].strip(),
+                consent=consent,
+                owner=booking_owner(request.user),
+            )
         except SlotTaken:
             return _slot_gone(request, centre, area, mode, context, taken=True)
         except ValidationError as error:
@@ -393,9 +392,7 @@ def _reschedule(request: HttpRequest, booking: Booking, token: str) -> HttpRespo
     if starts_at is None:
         return _("Pilih salah satu waktu di bawah.")
     try:
-        with transaction.atomic():
-            booking = booking_reschedule(booking=booking, starts_at=starts_at)
-            booking_notify_later(booking, BookingNotice.RESCHEDULED)
+        booking_reschedule(booking=booking, starts_at=starts_at, by_owner=True)
     except SlotTaken:
         return _(TAKEN)
     except ValidationError as problem:
@@ -410,17 +407,8 @@ def _cancel(
     """Cancel the booking; a redirect on success, else the error to show."""
     if not form.is_valid():
         return _("Periksa alasan pembatalan.")
-    reason = form.cleaned_data["reason"].strip()
     try:
-        with transaction.atomic():
-            # Stored for the centre's staff, who read Indonesian whatever the owner's language.
-            booking_cancel(
-                booking=booking,
-                reason=f"Dibatalkan oleh pelaku usaha: {reason}"
-                if reason
-                else "Dibatalkan oleh pelaku usaha.",
-            )
-            booking_notify_later(booking, BookingNotice.CANCELLED)
+        booking_cancel_by_owner(booking=booking, reason=form.cleaned_data["reason"])
     except ValidationError as problem:
         return " ".join(problem.messages)
     messages.success(request, _("Pemesanan Anda sudah dibatalkan."))
@@ -441,9 +429,7 @@ def booking_manage(request: HttpRequest, token: str) -> HttpResponse:
         action = request.POST.get("action")
         if not may_change:
             # Too close to the start, or no longer active: only the centre may change it now.
-            outcome: HttpResponse | str = _(
-                "Pemesanan ini tidak dapat diubah lagi lewat tautan ini."
-            )
+            outcome: HttpResponse | str = str(OWNER_TOO_LATE)
             status = 403
         elif action == "reschedule":
             outcome, status = _reschedule(request, booking, token), 409

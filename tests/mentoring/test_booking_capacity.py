@@ -27,10 +27,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from clinics.models import ServiceArea, WorkingHours
-from mentoring import bookings
-from mentoring.bookings import SlotTaken, booking_request, manage_token, slots_for
+from mentoring.bookings import SlotTaken, manage_token, slots_for
 from mentoring.models import ACTIVE_BOOKING_STATUSES, Booking
+from mentoring.services import bookings
 from mentoring.services.booking_actions import booking_assign
+from mentoring.services.bookings import booking_request
 from plut.accounts.consent import consent_current
 from plut.bench.harness import double_bookings
 from plut.regions.models import Regency

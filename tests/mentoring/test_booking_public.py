@@ -18,8 +18,9 @@ from icalendar import Calendar
 
 from clinics.models import ServiceArea, WorkingHours
 from cooperatives.models import Enterprise, Person
-from mentoring.bookings import booking_from_token, booking_request, manage_token
+from mentoring.bookings import booking_from_token, manage_token
 from mentoring.models import Booking, BookingStatus
+from mentoring.services.bookings import booking_request
 from plut.accounts.consent import CURRENT_CONSENT_VERSION, consent_current
 from plut.regions.models import Regency
 from tests.factories.clinics import StaffFactory

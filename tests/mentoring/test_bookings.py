@@ -17,13 +17,12 @@ from clinics.models import Absence, AbsenceKind, ServiceArea, WorkingHours
 from mentoring.bookings import (
     SlotTaken,
     booking_from_token,
-    booking_request,
-    booking_reschedule,
     manage_token,
     owner_may_change,
     slots_for,
 )
 from mentoring.models import Booking, BookingStatus
+from mentoring.services.bookings import booking_request, booking_reschedule
 from plut.accounts.models import ConsentText
 from plut.regions.models import Regency
 from tests.factories.clinics import StaffFactory
@@ -293,7 +292,7 @@ def test_a_booking_from_the_public_site_gets_records_of_its_own(desk, consent):
 def test_reschedule_moves_the_booking_and_frees_the_old_slot(desk, consent):
     centre, area, _people = desk
     booking = _book(desk, consent, _at(30, 9))
-    moved = booking_reschedule(booking=booking, starts_at=_at(30, 11), now=NOW)
+    moved = booking_reschedule(booking=booking, starts_at=_at(30, 11), by_owner=False, now=NOW)
     assert moved.starts_at == _at(30, 11)
     free = {
         s.starts_at: s.consultant_ids for s in slots_for(centre=centre, area=area, now=NOW).slots
