@@ -4,7 +4,6 @@ from django.views.generic import RedirectView
 
 from plut.accounts.views import LoginView, PasswordResetView
 from plut.api import urls as api_urls
-from plut.bench.views import ping
 from plut.core.language import language_set
 from plut.core.pwa import web_manifest
 
@@ -18,8 +17,6 @@ urlpatterns = [
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("plut.accounts.urls")),
-    # The benchmark's floor: a logged-in page that does nothing (plut/bench).
-    path("staff/ping/", ping, name="ping"),
     # The clinic workspace: sessions and profiles (mentoring), client lists (cooperatives),
     # the centre's team (clinics).
     path("staff/", include("mentoring.urls")),

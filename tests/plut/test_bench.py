@@ -10,7 +10,7 @@ import io
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from cooperatives.models import Enterprise
@@ -30,6 +30,7 @@ TINY = Sizes(
 @pytest.fixture
 def bench(reference_data, settings):
     settings.MIDDLEWARE = ["plut.bench.middleware.QueryCountMiddleware", *settings.MIDDLEWARE]
+    settings.ROOT_URLCONF = "plut.bench.urls"
     settings.RATELIMIT_BOOKING_PER_IP = 10_000
     generate_scale(sizes=TINY, stream=io.StringIO())
     centre = data.bench_accounts()
@@ -50,6 +51,13 @@ def test_the_floor_is_a_logged_in_page_behind_the_middleware(bench, client):
     anonymous = client.get("/staff/ping/")
     assert anonymous.status_code == 302
     assert HEADER in anonymous.headers
+
+
+@pytest.mark.django_db
+def test_production_does_not_route_the_benchmarks_floor(client):
+    with pytest.raises(NoReverseMatch):
+        reverse("ping")
+    assert client.get("/staff/ping/").status_code == 404
 
 
 @pytest.mark.django_db
