@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from plut.accounts.scope import ScopePaths
+from plut.core.phone import validate_e164
 
 
 class ServiceArea(models.Model):
@@ -78,8 +79,17 @@ class Centre(models.Model):
     )
     city = models.CharField(_("kota/lokasi"), max_length=100, blank=True)
     address = models.TextField(_("alamat"), blank=True)
-    phone = models.CharField(_("telepon"), max_length=20, blank=True)
+    phone = models.CharField(_("telepon"), max_length=20, blank=True, validators=[validate_e164])
+    whatsapp = models.CharField(
+        _("WhatsApp"), max_length=20, blank=True, validators=[validate_e164]
+    )
     email = models.EmailField(_("email"), blank=True)
+    map_url = models.URLField(
+        _("tautan peta"),
+        max_length=500,
+        blank=True,
+        validators=[URLValidator(schemes=["https"])],
+    )
     uptd_status = models.CharField(
         _("status UPTD"), max_length=20, choices=UptdStatus.choices, default=UptdStatus.UNKNOWN
     )
@@ -148,6 +158,11 @@ class Centre(models.Model):
             and not self.regency_id.startswith(f"{self.province_id}.")
         ):
             raise ValidationError({"regency": _("Kabupaten/kota tidak berada di provinsi ini.")})
+
+    @property
+    def whatsapp_url(self) -> str:
+        """The wa.me link that opens a chat with the centre (E.164 without the plus)."""
+        return f"https://wa.me/{self.whatsapp.lstrip('+')}" if self.whatsapp else ""
 
     @property
     def timezone(self) -> str:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
+from auditlog.context import auditlog_value, set_actor
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
@@ -13,12 +20,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
-from clinics.models import Centre, CentreLevel, ServiceArea, StaffMembership
+from clinics.models import Centre, CentreLevel, ServiceArea, StaffMembership, WorkingHours
+from clinics.signals import staff_member_moving
 from plut.accounts.models import CENTRE_ROLES, User
 from plut.core.reference import REFERENCE_DIR, LoadResult, sync_rows
 
@@ -192,3 +200,120 @@ def staff_member_reactivate(*, user: User) -> User:
     user.full_clean()
     user.save(update_fields=["is_active"])
     return user
+
+
+# --- Audit: who changed what ------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _acting(by: User) -> Iterator[None]:
+    """Name ``by`` as the actor of the audit entries written inside, unless a request already
+    did (django-auditlog's middleware): replacing the request's context would leave the rest of
+    the request's writes without one."""
+    try:
+        current = auditlog_value.get()
+    except LookupError:
+        current = None
+    if current and current.get("actor") is not None:
+        yield
+        return
+    with set_actor(by):
+        yield
+
+
+# --- A centre's public details ----------------------------------------------------------------
+
+# What a centre's staff keep up to date; name, level, province, regency, city and the public
+# source stay as the reference data has them (a national administrator corrects those).
+CENTRE_DETAILS_FIELDS = ("address", "phone", "whatsapp", "email", "opening_hours", "map_url")
+
+
+@transaction.atomic
+def centre_details_set(
+    *, centre: Centre, values: dict[str, Any], areas: list[ServiceArea], by: User
+) -> Centre:
+    """Save the centre's public details and the active service areas it offers, all or nothing.
+
+    A staff member covers only areas their centre offers: an area the centre stops offering
+    is taken off its staff too (bookings already made in it stay as they are). Areas switched
+    off nationally are not on the form and stay as they were.
+    """
+    unknown = set(values) - set(CENTRE_DETAILS_FIELDS)
+    if unknown:
+        raise ValueError(f"Not centre details: {sorted(unknown)}")
+    if any(not area.is_active for area in areas):
+        raise ValidationError({"service_areas": _("Bidang ini tidak aktif.")})
+    for name, value in values.items():
+        setattr(centre, name, value.strip() if isinstance(value, str) else value)
+    # Only what is edited here is checked: an imperfect row from the public sources must not
+    # stop a manager from adding a phone number.
+    centre.full_clean(
+        exclude=[f.name for f in Centre._meta.fields if f.name not in values],
+        validate_unique=False,
+    )
+    with _acting(by):
+        centre.save(update_fields=list(values))
+        offered = set(centre.service_areas.values_list("pk", flat=True))
+        inactive = set(centre.service_areas.filter(is_active=False).values_list("pk", flat=True))
+        wanted = {area.pk for area in areas} | inactive
+        if wanted != offered:
+            centre.service_areas.set(wanted)
+        dropped = offered - wanted
+        if dropped:
+            for membership in centre.memberships.filter(areas__in=dropped).distinct():
+                membership.areas.remove(*dropped)
+    return centre
+
+
+# --- Moving a staff member to another centre ---------------------------------------------------
+
+
+def staff_move_blockers(*, membership: StaffMembership) -> list[str]:
+    """What must be settled at the member's centre before they may move (each a sentence from
+    the app that knows: the bookings they hold, for one); empty when nothing is."""
+    answers = staff_member_moving.send(sender=StaffMembership, membership=membership)
+    return [str(reason) for _receiver, reason in answers if reason]
+
+
+@dataclass(frozen=True)
+class StaffMove:
+    membership: StaffMembership
+    hours_removed: int
+    areas_dropped: list[ServiceArea]
+
+
+@transaction.atomic
+def staff_member_move(*, membership: StaffMembership, to_centre: Centre, by: User) -> StaffMove:
+    """Place a manager or consultant at another centre, all or nothing.
+
+    Refused while anything at the old centre still depends on them (``staff_move_blockers``:
+    the bookings they hold must go to a colleague first, so no client loses a consultation).
+    Their weekly hours were the old centre's, in its time zone, and are removed: the new centre
+    sets its own. Absences are the person's (leave, training) and go with them. Of their areas
+    they keep those the new centre offers. The membership starts again at the new centre
+    (``joined_on`` is today there); the old one is in the audit trail.
+    """
+    # Lock the membership: two officers moving the same person at once move them once.
+    locked = StaffMembership.objects.select_for_update().get(pk=membership.pk)
+    if to_centre.pk == locked.centre_id:
+        raise ValidationError({"centre": _("Anggota tim ini sudah bekerja di PLUT tersebut.")})
+    if not to_centre.is_active:
+        raise ValidationError({"centre": _("PLUT tujuan tidak aktif.")})
+    blockers = staff_move_blockers(membership=locked)
+    if blockers:
+        raise ValidationError(blockers, code="blocked")
+    offered = set(to_centre.service_areas.filter(is_active=True).values_list("pk", flat=True))
+    dropped = [area for area in locked.areas.all() if area.pk not in offered]
+    with _acting(by):
+        hours_removed, _deleted = WorkingHours.objects.filter(membership=locked).delete()
+        if dropped:
+            locked.areas.remove(*dropped)
+        locked.centre = to_centre
+        locked.joined_on = _today_at(to_centre)
+        locked.full_clean(validate_unique=False)
+        locked.save(update_fields=["centre", "joined_on"])
+    return StaffMove(locked, hours_removed, dropped)
+
+
+def _today_at(centre: Centre) -> datetime.date:
+    return timezone.localtime(timezone.now(), ZoneInfo(centre.timezone)).date()

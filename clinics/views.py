@@ -1,8 +1,11 @@
-"""The centre's team: a manager lists, invites and manages the centre's staff.
+"""The centre's team: a manager lists, invites and manages the centre's staff; the province
+(or the ministry) moves a staff member to another centre.
 
-Only managers open these pages. A national administrator has no centre of their own and would
-need to pick one (``?centre=<id>``); until someone needs that, they get 403 like every other
-role, and manage staff through the admin.
+Only managers open the team pages: a national or provincial user reaches a centre's staff
+through the centres pages (``clinics.centre_views``) instead. Moving someone is for a
+provincial officer within their province and a national user anywhere: a manager's scope is
+their own centre, and a move takes a person out of it (to a centre they cannot see), so a
+manager who wants a colleague moved asks the province.
 """
 
 from __future__ import annotations
@@ -17,15 +20,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from clinics.forms import StaffAreasForm, StaffInviteForm
+from clinics.forms import StaffAreasForm, StaffInviteForm, StaffMoveForm
 from clinics.models import Centre, StaffMembership
-from clinics.selectors import centre_of
+from clinics.selectors import centre_of, centres_visible_to
 from clinics.services import (
     staff_invitation_send,
     staff_member_deactivate,
     staff_member_invite,
+    staff_member_move,
     staff_member_reactivate,
     staff_member_set_areas,
+    staff_move_blockers,
 )
 from plut.accounts.decorators import role_required
 from plut.accounts.models import Role
@@ -45,7 +50,7 @@ def _team_of(user: Any, centre: Centre) -> QuerySet[StaffMembership]:
     return visible_to(user, StaffMembership.objects.select_related("user")).filter(centre=centre)
 
 
-def _add_errors(form: Any, error: ValidationError) -> None:
+def add_errors(form: Any, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, messages_ in error.message_dict.items():
             form.add_error(field if field in form.fields else None, messages_)
@@ -83,7 +88,7 @@ def team_invite(request: HttpRequest) -> HttpResponse:
                 invited_by=request.user,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request,
@@ -116,7 +121,7 @@ def team_member(request: HttpRequest, pk: int) -> HttpResponse:
                         membership=membership, areas=list(form.cleaned_data["areas"])
                     )
                 except ValidationError as error:
-                    _add_errors(form, error)
+                    add_errors(form, error)
                 else:
                     messages.success(request, _("Bidang yang ditangani tersimpan."))
                     return redirect("clinics:team_member", pk=member.pk)
@@ -157,5 +162,64 @@ def team_member(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "action_error": action_error,
             "is_self": member.pk == request.user.pk,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.NATIONAL, Role.PROVINCIAL)
+def team_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a manager or consultant to another centre the mover sees (an officer: one of their
+    province's). Refused, with the reason, while they hold bookings at their centre."""
+    membership = get_object_or_404(
+        visible_to(
+            request.user, StaffMembership.objects.select_related("user", "centre__province")
+        ),
+        user_id=pk,
+    )
+    member = membership.user
+    centres = (
+        centres_visible_to(request.user)
+        .filter(is_active=True)
+        .exclude(pk=membership.centre_id)
+        .order_by("province__name", "name")
+    )
+    form = StaffMoveForm(request.POST if request.method == "POST" else None, centres=centres)
+    if request.method == "POST" and form.is_valid():
+        try:
+            moved = staff_member_move(
+                membership=membership, to_centre=form.cleaned_data["centre"], by=request.user
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            notes = [
+                _("%(name)s sekarang bekerja di %(centre)s.")
+                % {
+                    "name": member.get_full_name() or member.username,
+                    "centre": moved.membership.centre,
+                }
+            ]
+            if moved.hours_removed:
+                notes.append(_("Jam kerja di PLUT lama dihapus; atur jam kerja di PLUT baru."))
+            if moved.areas_dropped:
+                notes.append(
+                    _("Bidang yang tidak dilayani PLUT baru dilepas: %(areas)s.")
+                    % {"areas": ", ".join(area.name for area in moved.areas_dropped)}
+                )
+            messages.success(request, " ".join(notes))
+            return redirect("clinics:centre_staff", pk=moved.membership.centre_id)
+        blockers = []
+    else:
+        blockers = staff_move_blockers(membership=membership)
+    return render(
+        request,
+        "clinics/team_move.html",
+        {
+            "membership": membership,
+            "member": member,
+            "centre": membership.centre,
+            "form": form,
+            "blockers": blockers,
         },
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from difflib import SequenceMatcher
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
@@ -11,6 +11,8 @@ from django.db.models import Q, QuerySet
 from cooperatives.models import Cooperative, Enterprise, Person
 from plut.accounts.scope import visible_to
 from plut.core.phone import phone_to_e164
+
+M = TypeVar("M", Person, Enterprise, Cooperative)
 
 
 def persons_visible_to(user: Any) -> QuerySet[Person]:
@@ -25,6 +27,19 @@ def enterprises_visible_to(user: Any) -> QuerySet[Enterprise]:
 
 def cooperatives_visible_to(user: Any) -> QuerySet[Cooperative]:
     return visible_to(user, Cooperative.objects.select_related("regency", "centre"))
+
+
+def identifier_holder(user: Any, model: type[M], field: str, value: str, *, besides: M) -> M | None:
+    """The record other than ``besides`` holding identifier ``value`` (a NIK, NIB or Nomor
+    Induk Koperasi), if ``user`` may see it; None otherwise, whether or not one exists."""
+    if not value:
+        return None
+    return (
+        visible_to(user, model._default_manager.all())
+        .exclude(pk=besides.pk)
+        .filter(**{field: value})
+        .first()
+    )
 
 
 def _phone_or_none(text: str) -> str | None:

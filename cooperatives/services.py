@@ -1,15 +1,19 @@
-"""Writes for persons, enterprises and cooperatives."""
+"""Writes for persons, enterprises and cooperatives: registering them, and correcting them."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from clinics.models import Centre
-from cooperatives.models import Enterprise, Person
+from cooperatives.models import Cooperative, Enterprise, Person
+from plut.core.models import TimestampedModel
+
+R = TypeVar("R", Person, Enterprise, Cooperative)
 
 
 @transaction.atomic
@@ -36,3 +40,79 @@ def enterprise_register(
     new.full_clean()
     new.save()
     return new
+
+
+class RecordChanged(Exception):
+    """The record was saved by someone else after the correcting form was loaded."""
+
+    def __init__(self, current: TimestampedModel) -> None:
+        super().__init__(f"{type(current).__name__} {current.pk} changed since it was loaded")
+        self.current = current
+
+
+# The identifier each model keeps unique: a save that loses the race for one to another record
+# (both passed the form's check) is refused with the field's own message.
+_UNIQUE_IDENTIFIER = {Person: "nik", Enterprise: "nib", Cooperative: "number"}
+
+
+def _differs(record: models.Model, name: str, value: Any) -> bool:
+    field = record._meta.get_field(name)
+    if field.is_relation:
+        return getattr(record, field.attname) != (value.pk if value is not None else None)
+    return getattr(record, name) != value
+
+
+def _record_correct(
+    model: type[R], *, pk: int, loaded_at: datetime.datetime, values: dict[str, Any]
+) -> tuple[R, list[str]]:
+    """Write ``values`` over record ``pk`` if nobody saved it since ``loaded_at``.
+
+    Returns the record and the names of the fields that changed (none: nothing is written).
+    Raises ``RecordChanged`` when the record was saved after the form was loaded, and a
+    ``ValidationError`` (by field) when the result breaks a rule of the model.
+    """
+    with transaction.atomic():
+        # Locked until the end: a second correction sent at the same moment waits here, then
+        # sees this one's updated_at and is refused instead of overwriting it.
+        record = model._default_manager.select_for_update().get(pk=pk)
+        if record.updated_at != loaded_at:
+            raise RecordChanged(record)
+        changed = [name for name, value in values.items() if _differs(record, name, value)]
+        if not changed:
+            return record, []
+        for name in changed:
+            setattr(record, name, values[name])
+        record.full_clean()
+        identifier = _UNIQUE_IDENTIFIER[model]
+        try:
+            with transaction.atomic():
+                # Only the fields corrected: a column written meanwhile by something that does
+                # not move updated_at (a bulk import) keeps its value. auditlog records the diff.
+                record.save(update_fields=[*changed, "updated_at"])
+        except IntegrityError:
+            if identifier not in changed:
+                raise
+            message = model._meta.get_field(identifier).error_messages["unique"]
+            raise ValidationError({identifier: message}) from None
+    return record, changed
+
+
+def person_correct(
+    *, person: Person, loaded_at: datetime.datetime, values: dict[str, Any]
+) -> tuple[Person, list[str]]:
+    """Correct an owner's or board member's record (NIK, name, phone, email, regency...)."""
+    return _record_correct(Person, pk=person.pk, loaded_at=loaded_at, values=values)
+
+
+def enterprise_correct(
+    *, enterprise: Enterprise, loaded_at: datetime.datetime, values: dict[str, Any]
+) -> tuple[Enterprise, list[str]]:
+    """Correct an enterprise's record (name, NIB, KBLI, regency, figures, address)."""
+    return _record_correct(Enterprise, pk=enterprise.pk, loaded_at=loaded_at, values=values)
+
+
+def cooperative_correct(
+    *, cooperative: Cooperative, loaded_at: datetime.datetime, values: dict[str, Any]
+) -> tuple[Cooperative, list[str]]:
+    """Correct a cooperative's record (name, identifiers, legal entity, RAT, members...)."""
+    return _record_correct(Cooperative, pk=cooperative.pk, loaded_at=loaded_at, values=values)

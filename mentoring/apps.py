@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class MentoringConfig(AppConfig):
     name = "mentoring"
     verbose_name = _("Pendampingan")
+
+    def ready(self) -> None:
+        from clinics.signals import staff_member_moving
+        from mentoring.receivers import bookings_held_at_the_old_centre
+
+        staff_member_moving.connect(
+            bookings_held_at_the_old_centre, dispatch_uid="mentoring:bookings_held"
+        )

@@ -465,7 +465,12 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "mentoring.FollowUp",
     "mentoring.Booking",
     "mentoring.Outcome",
+    # Centres come from public sources (source_url); what staff change afterwards is kept.
+    {"model": "clinics.Centre", "m2m_fields": {"service_areas"}},
+    {"model": "clinics.StaffMembership", "m2m_fields": {"areas"}},
 )
+# The masks the pages use (auditlog's default shows a NIK's second half: birth month and year).
+AUDITLOG_MASK_CALLABLE = "cooperatives.masking.audit_mask"
 
 # --- Domain settings ------------------------------------------------------------------------
 # A cooperative is "active" when its last RAT (annual members' meeting) falls within this many

@@ -10,11 +10,14 @@ what: old → new) for the booking's history. The owner hears of it through
 ``booking_notify_later``, which queues the message for after the commit.
 
 "Held" is no action here: logging the session (``mentoring:session_create?booking=<pk>``)
-completes the booking in the same transaction as the session.
+completes the booking in the same transaction as the session, and deleting that session
+(``booking_reopen``) takes it back. Deleting a booking (spam, a test) is the manager's alone,
+and tells nobody (``booking_delete``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from auditlog.models import LogEntry
@@ -26,7 +29,17 @@ from django.utils.translation import gettext as _
 from clinics.models import StaffMembership
 from mentoring.models import ACTIVE_BOOKING_STATUSES, BOOKING_TRANSITIONS, Booking, BookingStatus
 from mentoring.notifications import BookingNotice, booking_notify_later
+from mentoring.services.deletion import (
+    delete_unlogged,
+    deletion_log,
+    deletion_note,
+    locked_as_seen,
+    messages_unsent,
+    messages_withdraw,
+    reason_clean,
+)
 from plut.accounts.models import CENTRE_ROLES, Role, User
+from plut.core.tables import moment
 
 CONFIRM, ASSIGN, DECLINE, CANCEL, NO_SHOW = "confirm", "assign", "decline", "cancel", "no_show"
 ACTIONS = (CONFIRM, ASSIGN, DECLINE, CANCEL, NO_SHOW)
@@ -261,3 +274,117 @@ def booking_assign(*, booking: Booking, consultant: User, by: User) -> Booking:
         _audit(booking, by, {"consultant": [booking.consultant_id, consultant.pk]})
         booking.refresh_from_db()
     return booking
+
+
+def booking_reopen(*, booking: Booking, by: User, consultant: User) -> Booking:
+    """The session that completed ``booking`` is being deleted: the booking goes back to
+    confirmed, where logging found it (a request was confirmed on the way), held again by its
+    consultant (``consultant``, the session's, if it had none), so staff log the right
+    session or, once its time has passed, mark a no-show. The owner is not told.
+
+    Call inside the transaction deleting the session. Not a step of ``BOOKING_TRANSITIONS``:
+    it takes back the one that logging made. Refused when the consultant's time has meanwhile
+    been booked by someone else (the exclusion constraint on PostgreSQL; checked here on
+    SQLite, whose writes run one at a time).
+    """
+    held_by = booking.consultant or consultant
+    busy = ValidationError(
+        _(
+            "Pemesanan dari sesi ini tidak dapat dibuka lagi: %(consultant)s sudah punya "
+            "pemesanan lain pada waktu itu. Pindahkan atau batalkan pemesanan itu dulu."
+        )
+        % {"consultant": held_by.display_name},
+        code="consultant_busy",
+    )
+    booking.consultant = held_by
+    if connection.vendor != "postgresql" and _busy(held_by, booking):
+        raise busy
+    try:
+        with transaction.atomic():
+            changed = Booking.objects.filter(
+                pk=booking.pk, status=BookingStatus.COMPLETED, session_id=booking.session_id
+            ).update(
+                status=BookingStatus.CONFIRMED,
+                session=None,
+                consultant=held_by,
+                updated_at=timezone.now(),
+            )
+    except IntegrityError:
+        raise busy from None
+    if changed != 1:
+        raise _changed_meanwhile(booking)
+    changes: dict[str, list[Any]] = {
+        "status": [BookingStatus.COMPLETED, BookingStatus.CONFIRMED],
+        "session": [booking.session_id, None],
+    }
+    if booking.consultant_id != held_by.pk:
+        changes["consultant"] = [booking.consultant_id, held_by.pk]
+    _audit(booking, by, changes)
+    booking.refresh_from_db()
+    return booking
+
+
+# --- Deleting a booking (spam, a test) ------------------------------------------------------
+
+# The note left in the history of the booking's enterprise.
+BOOKING_DELETED = "Pemesanan dihapus"
+
+
+def booking_can_delete(*, user: User, booking: Booking) -> bool:
+    """Only the centre's manager deletes a booking; everyone else cancels or declines it, which
+    tells the owner. No query beyond the user's membership."""
+    return user.role == Role.MANAGER and booking_can(user=user, booking=booking, action=CANCEL)
+
+
+@dataclass(frozen=True)
+class BookingDeletePlan:
+    messages: list[str]  # kinds of the unsent messages about it: withdrawn
+
+    @staticmethod
+    def refusal(booking: Booking) -> str:
+        """Why this booking may not be deleted at all; empty when it may."""
+        if booking.session_id is not None or booking.status == BookingStatus.COMPLETED:
+            return _(
+                "Pemesanan ini sudah menjadi sesi. Jika sesinya keliru, hapus sesinya: "
+                "pemesanannya kembali dikonfirmasi dan dapat dihapus."
+            )
+        return ""
+
+
+def booking_delete_plan(booking: Booking) -> BookingDeletePlan:
+    return BookingDeletePlan(messages=messages_unsent(booking=booking))
+
+
+def booking_delete(*, booking: Booking, by: User, reason: str, seen: str | None = None) -> int:
+    """Delete a booking that should never have been one (spam, a test), in any state but
+    completed, without telling the owner (cancelling does that). Its unsent messages are
+    withdrawn and its consultant's time freed. Returns how many messages were withdrawn."""
+    if not booking_can_delete(user=by, booking=booking):
+        raise PermissionDenied
+    reason = reason_clean(reason)
+    with transaction.atomic():
+        current = locked_as_seen(
+            Booking.objects.select_related("enterprise", "centre__province"), booking.pk, seen
+        )
+        refusal = BookingDeletePlan.refusal(current)
+        if refusal:
+            raise ValidationError(refusal, code="completed")
+        withdrawn = messages_withdraw(booking=current)
+        deletion_log(
+            current,
+            by=by,
+            reason=reason,
+            centre_id=current.centre_id,
+            enterprise_id=current.enterprise_id,
+            messages_withdrawn=withdrawn,
+        )
+        deletion_note(
+            current.enterprise,
+            by=by,
+            what=BOOKING_DELETED,
+            description=f"{moment(current.starts_at, current.centre.timezone)}, "
+            f"{BookingStatus(current.status).label} (#{current.pk})",
+            reason=reason,
+        )
+        delete_unlogged(current)
+    return withdrawn

@@ -1,4 +1,4 @@
-"""Writes for follow-ups: marking one done."""
+"""Writes for follow-ups: marking one done, deleting one added by mistake."""
 
 from __future__ import annotations
 
@@ -8,6 +8,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mentoring.models import FollowUp
+from mentoring.services.deletion import (
+    delete_unlogged,
+    deletion_log,
+    deletion_note,
+    locked_as_seen,
+    own_recent,
+    reason_clean,
+)
 from plut.accounts.models import Role, User
 
 
@@ -42,3 +50,46 @@ def follow_up_complete(*, follow_up: FollowUp, user: User, note: str) -> FollowU
     follow_up.full_clean()
     follow_up.save(update_fields=["done_at", "done_note", "updated_at"])
     return follow_up
+
+
+# The note left in the session's history.
+FOLLOW_UP_DELETED = "Tindak lanjut dihapus"
+
+
+def follow_up_can_delete(*, user: User, follow_up: FollowUp) -> bool:
+    """The centre's manager, any follow-up of the centre; its assignee or the session's
+    consultant, within ``MISTAKE_WINDOW`` of adding it. No query beyond the user's
+    membership (``follow_up.session`` selected)."""
+    session = follow_up.session
+    return own_recent(
+        user,
+        session.centre_id,
+        (follow_up.assignee_id, session.consultant_id),
+        follow_up.created_at,
+    )
+
+
+def follow_up_delete(
+    *, follow_up: FollowUp, by: User, reason: str, seen: str | None = None
+) -> None:
+    """Delete a follow-up added by mistake; the session keeps a note of it in its history."""
+    if not follow_up_can_delete(user=by, follow_up=follow_up):
+        raise PermissionDenied
+    reason = reason_clean(reason)
+    with transaction.atomic():
+        current = locked_as_seen(FollowUp.objects.select_related("session"), follow_up.pk, seen)
+        deletion_log(
+            current,
+            by=by,
+            reason=reason,
+            centre_id=current.session.centre_id,
+            session=current.session_id,
+        )
+        deletion_note(
+            current.session,
+            by=by,
+            what=FOLLOW_UP_DELETED,
+            description=f"{current.action} ({current.due_on:%Y-%m-%d}, #{current.pk})",
+            reason=reason,
+        )
+        delete_unlogged(current)

@@ -44,6 +44,7 @@ from mentoring.services.booking_actions import (
     NO_SHOW,
     booking_assign,
     booking_can,
+    booking_can_delete,
     booking_cancel_by_staff,
     booking_confirm,
     booking_decline,
@@ -362,6 +363,7 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # the merge that links it (every candidate is at the record's centre).
             "duplicates": booking_likely_duplicates(user, booking),
             "can_merge": enterprise_can_merge(user=user, enterprise=booking.enterprise),
+            "can_delete": booking_can_delete(user=user, booking=booking),
             "history": history_for(booking),
             "next_url": request.get_full_path(),
         },

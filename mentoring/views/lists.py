@@ -28,7 +28,11 @@ from cooperatives.models import Enterprise
 from mentoring.filters import FollowUpFilter, SessionFilter
 from mentoring.models import FollowUp, MentoringSession
 from mentoring.selectors import client_names, follow_ups_visible_to, sessions_visible_to
-from mentoring.services.follow_ups import follow_up_can_complete, follow_up_complete
+from mentoring.services.follow_ups import (
+    follow_up_can_complete,
+    follow_up_can_delete,
+    follow_up_complete,
+)
 from mentoring.tables import session_rows, session_table
 from plut.accounts.decorators import STAFF_ROLES, role_required
 from plut.accounts.scope import scope_of
@@ -157,6 +161,7 @@ def _row_context(
     return {
         "item": item,
         "can_complete": item.done_at is None and follow_up_can_complete(user=user, follow_up=item),
+        "can_delete": follow_up_can_delete(user=user, follow_up=item),
         "several_centres": several_centres,
         **extra,
     }

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from clinics.centre_cache import regencies_by_code
 from clinics.selectors import attach_centres
 from cooperatives.masking import nik_mask
-from cooperatives.models import Enterprise, Scale
+from cooperatives.models import Enterprise, Person, Scale
 from cooperatives.selectors import cooperatives_visible_to, enterprises_visible_to
 from mentoring.forms.profiles import EnterpriseMergeForm, OutcomeForm
 from mentoring.profiles import (
@@ -29,6 +29,7 @@ from mentoring.profiles import (
 from mentoring.services import merge as services_merge
 from mentoring.services.outcomes import outcome_can_record, outcome_record
 from plut.accounts.decorators import STAFF_ROLES, role_required
+from plut.accounts.scope import visible_among
 from plut.core.history import history_for
 from plut.core.phone import phone_mask
 
@@ -44,8 +45,13 @@ def _enterprise(request: HttpRequest, pk: int) -> Enterprise:
         .select_related("owner", "cooperative"),
         pk=pk,
     )
+    owner = enterprise.owner
+    # The owner's regency too, in the same read: it places the owner in a province's scope.
+    regencies = regencies_by_code({enterprise.regency_id, owner.regency_id} - {None})
     if enterprise.regency_id is not None:
-        enterprise.regency = regencies_by_code([enterprise.regency_id])[enterprise.regency_id]
+        enterprise.regency = regencies[enterprise.regency_id]
+    if owner.regency_id is not None:
+        owner.regency = regencies[owner.regency_id]
     return enterprise
 
 
@@ -68,6 +74,9 @@ def enterprise_profile(request: HttpRequest, pk: int) -> HttpResponse:
             # The generated column has no get_scale_display(): its choices sit on output_field.
             "scale_label": Scale(enterprise.scale).label if enterprise.scale else "",
             "cooperative_visible": cooperative_visible,
+            # Whoever sees a record may correct it (cooperatives.client_views): the enterprise
+            # is in scope here; its owner may be another centre's client.
+            "owner_editable": bool(visible_among(request.user, [owner], Person)),
             "owner_nik": nik_mask(owner.nik),
             "owner_phone": phone_mask(owner.phone),
             "timeline": timeline,

@@ -19,7 +19,8 @@ from cooperatives.forms import EnterpriseRegisterForm
 from mentoring.forms.sessions import FollowUpFormSet, SessionForm
 from mentoring.models import ACTIVE_BOOKING_STATUSES, Booking, MentoringSession, SessionFormat
 from mentoring.selectors import bookings_visible_to, sessions_visible_to
-from mentoring.services.sessions import session_can_edit, session_log
+from mentoring.services.follow_ups import follow_up_can_delete
+from mentoring.services.sessions import session_can_delete, session_can_edit, session_log
 from mentoring.services.sessions import session_update as session_save
 from plut.accounts.decorators import STAFF_ROLES, role_required
 from plut.accounts.models import CENTRE_ROLES
@@ -124,6 +125,12 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "session": session,
             "can_edit": session_can_edit(user=request.user, session=session),
+            "can_delete": session_can_delete(user=request.user, session=session),
+            "deletable_follow_ups": {
+                item.pk
+                for item in session.follow_ups.all()
+                if follow_up_can_delete(user=request.user, follow_up=item)
+            },
             "history": history_for(session),
         },
     )

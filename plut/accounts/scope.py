@@ -109,6 +109,10 @@ def _value_at(row: models.Model, path: str) -> Any:
     *through, last = path.split("__")
     for name in through:
         row = getattr(row, name)
+        if row is None:
+            # An empty nullable relation (a person without a regency) reaches nothing, as the
+            # database's join does.
+            return None
     if last == "pk":
         return row.pk
     return getattr(row, row._meta.get_field(last).attname)

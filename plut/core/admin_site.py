@@ -2,9 +2,13 @@
 
 Managers and provincial officers once used the admin with a narrowed change list, but its
 foreign-key choices, inlines and saves were never scoped, so they could move a colleague to
-another province's centre or edit national service areas. A centre's daily work (team, hours,
-absences, booking policy) is in the workspace; the admin is now refused to everyone but the
-ministry's administrators, whatever ``is_staff`` or model permissions they were given. ``ScopedAdmin``'s narrowing stays behind it.
+another province's centre or edit national service areas. What managers and officers did
+there is in the workspace, each page scoped like the rest: the team, hours, absences and
+booking policy; the centre's own details and moving staff between centres (clinics); correcting
+a person's, enterprise's or cooperative's record (cooperatives); editing or deleting an outcome
+and deleting a session, booking or follow-up (mentoring; docs/workspace.md). The admin is
+refused to everyone but the ministry's administrators, whatever ``is_staff`` or model
+permissions they were given; ``ScopedAdmin``'s narrowing stays behind it.
 """
 
 from __future__ import annotations

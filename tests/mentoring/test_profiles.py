@@ -349,3 +349,12 @@ def test_the_cooperative_is_active_within_the_rat_window(
     body = client.get(_url(world, "cooperative")).content.decode()
     assert f"<strong>{expected}</strong>" in body
     assert "RAT dalam 3 tahun terakhir" in body
+
+
+@pytest.mark.parametrize(("user_name", "shown"), [("manager_a", True), ("officer_a", False)])
+def test_the_timeline_offers_to_correct_an_outcome_to_whoever_may(client, world, user_name, shown):
+    client.force_login(world.user(user_name))
+    body = client.get(_url(world, "enterprise")).content.decode()
+    outcome = world.a.outcome
+    assert (reverse("mentoring:outcome_update", args=[outcome.pk]) in body) is shown
+    assert (reverse("mentoring:outcome_delete", args=[outcome.pk]) in body) is shown

@@ -97,7 +97,17 @@ SCOPED: dict[str, Case] = {
     "mentoring:outcome_create": Case(_pk("enterprise")),
     "mentoring:enterprise_merge": Case(_pk("enterprise"), insider="manager"),
     "mentoring:outcome_verify": Case(_pk("outcome"), insider=None, method="post"),
+    # Corrections (mentoring.views.corrections): side a's session and follow-up are its
+    # consultant's, just logged; outcomes and bookings are corrected by the manager.
+    "mentoring:session_delete": Case(_pk("session")),
+    "mentoring:follow_up_delete": Case(_pk("follow_up")),
+    "mentoring:outcome_update": Case(_pk("outcome"), insider="manager"),
+    "mentoring:outcome_delete": Case(_pk("outcome"), insider="manager"),
+    "mentoring:booking_delete": Case(_pk("booking"), insider="manager"),
     "mentoring:cooperative_profile": Case(_pk("cooperative")),
+    "cooperatives:enterprise_edit": Case(_pk("enterprise")),
+    "cooperatives:cooperative_edit": Case(_pk("cooperative")),
+    "cooperatives:person_edit": Case(_pk("person")),
     "mentoring:booking_detail": Case(_pk("booking")),
     "mentoring:booking_action": Case(
         lambda w, s: {"pk": s.booking.pk, "action": "confirm"}, insider=None, method="post"
@@ -106,6 +116,9 @@ SCOPED: dict[str, Case] = {
     "clinics:availability_member": Case(
         lambda w, s: {"user_pk": s.consultant.pk}, insider="manager"
     ),
+    "clinics:team_move": Case(lambda w, s: {"pk": s.consultant.pk}, insider="officer"),
+    "clinics:centre_edit": Case(lambda w, s: {"pk": s.centre.pk}, insider="manager"),
+    "clinics:centre_staff": Case(lambda w, s: {"pk": s.centre.pk}, insider="officer"),
     # Dashboards, their exports and the monthly reports
     "dashboards:province": Case(lambda w, s: {"key": s.centre.province_id}, insider="officer"),
     "dashboards:province_export": Case(
