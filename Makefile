@@ -8,7 +8,7 @@ PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-instants lint check-deploy system-libs test-tools clean messages bench
+.PHONY: install run test test-instants lint typecheck check-deploy system-libs test-tools clean messages bench
 
 var/bin/uv:
 	python3.11 .ci/bootstrap_uv.py
@@ -61,6 +61,10 @@ test-instants: install system-libs test-tools
 lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+
+## make typecheck: mypy over the packages pyproject.toml lists in [tool.mypy] files.
+typecheck: install
+	.venv/bin/mypy
 
 ## WeasyPrint (the PDF reports) draws text with Pango; a bare Debian lacks it and a font.
 system-libs:

@@ -73,7 +73,8 @@ class OwnerSignupForm(forms.Form):
         return phone_to_e164(phone) if phone else ""
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         password1, password2 = data.get("password1"), data.get("password2")
         if password1 and password2:
             if password1 != password2:

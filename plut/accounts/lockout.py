@@ -76,6 +76,7 @@ class Refusal:
 
 
 def _failures(attempts: QuerySet) -> tuple[int, datetime.datetime | None]:
+    """The failures counted in ``attempts`` and when the last was (None: there is none)."""
     totals = attempts.aggregate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
     return totals["failures"] or 0, totals["last"]
 
@@ -104,21 +105,22 @@ class LoginLockoutHandler(AxesDatabaseHandler):
         found = None
         if has_username:
             failures, last = _failures(pair_qs)
-            if failures >= settings.LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS:
+            if failures >= settings.LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS and last is not None:
                 found = Refusal("account_address", _seconds_until(last + cool_off, now))
         if found is None:
             failures, last = _failures(address_qs)
-            if failures >= settings.LOGIN_FAILURES_PER_ADDRESS:
+            if failures >= settings.LOGIN_FAILURES_PER_ADDRESS and last is not None:
                 found = Refusal("address", _seconds_until(last + cool_off, now))
         if found is None and has_username:
             failures, last = _failures(account_qs)
             wait = slow_down_seconds(failures)
-            if wait and now < last + datetime.timedelta(seconds=wait):
+            if wait and last is not None and now < last + datetime.timedelta(seconds=wait):
                 found = Refusal(
                     "slow_down", _seconds_until(last + datetime.timedelta(seconds=wait), now)
                 )
-        # The lockout page says why and for how long (lockout_response).
-        request.login_refusal = found
+        # The lockout page says why and for how long (lockout_response). Axes hands both only
+        # the request, so the refusal rides on it; HttpRequest's type has no such attribute.
+        request.login_refusal = found  # type: ignore[attr-defined]
         return found
 
     def get_failures(self, request: HttpRequest, credentials: dict | None = None) -> int:

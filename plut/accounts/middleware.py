@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from plut.accounts import two_factor
+from plut.accounts.models import User
 
 LAST_SEEN_KEY = "last_seen"
 # The last-seen time is written at most once a minute: a session save per request would cost
@@ -33,7 +35,7 @@ def _htmx_aware_redirect(request: HttpRequest, url: str) -> HttpResponse:
 
 
 @receiver(user_logged_in)
-def _seen_at_login(sender: type, request: HttpRequest | None, user, **kwargs) -> None:
+def _seen_at_login(sender: type, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     if request is not None and hasattr(request, "session"):
         request.session[LAST_SEEN_KEY] = int(time.time())
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -10,6 +12,9 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from plut.core.names import names_validate
+
+if TYPE_CHECKING:
+    from plut.accounts.scope import Scope
 
 
 class Role(models.TextChoices):
@@ -58,6 +63,8 @@ class User(AbstractUser):
     # Part of the session hash: raising it ends every session of the user at once ("keluar
     # dari semua perangkat"), without touching the password (plut.accounts.services).
     session_generation = models.PositiveIntegerField(_("generasi sesi"), default=0, editable=False)
+    # Not a column: the scope plut.accounts.scope.scope_of worked out, kept on this object.
+    _plut_scope: Scope
 
     class Meta:
         verbose_name = _("pengguna")
@@ -104,7 +111,9 @@ class User(AbstractUser):
         # "log out everywhere" invalidates them all. Generation 0 keeps Django's own hash, so
         # sessions opened before this field existed stay valid.
         if not self.session_generation:
-            return super()._get_session_auth_hash(secret=secret)
+            # Django's private hook (sessions signed with SECRET_KEY_FALLBACKS are checked
+            # through it too), which django-stubs does not declare.
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
         return salted_hmac(
             "plut.accounts.models.User.get_session_auth_hash",
             f"{self.password}:{self.session_generation}",

@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.shortcuts import get_object_or_404
 
-from plut.accounts.models import CENTRE_ROLES, Role
+from plut.accounts.models import CENTRE_ROLES, Role, User
 
 M = TypeVar("M", bound=models.Model)
 
@@ -43,9 +44,9 @@ class Scope:
 NOTHING = Scope()
 
 
-def scope_of(user: Any) -> Scope:
+def scope_of(user: User | AnonymousUser) -> Scope:
     """The user's scope, worked out once per request object and remembered on it."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not user.is_authenticated or not user.is_active:
         return NOTHING
     cached = getattr(user, "_plut_scope", None)
     if cached is not None:
@@ -66,12 +67,20 @@ def scope_of(user: Any) -> Scope:
     return scope
 
 
-def visible_to(user: Any, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
+def _paths_of(model: type[models.Model]) -> ScopePaths:
+    """The ``scope_paths`` ``model`` declares (which Model's type cannot say it has)."""
+    paths = getattr(model, "scope_paths", None)
+    if not isinstance(paths, ScopePaths):
+        raise TypeError(f"{model.__name__} has no scope_paths to narrow it along.")
+    return paths
+
+
+def visible_to(user: User | AnonymousUser, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
     """Narrow ``queryset`` to the rows ``user`` may see."""
     scope = scope_of(user)
     if scope.national:
         return queryset
-    paths: ScopePaths = queryset.model.scope_paths
+    paths = _paths_of(queryset.model)
     if scope.province_code and paths.province:
         return queryset.filter(**{paths.province: scope.province_code})
     if scope.centre_id and paths.centre:
@@ -84,13 +93,14 @@ def visible_to(user: Any, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
     return queryset.none()
 
 
-def visible_among(user: Any, rows: Iterable[M], model: type[M]) -> list[M]:
+def visible_among(user: User | AnonymousUser, rows: Iterable[M], model: type[M]) -> list[M]:
     """The ``rows`` (instances of ``model`` already read, e.g. kept in a process's memory)
     that ``visible_to`` would return, along the same paths followed attribute by attribute."""
     scope = scope_of(user)
     if scope.national:
         return list(rows)
-    paths: ScopePaths = model.scope_paths
+    paths = _paths_of(model)
+    wanted: str | int
     if scope.province_code and paths.province:
         path, wanted = paths.province, scope.province_code
     elif scope.centre_id and paths.centre:
@@ -115,8 +125,13 @@ def _value_at(row: models.Model, path: str) -> Any:
             return None
     if last == "pk":
         return row.pk
-    return getattr(row, row._meta.get_field(last).attname)
+    field = row._meta.get_field(last)
+    if not isinstance(field, models.Field):
+        raise ValueError(f"A scope path ends at a column, not at {path!r}.")
+    return getattr(row, field.attname)
 
 
-def get_visible_or_404(user: Any, queryset: models.QuerySet[M], **lookup: Any) -> M:
+def get_visible_or_404(
+    user: User | AnonymousUser, queryset: models.QuerySet[M], **lookup: Any
+) -> M:
     return get_object_or_404(visible_to(user, queryset), **lookup)

@@ -18,6 +18,8 @@ from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import signing
 from django.utils.http import base36_to_int
 
+from plut.accounts.models import User
+
 VERIFY_EMAIL_SALT = "accounts.verify-email"
 VERIFY_EMAIL_MAX_AGE = datetime.timedelta(days=3)
 MAGIC_LINK_TIMEOUT_SECONDS = 15 * 60
@@ -51,11 +53,11 @@ class MagicLinkTokenGenerator(PasswordResetTokenGenerator):
     key_salt = "plut.accounts.tokens.MagicLinkTokenGenerator"
     timeout = MAGIC_LINK_TIMEOUT_SECONDS
 
-    def check_token(self, user: Any, token: str | None) -> bool:
-        if not super().check_token(user, token):
+    def check_token(self, user: User | None, token: str | None) -> bool:
+        if token is None or not super().check_token(user, token):
             return False
         # The parent has already parsed the timestamp, so this cannot fail.
-        issued = base36_to_int(token.split("-")[0])  # type: ignore[union-attr]
+        issued = base36_to_int(token.split("-")[0])
         return self._num_seconds(self._now()) - issued <= self.timeout
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import io
 import secrets
+from typing import Any
 
 import qrcode
 import qrcode.image.svg
@@ -23,6 +24,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
+from django_otp.middleware import is_verified
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -49,7 +51,7 @@ def two_factor_required(user: User) -> bool:
 
 
 @receiver(user_logged_in)
-def _two_factor_owed(sender: type, request: HttpRequest | None, user: User, **kwargs) -> None:
+def _two_factor_owed(sender: type, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     """At login, note what this session still owes: a code, or setting an authenticator up."""
     if request is None or not hasattr(request, "session") or not is_staff_user(user):
         return
@@ -62,7 +64,9 @@ def _two_factor_owed(sender: type, request: HttpRequest | None, user: User, **kw
 def owed(request: HttpRequest) -> str | None:
     """VERIFY or SETUP while the session still owes a second factor, else None."""
     state = request.session.get(SESSION_KEY)
-    if state and request.user.is_verified():
+    # django-otp's own check, which OTPMiddleware also installs as request.user.is_verified();
+    # called directly, as neither User nor AnonymousUser declares that attribute.
+    if state and is_verified(request.user):
         return None
     return state
 

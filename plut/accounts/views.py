@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -35,7 +36,7 @@ from mentoring.selectors import (
 )
 from plut.accounts import lockout, services, two_factor
 from plut.accounts.consent import consent_current
-from plut.accounts.decorators import role_required
+from plut.accounts.decorators import AuthenticatedHttpRequest, role_required
 from plut.accounts.forms import (
     EmailForm,
     LoginForm,
@@ -58,7 +59,7 @@ LOCKOUT_PAGE_ROWS = 100
 
 
 @login_required
-def landing(request: HttpRequest) -> HttpResponse:
+def landing(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Where a login lands: each role on its own home."""
     role = request.user.role
     if request.user.is_superuser or role in (Role.NATIONAL, Role.PROVINCIAL):
@@ -69,19 +70,19 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.OWNER, superuser=False)
-def me(request: HttpRequest) -> HttpResponse:
+def me(request: AuthenticatedHttpRequest) -> HttpResponse:
     """An owner's own records: enterprises, coming bookings, the advice received, what to do
     next, and how the business has changed. Every list comes through the owner scope."""
     user = request.user
     now = timezone.now()
-    bookings = list(
-        bookings_visible_to(user)
+    # Each coming booking with the token of its manage link, the same signed link the
+    # confirmation email carries (no query).
+    bookings = {
+        booking: manage_token(booking)
+        for booking in bookings_visible_to(user)
         .filter(status__in=ACTIVE_BOOKING_STATUSES, ends_at__gt=now)
         .order_by("starts_at", "id")[:OWNER_PAGE_ROWS]
-    )
-    for booking in bookings:
-        # The same signed link the confirmation email carries; no query.
-        booking.manage_token = manage_token(booking)
+    }
     return render(
         request,
         "accounts/me.html",
@@ -142,7 +143,7 @@ class LoginView(auth_views.LoginView):
 
     form_class = LoginForm
 
-    def form_valid(self, form: LoginForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
         if form.cleaned_data["remember_me"]:
             self.request.session.set_expiry(settings.SESSION_COOKIE_AGE)
@@ -287,7 +288,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 @role_required(Role.OWNER, superuser=False)
-def verify_email_resend(request: HttpRequest) -> HttpResponse:
+def verify_email_resend(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if not user.email or user.email_verified_at is not None:
         return redirect("accounts:me")
@@ -361,7 +362,7 @@ def magic_link_login(request: HttpRequest, uidb64: str, token: str) -> HttpRespo
 # --- Two-factor authentication (staff) ----------------------------------------------------------
 
 
-def _staff_only(request: HttpRequest) -> None:
+def _staff_only(request: AuthenticatedHttpRequest) -> None:
     if not two_factor.is_staff_user(request.user):
         raise PermissionDenied
 
@@ -376,7 +377,7 @@ def _safe_next(request: HttpRequest) -> str:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def two_factor_setup(request: HttpRequest) -> HttpResponse:
+def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Pair an authenticator app (QR code), confirm it with a code, receive backup codes."""
     _staff_only(request)
     # A session that owes a code must give it first: pairing a new app here would let a
@@ -412,7 +413,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def two_factor_verify(request: HttpRequest) -> HttpResponse:
+def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The second step of a staff login: a code from the app, or a backup code."""
     if two_factor.owed(request) != two_factor.VERIFY:
         return redirect(_safe_next(request))
@@ -432,7 +433,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def two_factor_disable(request: HttpRequest) -> HttpResponse:
+def two_factor_disable(request: AuthenticatedHttpRequest) -> HttpResponse:
     _staff_only(request)
     if two_factor.two_factor_required(request.user):
         raise PermissionDenied
@@ -446,7 +447,7 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def logout_everywhere(request: HttpRequest) -> HttpResponse:
+def logout_everywhere(request: AuthenticatedHttpRequest) -> HttpResponse:
     """End this user's sessions on every device, this one included."""
     services.user_sessions_end_all(user=request.user)
     logout(request)
@@ -478,7 +479,7 @@ def _unlockable_usernames(user: User) -> set[str] | None:
 @never_cache
 @role_required(*LOCKOUT_ROLES)
 @require_http_methods(["GET", "POST"])
-def lockouts(request: HttpRequest) -> HttpResponse:
+def lockouts(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Accounts (and, for national administrators, addresses) with failed logins in the
     cool-off window, and a button that lifts the lockout before it ends by itself."""
     allowed = _unlockable_usernames(request.user)

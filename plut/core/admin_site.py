@@ -13,23 +13,19 @@ permissions they were given; ``ScopedAdmin``'s narrowing stays behind it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from plut.accounts.models import Role
+from plut.accounts.models import Role, User
 
 
-def is_admin_user(user: Any) -> bool:
+def is_admin_user(user: User | AnonymousUser) -> bool:
     """Active, staff, and national: a superuser of another role is refused too."""
     return bool(
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and user.is_staff
-        and user.role == Role.NATIONAL
+        user.is_authenticated and user.is_active and user.is_staff and user.role == Role.NATIONAL
     )
 
 
@@ -37,7 +33,7 @@ class NationalAuthenticationForm(AdminAuthenticationForm):
     """The admin's login form refuses other roles with the usual message, so the answer never
     tells a manager that their password was right."""
 
-    def confirm_login_allowed(self, user: Any) -> None:
+    def confirm_login_allowed(self, user: User) -> None:
         super().confirm_login_allowed(user)
         if not is_admin_user(user):
             raise ValidationError(

@@ -28,7 +28,8 @@ from typing import Any
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 
 REPLICA = "replica"
 # Apps whose rows are per-user state, read right after they are written (or security checks).
@@ -95,19 +96,22 @@ class ReplicaReadMiddleware:
     (``"dashboards:"``). The user and session are loaded first, on the primary.
     """
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         try:
             response = self.get_response(request)
         finally:
             token = getattr(request, "_replica_token", None)
             if token is not None:
                 _reading_from_replica.reset(token)
-        if token is not None and response.streaming:
+        if token is not None and isinstance(response, StreamingHttpResponse):
             # A streamed export runs its queries while it is sent, after the view returned.
-            response.streaming_content = _on_replica(response.streaming_content)
+            # Its content is a plain iterator under WSGI; an async one is left as it is.
+            content = response.streaming_content
+            if isinstance(content, Iterator):
+                response.streaming_content = _on_replica(content)
         return response
 
     def process_view(self, request: HttpRequest, view: Callable, args: tuple, kwargs: dict) -> None:
@@ -124,4 +128,5 @@ class ReplicaReadMiddleware:
         if user is not None:
             # Load the lazy user now, on the primary: a login a moment ago must be found.
             user.is_authenticated  # noqa: B018
-        request._replica_token = _reading_from_replica.set(True)
+        # Per-request state rides on the request, Django's way; its type has no such attribute.
+        request._replica_token = _reading_from_replica.set(True)  # type: ignore[attr-defined]

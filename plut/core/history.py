@@ -35,15 +35,15 @@ class HistoryEntry:
     changes: list[Change] = field(default_factory=list)
 
 
-def _names(entries: list[LogEntry], relations: dict[str, models.Field]) -> dict[tuple, str]:
+def _names(
+    entries: list[LogEntry], relations: dict[str, type[models.Model]]
+) -> dict[tuple[type[models.Model], str], str]:
     """(related model, pk as text) -> str(object), one query per related model."""
     wanted: dict[type[models.Model], set[str]] = defaultdict(set)
     for entry in entries:
         for name, values in entry.changes_dict.items():
             if name in relations and isinstance(values, list):
-                wanted[relations[name].related_model].update(
-                    str(v) for v in values if v not in EMPTY
-                )
+                wanted[relations[name]].update(str(v) for v in values if v not in EMPTY)
     names = {}
     for model, pks in wanted.items():
         for obj in model._default_manager.filter(pk__in=pks):
@@ -57,14 +57,15 @@ def history_for(obj: models.Model, *, limit: int = 50) -> list[HistoryEntry]:
         LogEntry.objects.get_for_object(obj).select_related("actor").order_by("-timestamp")[:limit]
     )
     meta = type(obj)._meta
-    relations = {f.name: f for f in meta.fields if f.is_relation}
+    # Each foreign key's name -> the model it points to.
+    relations = {f.name: f.related_model for f in meta.fields if f.related_model is not None}
     names = _names(entries, relations)
 
     def shown(name: str, value: Any) -> str:
         if value in EMPTY:
             return "–"
         if name in relations:
-            return names.get((relations[name].related_model, str(value)), f"#{value}")
+            return names.get((relations[name], str(value)), f"#{value}")
         return str(value)
 
     history = []
@@ -78,7 +79,7 @@ def history_for(obj: models.Model, *, limit: int = 50) -> list[HistoryEntry]:
             except Exception:  # a note, or a field removed since the entry was written
                 label = name
             else:
-                if model_field.auto_created and not model_field.concrete:
+                if isinstance(model_field, models.ForeignObjectRel):
                     continue  # a reverse relation, listed by auditlog on creation
                 label = str(model_field.verbose_name)
             if isinstance(values, dict):  # many-to-many: {"operation", "objects"}

@@ -21,6 +21,7 @@ from operator import or_
 from typing import Any, ClassVar, Generic, TypeVar
 
 import django_filters
+from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -29,6 +30,7 @@ from django.db.models.expressions import OrderBy
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from plut.accounts.models import User
 from plut.accounts.scope import scope_of
 from plut.core.widgets import QuickSelect
 
@@ -60,9 +62,9 @@ def _keys(model: type[models.Model], order: Sequence[str]) -> list[_Key]:
         meta, field = model._meta, None
         for part in path.split("__"):
             field = meta.pk if part == "pk" else meta.get_field(part)
-            if field.is_relation:
+            if field is not None and field.related_model is not None:
                 meta = field.related_model._meta
-        if field is None or field.is_relation:
+        if not isinstance(field, models.Field) or field.is_relation:
             raise ValueError(f"Order a keyset by plain columns, not {name!r}.")
         keys.append(_Key(path=path, descending=name.startswith("-"), field=field))
     return keys
@@ -201,7 +203,9 @@ class ListFilterSet(django_filters.FilterSet):
         label=_("Urutkan"), method="keep", empty_label=None, widget=QuickSelect
     )
 
-    def __init__(self, data: Any = None, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, data: Any = None, *args: Any, user: User | AnonymousUser, **kwargs: Any
+    ) -> None:
         super().__init__(data, *args, **kwargs)
         self.user = user
         # Manager and consultant work at one centre; everyone else above them sees several.

@@ -5,12 +5,23 @@ from __future__ import annotations
 import re
 
 import phonenumbers
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-_ID = phonenumbers.PhoneMetadata.metadata_for_region("ID")
-_MOBILE = re.compile(_ID.mobile.national_number_pattern)
-_MOBILE_LENGTHS = frozenset(_ID.mobile.possible_length)
+
+def _indonesian_mobile() -> tuple[str, frozenset[int]]:
+    """The library's pattern and lengths of an Indonesian mobile number. Its metadata may
+    lack a region or a number type; Indonesia's mobiles are always there, so a gap means a
+    broken install, and the import says so by name."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("ID")
+    mobile = metadata.mobile if metadata is not None else None
+    if mobile is None or mobile.national_number_pattern is None:
+        raise ImproperlyConfigured("phonenumbers has no Indonesian mobile pattern.")
+    return mobile.national_number_pattern, frozenset(mobile.possible_length)
+
+
+_MOBILE_PATTERN, _MOBILE_LENGTHS = _indonesian_mobile()
+_MOBILE = re.compile(_MOBILE_PATTERN)
 _SEPARATORS = re.compile(r"[\s\-.()]")
 _NATIONAL = re.compile(r"(?:\+62|62|0)([1-9]\d*)")
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models
 
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference_data"
+
+M = TypeVar("M", bound=models.Model)
 
 
 @dataclass(frozen=True)
@@ -21,19 +23,19 @@ class LoadResult:
 
 
 def sync_rows(
-    model: type[models.Model], key: str, rows: dict[Any, dict[str, Any]]
-) -> tuple[LoadResult, list[models.Model]]:
+    model: type[M], key: str, rows: dict[Any, dict[str, Any]]
+) -> tuple[LoadResult, list[M]]:
     """Make the table hold ``rows`` (keyed by ``key``): create the missing, fix the changed.
 
     Rows the file does not mention are left alone (an administrator may have added them).
     Only differing fields are written, so a second load reports 0 created, 0 updated. Returns
     the result and the newly created objects.
     """
-    existing = model.objects.in_bulk(list(rows), field_name=key)
+    existing = model._default_manager.in_bulk(list(rows), field_name=key)
     # Relations are checked by the database's foreign keys, not one query per row here.
     relations = [f.name for f in model._meta.fields if f.is_relation]
-    created: list[models.Model] = []
-    changed: list[tuple[models.Model, list[str]]] = []
+    created: list[M] = []
+    changed: list[tuple[M, list[str]]] = []
     for key_value, values in rows.items():
         obj = existing.get(key_value)
         if obj is None:
@@ -47,7 +49,7 @@ def sync_rows(
                 setattr(obj, name, values[name])
             obj.full_clean(exclude=relations, validate_unique=False)
             changed.append((obj, fields))
-    created = model.objects.bulk_create(created)
+    created = model._default_manager.bulk_create(created)
     for obj, fields in changed:
         obj.save(update_fields=fields)
     return LoadResult(len(created), len(changed)), created

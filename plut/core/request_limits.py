@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 from django.conf import settings
-from django.core.handlers.wsgi import LimitedStream
+from django.core.handlers.wsgi import LimitedStream, WSGIRequest
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
@@ -52,7 +52,7 @@ class RequestBodyLimitMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: WSGIRequest) -> HttpResponse:
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -70,11 +70,12 @@ class RequestBodyLimitMiddleware:
             # Django reads a body by its Content-Length only, so a chunked one would reach the
             # view empty: hand it over as a body of known length.
             request.META["CONTENT_LENGTH"] = str(len(body))
-            request._stream = LimitedStream(io.BytesIO(body), len(body))
+            # What WSGIRequest itself keeps there; django-stubs types the attribute as BinaryIO.
+            request._stream = LimitedStream(io.BytesIO(body), len(body))  # type: ignore[assignment]
         return self.get_response(request)
 
     @staticmethod
-    def _chunked(request: HttpRequest) -> bool:
+    def _chunked(request: WSGIRequest) -> bool:
         """A body without a Content-Length, read up to its end as it arrives. Only where the
         server un-chunks it and marks its end (gunicorn sets ``wsgi.input_terminated``):
         elsewhere (runserver) reading would wait for bytes that never come."""

@@ -21,12 +21,14 @@ import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from asgiref.local import Local
 from django.apps import apps
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 
 logger = logging.getLogger(__name__)
@@ -96,11 +98,11 @@ def version(name: str) -> str:
     return token
 
 
-def _request_started(**kwargs) -> None:
+def _request_started(**kwargs: Any) -> None:
     _seen.tokens = {}
 
 
-def _request_finished(**kwargs) -> None:
+def _request_finished(**kwargs: Any) -> None:
     _seen.tokens = None
 
 
@@ -135,13 +137,14 @@ def changed(name: str, using: str | None = None) -> None:
     transaction.on_commit(lambda: _bump(name), using=using)
 
 
-def _written_now(connection) -> set[str]:
+def _written_now(connection: BaseDatabaseWrapper) -> set[str]:
     """The groups the open transaction wrote, tied to its outermost atomic block (the next
     transaction has another)."""
     outermost = connection.atomic_blocks[0] if connection.atomic_blocks else None
     noted = getattr(connection, "versions_written", None)
     if noted is None or noted[0] is not outermost:
-        noted = connection.versions_written = (outermost, set())
+        # Kept on the connection the transaction runs on, an attribute its type lacks.
+        noted = connection.versions_written = (outermost, set())  # type: ignore[attr-defined]
     return noted[1]
 
 
@@ -163,7 +166,9 @@ def copied(table: str, using: str | None = None) -> None:
     _written(table, "COPY", using)
 
 
-def _watch_writes(execute, sql, params, many, context):
+def _watch_writes(
+    execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
+) -> Any:
     result = execute(sql, params, many, context)
     written = _WRITE.match(sql)
     if written:
@@ -171,6 +176,6 @@ def _watch_writes(execute, sql, params, many, context):
     return result
 
 
-def _watch_connection(sender, connection, **kwargs) -> None:
+def _watch_connection(sender: type, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
     if _watch_writes not in connection.execute_wrappers:
         connection.execute_wrappers.append(_watch_writes)

@@ -30,6 +30,6 @@ def regions_load(*, path: Path = REFERENCE_DIR / "regions.csv") -> LoadResult:
         else:
             regencies[row["code"]] = {"name": row["name"], "province_id": row["province_code"]}
     # Provinces first: every regency points at one.
-    province_result, _created = sync_rows(Province, "code", provinces)
-    regency_result, _created = sync_rows(Regency, "code", regencies)
+    province_result = sync_rows(Province, "code", provinces)[0]
+    regency_result = sync_rows(Regency, "code", regencies)[0]
     return province_result + regency_result

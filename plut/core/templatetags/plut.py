@@ -21,7 +21,7 @@ def _grouped(number: int | Decimal) -> str:
 
 
 @register.filter
-def rupiah(value: int | None) -> str:
+def rupiah(value: int | str | None) -> str:
     """Integer Rupiah in full: 3900000000 -> 'Rp 3.900.000.000' (English: 'Rp 3,900,000,000')."""
     if value is None or value == "":
         return "–"
@@ -29,7 +29,7 @@ def rupiah(value: int | None) -> str:
 
 
 @register.filter
-def rupiah_short(value: int | None) -> str:
+def rupiah_short(value: int | str | None) -> str:
     """Rupiah for headlines: 3900000000 -> 'Rp 3,9 miliar' (English: 'Rp 3.9 billion')."""
     if value is None or value == "":
         return "–"
