@@ -15,6 +15,7 @@ from mentoring.models import Booking, BookingStatus
 from mentoring.services.booking_actions import BOOKING_DELETED
 from plut.core.history import history_for
 from plut.messaging.models import Channel, Message, MessageStatus
+from tests.factories import calendar
 from tests.factories.mentoring import BookingFactory
 
 pytestmark = pytest.mark.django_db
@@ -134,7 +135,14 @@ def test_the_audit_log_and_the_enterprise_history_keep_it(manager, world):
 
 
 def test_the_dashboard_bookings_figure_drops(client, world):
-    # The fixture's booking is two days ahead: inside the default twelve months either way.
+    # Mid last month: inside the default twelve months at any instant (the fixture's booking,
+    # two days ahead, falls in next month at a month's end).
+    starts_at = calendar.mid_last_month(world.a.centre)
+    booking = BookingFactory(
+        enterprise=world.a.enterprise,
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(hours=1),
+    )
     client.force_login(world.a.officer)
 
     def bookings() -> int:
@@ -143,7 +151,7 @@ def test_the_dashboard_bookings_figure_drops(client, world):
 
     before = bookings()
     client.force_login(world.a.manager)
-    client.post(_url(world.a.booking), {"reason": REASON})
+    client.post(_url(booking), {"reason": REASON})
     client.force_login(world.a.officer)
     assert bookings() == before - 1
 
