@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from clinics.forms import CentreDetailsForm
 from clinics.models import Centre, StaffMembership
@@ -32,7 +32,7 @@ def _centre_or_404(request: HttpRequest, pk: int) -> Centre:
     return get_object_or_404(centres_visible_to(request.user), pk=pk)
 
 
-@require_GET
+@require_safe
 @role_required(Role.NATIONAL, Role.PROVINCIAL, Role.MANAGER)
 def centre_list(request: HttpRequest) -> HttpResponse:
     """The centres the user looks after; a manager has one and goes straight to it."""
@@ -70,7 +70,7 @@ def centre_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @role_required(Role.NATIONAL, Role.PROVINCIAL)
 def centre_staff(request: HttpRequest, pk: int) -> HttpResponse:
     """A centre's managers and consultants, each of whom the province may move elsewhere.

@@ -13,6 +13,7 @@ from clinics.models import Centre, ServiceArea
 from clinics.services import CENTRE_DETAILS_FIELDS
 from plut.accounts.models import Role
 from plut.core.phone import phone_to_e164
+from plut.core.widgets import PhoneInput
 
 
 class StaffAreasForm(forms.Form):
@@ -64,10 +65,6 @@ class StaffMoveForm(forms.Form):
         self.fields["centre"].queryset = centres
 
 
-def _phone_widget() -> forms.TextInput:
-    return forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"})
-
-
 class CentreDetailsForm(forms.ModelForm):
     """What the public page shows of a centre: where it is, how to reach it, when it is open
     and what it advises on."""
@@ -98,8 +95,8 @@ class CentreDetailsForm(forms.ModelForm):
         model = Centre
         fields = [*CENTRE_DETAILS_FIELDS, "service_areas"]
         widgets = {
-            "phone": _phone_widget(),
-            "whatsapp": _phone_widget(),
+            "phone": PhoneInput(),
+            "whatsapp": PhoneInput(),
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
         }
         labels = {

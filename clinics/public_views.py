@@ -8,7 +8,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from clinics.models import Centre, ServiceArea, StaffMembership
 from plut.accounts.models import Role
@@ -46,7 +46,7 @@ def _consultants_public(centre: Centre) -> list[PublicConsultant]:
     ]
 
 
-@require_GET
+@require_safe
 def centre_detail(request: HttpRequest, pk: int) -> HttpResponse:
     centre = get_object_or_404(
         Centre.objects.filter(is_active=True)

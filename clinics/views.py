@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from clinics.forms import StaffAreasForm, StaffInviteForm, StaffMoveForm
 from clinics.models import Centre, StaffMembership
@@ -58,7 +58,7 @@ def add_errors(form: Any, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-@require_GET
+@require_safe
 @role_required(Role.MANAGER)
 def team_list(request: HttpRequest) -> HttpResponse:
     centre = _managed_centre(request)

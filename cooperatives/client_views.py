@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from clinics.selectors import centre_of
 from cooperatives.apis import identity_visible
@@ -54,7 +54,7 @@ from plut.core.phone import phone_mask
 from plut.core.templatetags.plut import rupiah
 
 
-@require_GET
+@require_safe
 @role_required(*STAFF_ROLES)
 def client_search(request: HttpRequest) -> HttpResponse:
     enterprises, cooperatives = clients_search(request.user, request.GET.get("q", ""))

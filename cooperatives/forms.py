@@ -20,7 +20,7 @@ from cooperatives.validators import validate_nik
 from plut.core.dates import BoundedDateField
 from plut.core.models import TimestampedModel
 from plut.core.phone import phone_mask, phone_to_e164
-from plut.core.widgets import DateInput
+from plut.core.widgets import DateInput, PhoneInput
 from plut.regions.models import Regency
 
 # An identifier typed for a record while another record holds it. The message says only that
@@ -231,7 +231,8 @@ class PersonEditForm(VersionedForm):
     phone = forms.CharField(
         label=_("Telepon / WhatsApp"),
         required=False,
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+        # Someone else's number: the browser must not offer the user's own.
+        widget=PhoneInput(attrs={"autocomplete": "off"}),
     )
     email = forms.EmailField(label=_("Email"), required=False)
     regency = forms.ModelChoiceField(

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonRespons
 from django.shortcuts import render
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from cooperatives.filters import CooperativeFilter, EnterpriseFilter
 from cooperatives.models import Cooperative, Enterprise, Scale
@@ -45,7 +45,7 @@ def _enterprise_filter(request: HttpRequest) -> EnterpriseFilter:
     )
 
 
-@require_GET
+@require_safe
 @role_required(*STAFF_ROLES)
 def enterprise_list(request: HttpRequest) -> HttpResponse:
     filterset = _enterprise_filter(request)
@@ -66,7 +66,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @role_required(*STAFF_ROLES)
 def enterprise_filter_options(request: HttpRequest) -> JsonResponse:
     """The regencies the list's filter offers for ``?centre=`` (js/list_filters.js), from the
@@ -104,7 +104,7 @@ def _enterprise_rows(enterprises: Iterable[Enterprise]) -> Iterator[list[Any]]:
         ]
 
 
-@require_GET
+@require_safe
 @role_required(*STAFF_ROLES)
 def enterprise_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     return export_filtered(
@@ -125,7 +125,7 @@ def _cooperative_filter(request: HttpRequest) -> CooperativeFilter:
     return CooperativeFilter(request.GET, queryset=queryset, user=request.user)
 
 
-@require_GET
+@require_safe
 @role_required(*STAFF_ROLES)
 def cooperative_list(request: HttpRequest) -> HttpResponse:
     filterset = _cooperative_filter(request)
@@ -157,7 +157,7 @@ COOPERATIVE_HEADERS = [
 ]
 
 
-@require_GET
+@require_safe
 @role_required(*STAFF_ROLES)
 def cooperative_filter_options(request: HttpRequest) -> JsonResponse:
     """As ``enterprise_filter_options``, for the cooperative list."""
@@ -180,7 +180,7 @@ def _cooperative_rows(cooperatives: Iterable[Cooperative]) -> Iterator[list[Any]
         ]
 
 
-@require_GET
+@require_safe
 @role_required(*STAFF_ROLES)
 def cooperative_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     return export_filtered(

@@ -5,7 +5,7 @@ from django.views.generic import RedirectView
 from plut.accounts.views import LoginView, PasswordResetView
 from plut.api import urls as api_urls
 from plut.core.language import language_set
-from plut.core.pwa import web_manifest
+from plut.core.pwa import favicon, web_manifest
 
 urlpatterns = [
     path("", include("plut.core.urls")),
@@ -32,6 +32,7 @@ urlpatterns = [
     path("i18n/setlang/", language_set, name="set_language"),
     # Installs the staff workspace on a phone's home screen (linked from staff pages).
     path("manifest.webmanifest", web_manifest, name="web_manifest"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
 ]
 

@@ -13,6 +13,7 @@ from mentoring.models import Mode
 from plut.accounts.models import ConsentText
 from plut.core.names import validate_name
 from plut.core.phone import phone_to_e164
+from plut.core.widgets import PhoneInput
 from plut.messaging.channels import channel_available
 from plut.messaging.models import Channel
 from plut.regions.models import Regency
@@ -65,6 +66,7 @@ class BookingDetailsForm(forms.Form):
         required=False,
         max_length=30,
         help_text=_("Contoh: 0812-3456-7890."),
+        widget=PhoneInput(),
     )
     email = forms.EmailField(label=_("Alamat email"), required=False, max_length=254)
     # Offered only when a WhatsApp or SMS provider is configured (see __init__).

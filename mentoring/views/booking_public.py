@@ -26,7 +26,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from clinics.centre_cache import centres_by_id
@@ -183,7 +183,7 @@ def _areas_of(centre: Centre) -> QuerySet[ServiceArea]:
 # --- Step 1: area, mode and a free slot -----------------------------------------------------
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 def booking_start(request: HttpRequest, centre_pk: int) -> HttpResponse:
     centre = _centre_or_404(centre_pk)
@@ -366,7 +366,7 @@ def _manage_url(request: HttpRequest, booking: Booking) -> str:
 
 
 @never_cache
-@require_GET
+@require_safe
 def booking_done(request: HttpRequest, token: str) -> HttpResponse:
     found = _booking_or_response(request, token)
     if isinstance(found, HttpResponse):
@@ -456,7 +456,7 @@ def booking_manage(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def booking_calendar(request: HttpRequest, token: str) -> HttpResponse:
     found = _booking_or_response(request, token)
     if isinstance(found, HttpResponse):

@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from clinics.models import ServiceArea, StaffMembership
 from clinics.selectors import areas_by_code, centres_visible_to
@@ -305,7 +305,7 @@ def _safe_next(request: HttpRequest) -> str | None:
 # --- Pages ----------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @role_required(*STAFF_ROLES)
 def inbox(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -338,7 +338,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @role_required(*STAFF_ROLES)
 def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user

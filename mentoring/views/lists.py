@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from clinics.selectors import attach_centres
 from cooperatives.models import Enterprise
@@ -56,7 +56,7 @@ def _session_filter(request: HttpRequest, queryset: QuerySet | None = None) -> S
     return SessionFilter(request.GET, queryset=queryset, user=request.user)
 
 
-@require_GET
+@require_safe
 @role_required(*STAFF_ROLES)
 def session_list(request: HttpRequest) -> HttpResponse:
     filterset = _session_filter(request)
@@ -77,7 +77,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @role_required(*STAFF_ROLES)
 def session_filter_options(request: HttpRequest) -> JsonResponse:
     """The consultants and client regencies the session filters list for ``?centre=``: the
@@ -120,7 +120,7 @@ def _session_rows(sessions: Iterable[MentoringSession]) -> Iterator[list[Any]]:
         ]
 
 
-@require_GET
+@require_safe
 @role_required(*STAFF_ROLES)
 def session_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     return export_filtered(
@@ -167,7 +167,7 @@ def _row_context(
     }
 
 
-@require_GET
+@require_safe
 @role_required(*STAFF_ROLES)
 def follow_up_list(request: HttpRequest) -> HttpResponse:
     filterset = _follow_up_filter(request)
@@ -228,7 +228,7 @@ def _follow_up_rows(follow_ups: Iterable[FollowUp]) -> Iterator[list[Any]]:
         ]
 
 
-@require_GET
+@require_safe
 @role_required(*STAFF_ROLES)
 def follow_up_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     return export_filtered(

@@ -12,10 +12,20 @@ from django.utils.translation import gettext_lazy as _
 from plut.accounts.models import ConsentText, User
 from plut.core.names import validate_name
 from plut.core.phone import phone_to_e164
+from plut.core.widgets import PhoneInput
 
 
 class LoginForm(AuthenticationForm):
     """Username and password, plus whether to stay signed in after the browser closes."""
+
+    # Django's Indonesian message puts the field's name into a sentence that already names
+    # it ("Masukkan nama pengguna nama pengguna dan sandi…").
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "Nama pengguna atau kata sandi salah. Perhatikan huruf besar dan kecil pada kata sandi."
+        ),
+    }
 
     remember_me = forms.BooleanField(label=_("Ingat saya"), required=False)
 
@@ -35,6 +45,7 @@ class OwnerSignupForm(forms.Form):
         required=False,
         max_length=30,
         help_text=_("Contoh: 0812-3456-7890."),
+        widget=PhoneInput(),
     )
     password1 = forms.CharField(
         label=_("Kata sandi"),
@@ -60,7 +71,6 @@ class OwnerSignupForm(forms.Form):
         self.fields["email"].widget.attrs.update(
             {"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"}
         )
-        self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "inputmode": "tel"})
         self.fields["name"].widget.attrs.update({"autocomplete": "name"})
 
     def clean_email(self) -> str:

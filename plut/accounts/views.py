@@ -21,7 +21,7 @@ from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp import user_has_device
 
 from clinics.models import StaffMembership
@@ -244,7 +244,7 @@ def owner_signup(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def owner_signup_sent(request: HttpRequest) -> HttpResponse:
     """After a sign-up: "check your email", the same whatever the email said."""
     return render(

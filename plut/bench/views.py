@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 
-@require_GET
+@require_safe
 @login_required
 def ping(request: HttpRequest) -> HttpResponse:
     """The floor of the benchmark: the same middleware and login as every staff page, no work.

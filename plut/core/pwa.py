@@ -9,19 +9,27 @@ staff pages, which carry client names, on a phone that may be shared is a risk w
 
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_cookie
 
 THEME_COLOUR = "#0b5cab"  # --brand in static/css/portal.css
 
 
-@require_GET
+@require_safe
+@cache_control(max_age=86400)
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """``/favicon.ico``, which browsers and crawlers ask for whatever a page links: the
+    portal's icon (by its hashed static name, so the redirect is temporary)."""
+    return HttpResponseRedirect(static("pwa/icon-192.png"))
+
+
+@require_safe
 @vary_on_cookie  # the language comes from the cookie or the account
 @cache_control(max_age=3600)
 def web_manifest(request: HttpRequest) -> JsonResponse:

@@ -12,7 +12,7 @@ from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from clinics.selectors import centres_public
 from plut.accounts.decorators import STAFF_ROLES
@@ -21,7 +21,7 @@ from plut.core.services import health_report
 LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The public front door: find a centre near you (and, with the booking issue, book)."""
     directory = centres_public(filters=request.GET)
@@ -60,7 +60,7 @@ def _probe_answer(request: HttpRequest, report: dict[str, Any], *, healthy: bool
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness and readiness of this web node, for the load balancer and the orchestrator:
     200 while its database answers. The broker is reported, not required: without it pages
@@ -71,7 +71,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def readyz(request: HttpRequest) -> JsonResponse:
     """Every component, for monitoring and alerts: 503 when the database or the broker is
     down; the worker's heartbeat is reported."""

@@ -73,3 +73,13 @@ class DateInput(QuickInput, forms.DateInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+class PhoneInput(forms.TextInput):
+    """A phone number: the phone's dialling keypad (``type=tel``) and the browser's saved
+    number offered. Every phone field uses it, so owners and staff get the same keyboard."""
+
+    input_type = "tel"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__({"inputmode": "tel", "autocomplete": "tel", **(attrs or {})})

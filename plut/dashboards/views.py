@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from plut.accounts.decorators import role_required
 from plut.accounts.models import Role
@@ -42,7 +42,7 @@ def _export_url(place: Place, section: str, fmt: str) -> str:
     return reverse(f"dashboards:{place.level}_export", kwargs=kwargs)
 
 
-@require_GET
+@require_safe
 @role_required(*DASHBOARD_ROLES)
 def home(request: HttpRequest) -> HttpResponse:
     """Each role lands on its own scope: the nation, its province, or its centre."""
@@ -81,7 +81,7 @@ def _drill_links(place: Place, filters: Any) -> dict[str, str]:
     }
 
 
-@require_GET
+@require_safe
 @role_required(*DASHBOARD_ROLES)
 def dashboard(
     request: HttpRequest, level: str, key: Any = None, section: str = "overview"
@@ -115,7 +115,7 @@ def dashboard(
     )
 
 
-@require_GET
+@require_safe
 @role_required(*DASHBOARD_ROLES)
 def dashboard_export(
     request: HttpRequest, level: str, fmt: str, key: Any = None, section: str = "overview"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from plut.accounts.decorators import role_required
 from plut.accounts.models import Role
@@ -13,7 +13,7 @@ from plut.messaging.models import MessageStatus
 from plut.messaging.selectors import messages_visible_to
 
 
-@require_GET
+@require_safe
 @role_required(Role.NATIONAL, Role.PROVINCIAL, Role.MANAGER)
 def outbox(request: HttpRequest) -> HttpResponse:
     rows = messages_visible_to(request.user)

@@ -10,7 +10,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from clinics.selectors import centres_visible_to
 from plut.accounts.decorators import role_required
@@ -65,7 +65,7 @@ class ReportRequestForm(forms.Form):
         return {"level": ReportLevel.NATIONAL}
 
 
-@require_GET
+@require_safe
 @role_required(*DASHBOARD_ROLES)
 def report_list(request: HttpRequest) -> HttpResponse:
     reports = _reports(request.user)[:LIST_SIZE]
@@ -91,7 +91,7 @@ def report_request_view(request: HttpRequest) -> HttpResponse:
     return redirect("dashboards:reports:detail", pk=report.pk)
 
 
-@require_GET
+@require_safe
 @role_required(*DASHBOARD_ROLES)
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_visible_or_404(request.user, _reports(request.user), pk=pk)
@@ -106,7 +106,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @role_required(*DASHBOARD_ROLES)
 def report_download(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
     report = get_visible_or_404(request.user, _reports(request.user), pk=pk)

@@ -54,7 +54,7 @@ def test_a_deactivated_user_cannot_log_in(client, world):
     assert client.login(username="consultant_a", password=PASSWORD) is False
     response = _log_in(client, "consultant_a", remember=True)
     assert response.status_code == 200
-    assert "dan sandi yang benar" in response.content.decode()
+    assert "Nama pengguna atau kata sandi salah." in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 

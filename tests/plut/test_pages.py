@@ -150,7 +150,7 @@ def test_pages_speak_indonesian_whatever_the_browser_asks(client, world):
     response = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert response["Content-Language"] == "id"
     response = client.post("/accounts/login/", {"username": "owner_a", "password": "salah"})
-    assert "dan sandi yang benar" in response.content.decode()
+    assert "Nama pengguna atau kata sandi salah." in response.content.decode()
 
 
 def test_the_language_switch_is_remembered(client, world):
