@@ -92,6 +92,16 @@ def desk(frozen, world) -> SimpleNamespace:
     return make_desk(world)
 
 
+@pytest.fixture
+def booking_desk(world):
+    """The desk for modules without this one's cache fixture (import it ``as desk``): the
+    clock frozen on Monday 30 November 2026, 08:00 WITA, rate-limit counters cleared."""
+    with time_machine.travel(NOW, tick=False):
+        cache.clear()
+        yield make_desk(world)
+    cache.clear()
+
+
 def _start_url(desk, **params) -> str:
     url = reverse("booking:start", args=[desk.centre.pk])
     return f"{url}?{urlencode(params)}" if params else url

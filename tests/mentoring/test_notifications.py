@@ -9,7 +9,6 @@ import re
 import pytest
 import time_machine
 from django.core import mail
-from django.core.cache import cache
 from django.urls import reverse
 from icalendar import Calendar
 
@@ -17,21 +16,13 @@ from mentoring.bookings import booking_from_token, manage_token
 from mentoring.models import Booking, BookingStatus
 from tests.mentoring.test_booking_public import (
     FORM,
-    NOW,
     _details_url,
     _param,
     _wita,
-    make_desk,
+    booking_desk,
 )
 
-
-@pytest.fixture
-def desk(world):
-    """The booking pages' desk: Sulawesi Selatan, Monday 30 November 2026, 08:00 WITA."""
-    with time_machine.travel(NOW, tick=False):
-        cache.clear()  # rate-limit counters outlive a test
-        yield make_desk(world)
-    cache.clear()
+desk = booking_desk  # the booking pages' desk, as this module's tests name it
 
 
 @pytest.fixture(autouse=True)

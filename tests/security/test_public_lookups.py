@@ -8,9 +8,7 @@ The desk is Sulawesi Selatan's centre (side b of the test world); side a is Lamp
 from __future__ import annotations
 
 import pytest
-import time_machine
 from django.core import mail
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,7 +16,9 @@ from cooperatives.models import Enterprise, Person
 from mentoring.bookings import manage_token
 from mentoring.models import Booking
 from tests.factories.mentoring import BookingFactory
-from tests.mentoring.test_booking_public import FORM, NOW, _details_url, _wita, make_desk
+from tests.mentoring.test_booking_public import FORM, _details_url, _wita, booking_desk
+
+desk = booking_desk  # the booking pages' desk, as this module's tests name it
 
 # What the visitor types: FORM (Kopi Toraja Sapan, Daeng Rahman, rahman@example.id) with one
 # detail of the registered owner below.
@@ -26,15 +26,6 @@ REGISTERED_NAME = "Toko Kue Ibu Ratna"
 REGISTERED_OWNER = "Ratna Sari Dewi"
 REGISTERED_EMAIL = "ratna.dewi@contoh.id"
 REGISTERED_PHONE = "+6281377778888"
-
-
-@pytest.fixture
-def desk(world):
-    """The booking pages' desk: Sulawesi Selatan, Monday 30 November 2026, 08:00 WITA."""
-    with time_machine.travel(NOW, tick=False):
-        cache.clear()  # rate-limit counters outlive a test
-        yield make_desk(world)
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)
