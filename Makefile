@@ -8,7 +8,7 @@ PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-instants lint typecheck check-deploy system-libs test-tools clean messages bench
+.PHONY: install run test test-instants lint lint-imports typecheck check-deploy system-libs test-tools clean messages bench
 
 var/bin/uv:
 	python3.11 .ci/bootstrap_uv.py
@@ -62,6 +62,10 @@ lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 
+## make lint-imports: the floor plan's import contracts ([tool.importlinter] in pyproject.toml).
+lint-imports: install
+	.venv/bin/lint-imports
+
 ## make typecheck: mypy over the packages pyproject.toml lists in [tool.mypy] files.
 typecheck: install
 	.venv/bin/mypy
@@ -98,7 +102,7 @@ check-deploy: install
 SCALE ?= 0.01
 BENCH_ARGS ?=
 bench: install
-	nice -n 10 $(PY) -m plut.bench --scale $(SCALE) $(BENCH_ARGS)
+	nice -n 10 $(PY) -m plut.top.bench --scale $(SCALE) $(BENCH_ARGS)
 
 clean:
 	rm -rf var/plut.sqlite3* var/broker var/static

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from clinics.models import Absence, Centre, ServiceArea, StaffMembership, WorkingHours
-from plut.core.admin import ScopedAdmin
+from plut.foundation.accounts.admin import ScopedAdmin
 
 
 @admin.register(ServiceArea)

@@ -10,7 +10,7 @@ class ClinicsConfig(AppConfig):
         from django.apps import apps
 
         from clinics.centre_cache import STAFF_USER_COLUMNS, STAFF_VERSIONS, VERSIONS
-        from plut.core import versions
+        from plut.foundation.core import versions
 
         versions.watch(
             VERSIONS,

@@ -4,17 +4,17 @@ process's memory.
 Every row of the session list, an enterprise's timeline and its profile shows a centre: its
 name, and the time in its province's zone; every list's filters offer the centres and the
 service areas; every client's profile its regency. There are about a hundred centres, six
-areas and 514 regencies for the whole country and they change a few times a year, yet reading them cost each page a query or a join (which
-PostgreSQL took longer to plan than to run): ~2 ms of a ~16 ms page (docs/performance.md,
-sessions 7 and 8).
+areas and 514 regencies for the whole country and they change a few times a year, yet reading
+them cost each page a query or a join (which PostgreSQL took longer to plan than to run): a
+noticeable share of a list page (docs/performance.md#measurements-behind-the-codes-shape).
 
-So each process keeps them, under the data version of their tables (``plut.core.versions``):
-any committed write to centres, provinces, service areas or regencies moves the version, and the next
-read loads them again (one query each). Checking the version is one cache read (Redis). What a
-transaction reads after writing those tables is not kept: it may yet be rolled back. With the
-per-process memory cache (``make run``), another process's writes would not move this
-process's version, so ``CENTRE_CACHE`` is off there and every read queries; so does a read
-while the cache is unreachable.
+So each process keeps them, under the data version of their tables
+(``plut.foundation.core.versions``): any committed write to centres, provinces, service areas or
+regencies moves the version, and the next read loads them again (one query each). Checking the
+version is one cache read (Redis). What a transaction reads after writing those tables is not kept:
+it may yet be rolled back. With the per-process memory cache (``make run``), another process's
+writes would not move this process's version, so ``CENTRE_CACHE`` is off there and every read
+queries; so does a read while the cache is unreachable.
 
 Each centre's bookable consultants and their weekly hours (``bookable_staff``), which every
 free-slot page and every booking reads twice over, are kept the same way under a version of
@@ -34,9 +34,9 @@ from typing import Any, TypeVar
 from django.conf import settings
 
 from clinics.models import Centre, ServiceArea, StaffMembership, WorkingHours
-from plut.accounts.models import Role
-from plut.core import versions
-from plut.regions.models import Regency
+from plut.foundation.accounts.models import Role
+from plut.foundation.core import versions
+from plut.foundation.regions.models import Regency
 
 logger = logging.getLogger(__name__)
 

@@ -6,11 +6,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
+from django.db.models.fields.related_descriptors import ForwardManyToOneDescriptor
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from plut.accounts.scope import ScopePaths
-from plut.core.phone import validate_e164
+from plut.foundation.core.models import ScopePaths
+from plut.foundation.core.phone import validate_e164
 
 
 class ServiceArea(models.Model):
@@ -283,3 +284,27 @@ class Absence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.starts_on}–{self.ends_on}"
+
+
+class _KeptCentre(ForwardManyToOneDescriptor):
+    def get_object(self, instance: models.Model) -> Centre:
+        from clinics.centre_cache import centres_by_id  # it reads this module's models
+
+        centre_id = getattr(instance, self.field.attname)
+        return centres_by_id([centre_id]).get(centre_id) or super().get_object(instance)
+
+
+class CentreKey(models.ForeignKey):
+    """A key to a centre, read as the pages need it: with its province (its time zone), from
+    the centres each process keeps (clinics.centre_cache), or in one query when they are not
+    kept. So nobody reading ``record.centre`` has to remember to attach it first; a list of
+    records still has its centres attached at once (``clinics.selectors.attach_centres``) by
+    the selector or table that reads them, one query for the page instead of one a row when
+    the centres are not kept."""
+
+    forward_related_accessor_class = _KeptCentre
+
+    def deconstruct(self) -> tuple:
+        # Migrations see a plain ForeignKey: only how Python reads the centre differs.
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.ForeignKey", args, kwargs

@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from clinics import public_views
+from clinics.views import public
 
 app_name = "directory"
 urlpatterns = [
-    path("pusat/<int:pk>/", public_views.centre_detail, name="centre_detail"),
+    path("pusat/<int:pk>/", public.centre_detail, name="centre_detail"),
 ]

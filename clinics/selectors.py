@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from clinics.centre_cache import all_centres, centres_by_id, service_areas
 from clinics.models import Centre, ServiceArea
-from plut.accounts.scope import visible_among, visible_to
-from plut.regions.models import Province, Regency
+from plut.foundation.accounts.scope import visible_among, visible_to
+from plut.foundation.regions.models import Province, Regency
 
 
 def centres_visible_to(user: Any) -> QuerySet[Centre]:
@@ -24,8 +24,8 @@ def attach_centres(records: Iterable[Any]) -> None:
     """Give records (sessions, bookings, enterprises) their centres and provinces, which give
     their time zones, from the centres each process keeps (clinics.centre_cache); a record
     without a centre keeps none. Joined to a list of them instead, the six tables took
-    PostgreSQL's planner 1,3-1,8 ms a query: several times what reading the rows takes
-    (docs/performance.md, session 6)."""
+    PostgreSQL longer to plan than reading the rows takes
+    (docs/performance.md#measurements-behind-the-codes-shape)."""
     records = [record for record in records if record.centre_id is not None]
     centres = centres_by_id(record.centre_id for record in records)
     for record in records:

@@ -1,8 +1,7 @@
 from django.contrib import admin
 
-from cooperatives.models import Cooperative, Enterprise, Person
-from plut.core.admin import ScopedAdmin
-from plut.privacy.models import NikView
+from cooperatives.models import Cooperative, Enterprise, NikView, Person
+from plut.foundation.accounts.admin import ScopedAdmin
 
 
 @admin.register(Person)

@@ -22,18 +22,25 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, viewsets
 
 from cooperatives.masking import nik_mask
-from cooperatives.models import Cooperative, CooperativeType, Enterprise, Person, Scale, rat_cutoff
+from cooperatives.models import (
+    Cooperative,
+    CooperativeType,
+    Enterprise,
+    NikView,
+    Person,
+    Scale,
+    rat_cutoff,
+)
 from cooperatives.selectors import (
     cooperatives_visible_to,
     enterprises_visible_to,
     persons_visible_to,
 )
-from plut.accounts.scope import scope_of
-from plut.api.filters import ApiFilterSet, MomentFilter
-from plut.core.dates import BoundedDateFilter
-from plut.core.phone import phone_mask
-from plut.privacy.models import NikView
-from plut.privacy.services import nik_views_record
+from cooperatives.services.records import nik_views_record
+from plut.foundation.accounts.scope import scope_of
+from plut.foundation.core.dates import BoundedDateFilter
+from plut.foundation.core.phone import phone_mask
+from plut.foundation.rest.filters import ApiFilterSet, MomentFilter
 
 
 def identity_visible(user: Any, person: Person) -> bool:
@@ -201,7 +208,7 @@ class CooperativeFilter(ApiFilterSet):
 
 
 class NikViewLogMixin:
-    """Record the full NIKs a response showed, in one insert (plut.privacy's NIK view log)."""
+    """Record the full NIKs a response showed, in one insert (plut.top.privacy's NIK view log)."""
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()  # type: ignore[misc]

@@ -2,7 +2,7 @@
 
 Every dropdown offers only what the user's scope holds (their centres, their provinces'
 regencies), so a filter can narrow a list and never reach outside it; the regency dropdown
-lists only the chosen centre's province (``plut.core.filters``).
+lists only the chosen centre's province (``clinics.list_filters``).
 """
 
 from __future__ import annotations
@@ -16,20 +16,20 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from clinics.models import Centre, ServiceArea
-from clinics.selectors import areas_by_code
-from cooperatives.models import Cooperative, CooperativeType, Enterprise, Scale, rat_cutoff
-from plut.core.filters import (
+from clinics.list_filters import (
+    ListFilterSet,
     OfferedChoiceFilter,
     chosen_centre,
     narrow_to_centre,
     regencies_fitting,
     scoped_choices,
 )
-from plut.core.pagination import ListFilterSet
-from plut.core.phone import phone_to_e164
-from plut.core.widgets import QuickSelect, SearchInput
-from plut.regions.models import Regency
+from clinics.models import Centre, ServiceArea
+from clinics.selectors import areas_by_code
+from cooperatives.models import Cooperative, CooperativeType, Enterprise, Scale, rat_cutoff
+from plut.foundation.core.phone import phone_to_e164
+from plut.foundation.core.widgets import QuickSelect, SearchInput
+from plut.foundation.regions.models import Regency
 
 YES_NO = [("yes", _("Ya")), ("no", _("Tidak"))]
 

@@ -17,11 +17,11 @@ from django.utils.translation import gettext_lazy as _
 from cooperatives.masking import nik_mask
 from cooperatives.models import Cooperative, CooperativeType, Enterprise, Gender, Person
 from cooperatives.validators import validate_nik
-from plut.core.dates import BoundedDateField
-from plut.core.models import TimestampedModel
-from plut.core.phone import phone_mask, phone_to_e164
-from plut.core.widgets import DateInput, PhoneInput
-from plut.regions.models import Regency
+from plut.foundation.core.dates import BoundedDateField
+from plut.foundation.core.models import TimestampedModel
+from plut.foundation.core.phone import phone_mask, phone_to_e164
+from plut.foundation.core.widgets import DateInput, PhoneInput
+from plut.foundation.regions.models import Regency
 
 # An identifier typed for a record while another record holds it. The message says only that
 # it is taken: whose it is stays with those allowed to see that record (the view adds a link

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plut.core.phone import phone_mask
+from plut.foundation.core.phone import phone_mask
 
 # A NIK's first six digits are the region code and its last two end the serial: a clerk can
 # match them against an ID card without the page showing the birth date in between.

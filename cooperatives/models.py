@@ -12,6 +12,7 @@ from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clinics.models import CentreKey
 from cooperatives.validators import (
     nik_birth_parts,
     validate_cooperative_number,
@@ -19,12 +20,11 @@ from cooperatives.validators import (
     validate_nib,
     validate_nik,
 )
-from plut.accounts.scope import ScopePaths
-from plut.core.calendar import today_in
-from plut.core.models import TimestampedModel
-from plut.core.names import names_validate
-from plut.core.phone import validate_e164
-from plut.regions.models import TimeZone
+from plut.foundation.core.calendar import today_in
+from plut.foundation.core.dates import TimeZone
+from plut.foundation.core.models import ScopePaths, TimestampedModel
+from plut.foundation.core.names import names_validate
+from plut.foundation.core.phone import validate_e164
 
 MILIAR = 1_000_000_000
 
@@ -72,7 +72,7 @@ class Person(TimestampedModel):
         related_name="persons",
         verbose_name=_("kabupaten/kota domisili"),
     )
-    centre = models.ForeignKey(
+    centre = CentreKey(
         "clinics.Centre",
         on_delete=models.PROTECT,
         null=True,
@@ -82,7 +82,7 @@ class Person(TimestampedModel):
     )
     # Made from what an anonymous visitor typed with a public booking: nobody proved the
     # email or phone is theirs, so an account verifying that email is never linked to it
-    # (plut.accounts.services.owner_contact_verified); staff link it by merging.
+    # (cooperatives.services.person_link_by_verified_email); staff link it by merging.
     # A database default too, for writers that name their columns (the demo's COPY).
     from_public_booking = models.BooleanField(
         _("dari pemesanan publik"), default=False, db_default=False
@@ -181,7 +181,7 @@ class Cooperative(TimestampedModel):
     board_members = models.ManyToManyField(
         Person, blank=True, related_name="cooperatives", verbose_name=_("pengurus")
     )
-    centre = models.ForeignKey(
+    centre = CentreKey(
         "clinics.Centre",
         on_delete=models.PROTECT,
         null=True,
@@ -310,7 +310,7 @@ class Enterprise(TimestampedModel):
         related_name="enterprises",
         verbose_name=_("anggota koperasi"),
     )
-    centre = models.ForeignKey(
+    centre = CentreKey(
         "clinics.Centre",
         on_delete=models.PROTECT,
         null=True,
@@ -345,3 +345,49 @@ class Enterprise(TimestampedModel):
         # Django attaches choices to a GeneratedField's output field, not to the model, so
         # the usual get_FOO_display() is not generated for it.
         return Scale(self.scale).label if self.scale else ""
+
+
+class NikView(models.Model):
+    """One showing of a person's full NIK: who, when, which record, through which channel."""
+
+    class Channel(models.TextChoices):
+        PAGE = "page", _("halaman")
+        API = "api", _("API")
+        ADMIN = "admin", _("admin")
+
+    viewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="nik_views",
+        verbose_name=_("dilihat oleh"),
+    )
+    person = models.ForeignKey(
+        "cooperatives.Person",
+        on_delete=models.CASCADE,
+        related_name="nik_views",
+        verbose_name=_("orang"),
+    )
+    # The person's centre when it was shown: the log stays in that centre's scope even if the
+    # person later moves.
+    centre = CentreKey(
+        "clinics.Centre",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("PLUT"),
+    )
+    channel = models.CharField(_("saluran"), max_length=10, choices=Channel.choices)
+    viewed_at = models.DateTimeField(_("waktu"), default=timezone.now, db_index=True)
+
+    scope_paths = ScopePaths(province="centre__province", centre="centre", owner="person__user")
+
+    class Meta:
+        # Made by plut.top.privacy until session 12: the table keeps its name.
+        db_table = "privacy_nikview"
+        ordering = ["-viewed_at", "-id"]
+        verbose_name = _("pembukaan NIK")
+        verbose_name_plural = _("pembukaan NIK")
+
+    def __str__(self) -> str:
+        return f"{self.viewer} → {self.person_id} ({self.viewed_at:%Y-%m-%d %H:%M})"

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from cooperatives.models import Cooperative, Enterprise, Person
-from plut.accounts.scope import visible_to
-from plut.core.phone import phone_to_e164
+from plut.foundation.accounts.scope import visible_to
+from plut.foundation.core.phone import phone_to_e164
 
 M = TypeVar("M", Person, Enterprise, Cooperative)
 

@@ -1,4 +1,5 @@
-"""The enterprise and cooperative lists' tables (plut.core.tables), and the columns they read."""
+"""The enterprise and cooperative lists' tables (plut.foundation.core.tables), and the columns they
+read."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from cooperatives.models import Cooperative, CooperativeType, Enterprise, Scale
-from plut.core.phone import phone_mask
-from plut.core.tables import Column, Table, day, integer, url_by_pk
+from plut.foundation.core.phone import phone_mask
+from plut.foundation.core.tables import Column, Table, day, integer, url_by_pk
 
 
 def _centre_column(several_centres: bool) -> list[Column]:

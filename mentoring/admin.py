@@ -9,7 +9,7 @@ from mentoring.models import (
     SatisfactionSurvey,
     SessionEnterprise,
 )
-from plut.core.admin import ScopedAdmin
+from plut.foundation.accounts.admin import ScopedAdmin
 
 
 class SessionEnterpriseInline(admin.TabularInline):

@@ -2,9 +2,9 @@
 
 Reads go through the UI's selectors (the user's scope). Bookings change only through explicit
 actions that call the same services as the pages: ``booking_request`` to create,
-``booking_reschedule``, ``booking_cancel_by_owner`` / ``booking_cancel_by_staff``, ``booking_confirm``
-and ``booking_no_show``; their refusals (ValidationError, PermissionDenied, SlotTaken) become
-the API's 400, 403 and 409.
+``booking_reschedule``, ``booking_cancel_by_owner`` / ``booking_cancel_by_staff``,
+``booking_confirm`` and ``booking_no_show``; their refusals (ValidationError, PermissionDenied,
+SlotTaken) become the API's 400, 403 and 409.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from rest_framework.views import APIView
 
 from clinics.models import Centre, ServiceArea
 from cooperatives.selectors import enterprises_visible_to
-from mentoring.bookings import BOOKING_DAYS, slots_for
 from mentoring.models import (
     Booking,
     BookingStatus,
@@ -41,7 +40,8 @@ from mentoring.models import (
     Outcome,
     OutcomeSource,
 )
-from mentoring.selectors import (
+from mentoring.selectors.bookings import BOOKING_DAYS, slots_for
+from mentoring.selectors.records import (
     attach_client_ids,
     bookings_visible_to,
     follow_ups_visible_to,
@@ -61,12 +61,12 @@ from mentoring.services.bookings import (
     booking_request,
     booking_reschedule,
 )
-from plut.accounts.consent import consent_current
-from plut.accounts.models import CENTRE_ROLES, Role
-from plut.accounts.scope import scope_of
-from plut.api.filters import ApiFilterSet, MomentFilter
-from plut.api.permissions import IsCentreStaffOrOwner
-from plut.core.dates import OUT_OF_RANGE, BoundedDateFilter, validate_date_in_range
+from plut.foundation.accounts.consent import consent_current
+from plut.foundation.accounts.models import CENTRE_ROLES, Role
+from plut.foundation.accounts.scope import scope_of
+from plut.foundation.core.dates import OUT_OF_RANGE, BoundedDateFilter, validate_date_in_range
+from plut.foundation.rest.filters import ApiFilterSet, MomentFilter
+from plut.foundation.rest.permissions import IsCentreStaffOrOwner
 
 BOOKABLE_MODES = [
     (Mode.IN_PERSON.value, Mode.IN_PERSON.label),
@@ -189,8 +189,8 @@ class BookingSerializer(serializers.ModelSerializer):
 
 
 class SlotStartField(serializers.DateTimeField):
-    """A slot's start (ISO 8601) in the years the portal processes (plut.core.dates); past
-    the last moment Python can write on the server's clock, the same message."""
+    """A slot's start (ISO 8601) in the years the portal processes (plut.foundation.core.dates);
+    past the last moment Python can write on the server's clock, the same message."""
 
     default_error_messages = {"overflow": OUT_OF_RANGE}
     default_validators = [validate_date_in_range]

@@ -18,16 +18,9 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from clinics.models import Centre, ServiceArea
-from clinics.selectors import areas_by_code, centres_visible_to
-from mentoring.models import FollowUp, MentoringSession, Mode, SessionEnterprise
-from mentoring.selectors import on_centres_clock, overdue, sessions_matching
-from plut.accounts.models import Role, User
-from plut.accounts.scope import scope_of
-from plut.core.calendar import local_midnight
-from plut.core.dates import BoundedDateFilter
-from plut.core.filters import (
+from clinics.list_filters import (
     NOTHING,
+    ListFilterSet,
     OfferedChoiceField,
     OfferedChoiceFilter,
     chosen_centre,
@@ -36,9 +29,16 @@ from plut.core.filters import (
     regencies_fitting,
     scoped_choices,
 )
-from plut.core.pagination import ListFilterSet
-from plut.core.widgets import DateInput, QuickSelect, SearchInput
-from plut.regions.models import Regency
+from clinics.models import Centre, ServiceArea
+from clinics.selectors import areas_by_code, centres_visible_to
+from mentoring.models import FollowUp, MentoringSession, Mode, SessionEnterprise
+from mentoring.selectors.records import on_centres_clock, overdue, sessions_matching
+from plut.foundation.accounts.models import Role, User
+from plut.foundation.accounts.scope import scope_of
+from plut.foundation.core.calendar import local_midnight
+from plut.foundation.core.dates import BoundedDateFilter
+from plut.foundation.core.widgets import DateInput, QuickSelect, SearchInput
+from plut.foundation.regions.models import Regency
 
 
 class StaffChoiceField(OfferedChoiceField):

@@ -9,10 +9,10 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
-from plut.accounts.scope import ScopePaths
-from plut.core.calendar import today_in
-from plut.core.models import TimestampedModel
-from plut.messaging.models import Channel
+from clinics.models import CentreKey
+from plut.foundation.core.calendar import today_in
+from plut.foundation.core.models import ScopePaths, TimestampedModel
+from plut.foundation.messaging.models import Channel
 
 
 class Mode(models.TextChoices):
@@ -27,7 +27,7 @@ class SessionFormat(models.TextChoices):
 
 
 class MentoringSession(TimestampedModel):
-    centre = models.ForeignKey(
+    centre = CentreKey(
         "clinics.Centre", on_delete=models.PROTECT, related_name="sessions", verbose_name=_("PLUT")
     )
     consultant = models.ForeignKey(
@@ -181,7 +181,8 @@ class FollowUp(TimestampedModel):
 
     @property
     def is_overdue(self) -> bool:
-        """Open past its due day on its centre's own calendar (select ``session__centre__province``)."""
+        """Open past its due day on its centre's own calendar (select
+        ``session__centre__province``)."""
         return self.done_at is None and self.due_on < today_in(self.session.centre.timezone)
 
 
@@ -213,7 +214,7 @@ class Booking(TimestampedModel):
         related_name="bookings",
         verbose_name=_("UMKM"),
     )
-    centre = models.ForeignKey(
+    centre = CentreKey(
         "clinics.Centre", on_delete=models.PROTECT, related_name="bookings", verbose_name=_("PLUT")
     )
     service_area = models.ForeignKey(
@@ -290,7 +291,7 @@ class Booking(TimestampedModel):
         _("bahasa"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
     # For online bookings; when staff leave it empty the reminder carries a room of its own
-    # (mentoring.notifications.booking_video_link).
+    # (mentoring.services.notifications.booking_video_link).
     meeting_link = models.URLField(_("tautan pertemuan daring"), blank=True)
 
     scope_paths = ScopePaths(

@@ -1,4 +1,4 @@
-"""The session list's table (plut.core.tables): its columns and the columns they read."""
+"""The session list's table (plut.foundation.core.tables): its columns and the columns they read."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from django.db.models import F, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import ServiceArea
+from clinics.selectors import attach_centres
 from mentoring.models import MentoringSession, Mode
-from plut.accounts.models import User
-from plut.core.tables import Column, Table, moment, url_by_pk
+from plut.foundation.accounts.models import User
+from plut.foundation.core.tables import Column, Table, moment, url_by_pk
 
 # What the cells read, for .only(): a session row with every column of its centre, province and
 # consultant was most of the page's Python time. Centres and their provinces are not joined
@@ -22,7 +23,7 @@ SESSION_FIELDS = ("starts_at", "topic", "mode", "centre")
 
 
 def session_rows(sessions: QuerySet[MentoringSession]) -> QuerySet[MentoringSession]:
-    """The columns the table reads; attach_centres() the page of them before it is shown."""
+    """The columns the table reads; session_table() attaches their centres."""
     return (
         sessions.select_related(None)
         .only(*SESSION_FIELDS)
@@ -44,6 +45,8 @@ def session_table(
     empty: Any,
 ) -> Table[MentoringSession]:
     """``clients``: each session's clients' names (mentoring.selectors.client_names)."""
+    sessions = list(sessions)
+    attach_centres(sessions)  # every row reads its centre: at once, not a query a row
     detail = url_by_pk("mentoring:session_detail")
     modes = {value: str(label) for value, label in Mode.choices}
     centre = [Column(_("PLUT"), lambda s: s.centre.name)] if several_centres else []

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from mentoring.checkins import check_ins_queue
-from mentoring.notifications import (
+from mentoring.services.checkins import check_ins_queue
+from mentoring.services.notifications import (
     booking_reminders_queue,
     consultant_agendas_queue,
     unconfirmed_nudges_queue,

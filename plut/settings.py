@@ -45,7 +45,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     # Django's admin with a site only active national administrators may open (docs/security.md).
-    "plut.core.apps.PortalAdminConfig",
+    "plut.foundation.accounts.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -65,37 +65,40 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
-    "plut.core",
-    "plut.accounts",
-    "plut.regions",
-    "plut.demo",
-    "plut.dashboards",
-    "plut.messaging",
-    "plut.reports",
-    "plut.privacy",
-    "plut.api",
+    # The portal's own apps, by layer (docs/architecture.md): the foundation, the domain, the top.
+    "plut.foundation.core",
+    "plut.foundation.accounts",
+    "plut.foundation.regions",
+    "plut.foundation.messaging",
     "clinics",
     "cooperatives",
     "mentoring",
+    "plut.top.portal",
+    "plut.top.privacy",
+    "plut.top.dashboards",
+    "plut.top.reports",
+    "plut.top.api",
+    "plut.top.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
-    # Camera, microphone, location, payment, devices: off on every response (plut/core/headers.py).
-    "plut.core.headers.PermissionsPolicyMiddleware",
+    # Camera, microphone, location, payment, devices: off on every response
+    # (plut/foundation/core/headers.py).
+    "plut.foundation.core.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Cache-Control: private, no-store on every response to a logged-in user.
-    "plut.core.headers.PrivateResponseMiddleware",
+    "plut.foundation.core.headers.PrivateResponseMiddleware",
     # After authentication: a logged-in user's stored language wins over the cookie.
-    "plut.core.middleware.ChosenLanguageMiddleware",
+    "plut.foundation.core.middleware.ChosenLanguageMiddleware",
     # A body over its view's limit: a 413 in the user's language, before anything reads it.
-    "plut.core.request_limits.RequestBodyLimitMiddleware",
+    "plut.foundation.core.request_limits.RequestBodyLimitMiddleware",
     # Records who made each change in the audit log (after authentication, so it knows).
     "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -103,11 +106,11 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Two-factor state on request.user, the staff idle timeout, then axes' lockout answer.
     "django_otp.middleware.OTPMiddleware",
-    "plut.accounts.middleware.StaffIdleTimeoutMiddleware",
-    "plut.accounts.middleware.TwoFactorRequiredMiddleware",
+    "plut.foundation.accounts.middleware.StaffIdleTimeoutMiddleware",
+    "plut.foundation.accounts.middleware.TwoFactorRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
     # Last, so it sees the resolved view: marks the reads of REPLICA_READ_VIEWS for the replica.
-    "plut.core.db_router.ReplicaReadMiddleware",
+    "plut.foundation.core.db_router.ReplicaReadMiddleware",
 ]
 
 ROOT_URLCONF = "plut.urls"
@@ -148,14 +151,14 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # A streaming read replica (docs/scaling.md): dashboards, reports and exports read from it
-# (plut/core/db_router.py); everything else, and every write, stays on the primary. Tests
+# (plut/foundation/core/db_router.py); everything else, and every write, stays on the primary. Tests
 # mirror it onto the test database, whose copy a physical replica receives by itself.
 if DATABASE_REPLICA_URL := env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
     DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
-DATABASE_ROUTERS = ["plut.core.db_router.ReplicaRouter"]
+DATABASE_ROUTERS = ["plut.foundation.core.db_router.ReplicaRouter"]
 # URL names (or "namespace:") whose GET requests read from the replica when there is one.
 REPLICA_READ_VIEWS = env.list(
     "REPLICA_READ_VIEWS",
@@ -175,10 +178,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "accounts:landing"
-LOGOUT_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "portal:home"
 # Axes first: it refuses a locked-out account or address before any password is checked.
 AUTHENTICATION_BACKENDS = [
-    "plut.accounts.lockout.LockoutBackend",
+    "plut.foundation.accounts.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -237,9 +240,10 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
-# A whole body, files included, over this is a 413 before it is read (plut/core/request_limits.py),
-# unless REQUEST_BODY_MAX_BYTES_BY_VIEW (beside IMPORT_MAX_UPLOAD_BYTES) allows its view more.
-# The proxy refuses bodies over its own limit, above all of these (plut/deploy/Caddyfile).
+# A whole body, files included, over this is a 413 before it is read
+# (plut/foundation/core/request_limits.py), unless REQUEST_BODY_MAX_BYTES_BY_VIEW (beside
+# IMPORT_MAX_UPLOAD_BYTES) allows its view more. The proxy refuses bodies over its own limit, above
+# all of these (plut/deploy/Caddyfile).
 REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=DATA_UPLOAD_MAX_MEMORY_SIZE)
 
 # --- Email ----------------------------------------------------------------------------------
@@ -269,7 +273,7 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": 3600,
         # Publishing gives up within a second when Redis is down, so a request never hangs on
-        # it; messages wait in the outbox for the sweep (plut.messaging) instead.
+        # it; messages wait in the outbox for the sweep (plut.foundation.messaging) instead.
         "max_retries": 2,
         "interval_start": 0,
         "interval_step": 0.2,
@@ -285,14 +289,14 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic tasks live here, in code; django-celery-beat copies them into its tables at start,
 # where an administrator can adjust or pause them.
 CELERY_BEAT_SCHEDULE = {
-    "worker-heartbeat": {"task": "plut.core.tasks.worker_heartbeat", "schedule": 60.0},
+    "worker-heartbeat": {"task": "plut.foundation.core.tasks.worker_heartbeat", "schedule": 60.0},
     # Messaging (docs/background-jobs.md): the outbox sweep and the message producers.
-    "outbox-sweep": {"task": "plut.messaging.tasks.outbox_sweep", "schedule": 60.0},
+    "outbox-sweep": {"task": "plut.foundation.messaging.tasks.outbox_sweep", "schedule": 60.0},
     # Finished messages (recipients, what was said) are deleted after MESSAGING_RETENTION_DAYS.
-    "outbox-purge": {"task": "plut.messaging.tasks.outbox_purge", "schedule": 86400.0},
+    "outbox-purge": {"task": "plut.foundation.messaging.tasks.outbox_purge", "schedule": 86400.0},
     # Import jobs (docs/background-jobs.md): resumes or fails those whose worker died, and
     # deletes uploads (personal data) a day after they came.
-    "import-jobs-sweep": {"task": "plut.api.tasks.import_jobs_sweep_task", "schedule": 300.0},
+    "import-jobs-sweep": {"task": "plut.top.api.tasks.import_jobs_sweep_task", "schedule": 300.0},
     "booking-reminders": {"task": "mentoring.tasks.booking_reminders", "schedule": 300.0},
     "consultant-agendas": {"task": "mentoring.tasks.consultant_agendas", "schedule": 1800.0},
     "unconfirmed-booking-nudges": {
@@ -302,15 +306,15 @@ CELERY_BEAT_SCHEDULE = {
     "outcome-check-ins": {"task": "mentoring.tasks.outcome_check_ins", "schedule": 3600.0},
     # Reports and under-use (docs/reports.md): each run finds what is missing for last month /
     # last week, so the 1st of the month (or Monday) is caught even after a missed run.
-    "monthly-reports": {"task": "plut.reports.tasks.monthly_reports", "schedule": 3600.0},
+    "monthly-reports": {"task": "plut.top.reports.tasks.monthly_reports", "schedule": 3600.0},
     "centre-utilisation": {
-        "task": "plut.dashboards.tasks.centre_utilisation_weekly",
+        "task": "plut.top.dashboards.tasks.centre_utilisation_weekly",
         "schedule": 3600.0,
     },
     # Every place's default dashboard computed ahead; hourly because each place's day (and so
     # its rolling period) begins at its own midnight (WIB, WITA, WIT).
     "dashboard-snapshots": {
-        "task": "plut.dashboards.tasks.dashboard_snapshots_precompute",
+        "task": "plut.top.dashboards.tasks.dashboard_snapshots_precompute",
         "schedule": 3600.0,
     },
 }
@@ -319,9 +323,9 @@ CELERY_BEAT_SCHEDULE = {
 # Which class sends each channel; WhatsApp and SMS go to a JSON-over-HTTP provider, switched on
 # by giving its URL (and bearer token). Without a URL, owners who prefer them get email.
 MESSAGING_CHANNELS = {
-    "email": "plut.messaging.channels.EmailChannel",
-    "whatsapp": "plut.messaging.channels.WhatsAppChannel",
-    "sms": "plut.messaging.channels.SmsChannel",
+    "email": "plut.foundation.messaging.channels.EmailChannel",
+    "whatsapp": "plut.foundation.messaging.channels.WhatsAppChannel",
+    "sms": "plut.foundation.messaging.channels.SmsChannel",
 }
 MESSAGING_WHATSAPP_URL = env.str("MESSAGING_WHATSAPP_URL", default="")
 MESSAGING_WHATSAPP_TOKEN = env.str("MESSAGING_WHATSAPP_TOKEN", default="")
@@ -360,8 +364,8 @@ MESSAGING_QUEUE = env.str("MESSAGING_QUEUE", default="celery")
 # reminder. docker-compose.yml does.
 REPORTS_QUEUE = env.str("REPORTS_QUEUE", default="celery")
 CELERY_TASK_ROUTES = {
-    "plut.reports.tasks.*": {"queue": REPORTS_QUEUE},
-    "plut.dashboards.tasks.*": {"queue": REPORTS_QUEUE},
+    "plut.top.reports.tasks.*": {"queue": REPORTS_QUEUE},
+    "plut.top.dashboards.tasks.*": {"queue": REPORTS_QUEUE},
 }
 # Consultants' agendas go out once the centre's local clock passes this hour.
 MESSAGING_AGENDA_HOUR = env.int("MESSAGING_AGENDA_HOUR", default=6)
@@ -375,9 +379,9 @@ MESSAGING_LINK_MAX_AGE_DAYS = env.int("MESSAGING_LINK_MAX_AGE_DAYS", default=30)
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Personal API tokens (plut/api/authentication.py): "Authorization: Bearer plut_...".
+        # Personal API tokens (plut/top/api/authentication.py): "Authorization: Bearer plut_...".
         # First, so a request without credentials gets 401 with its challenge, not 403.
-        "plut.api.authentication.ApiTokenAuthentication",
+        "plut.top.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -385,20 +389,21 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "plut.api.pagination.ApiCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "plut.foundation.rest.pagination.ApiCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "plut.api.exceptions.api_exception_handler",
-    # JSON bodies within DATA_UPLOAD_MAX_MEMORY_SIZE and API_JSON_MAX_DEPTH (plut/api/parsers.py).
+    "EXCEPTION_HANDLER": "plut.foundation.rest.exceptions.api_exception_handler",
+    # JSON bodies within DATA_UPLOAD_MAX_MEMORY_SIZE and API_JSON_MAX_DEPTH
+    # (plut/foundation/rest/parsers.py).
     "DEFAULT_PARSER_CLASSES": [
-        "plut.api.parsers.BoundedJSONParser",
+        "plut.foundation.rest.parsers.BoundedJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     # Counted in the shared cache (Redis in production): per token or user, per anonymous IP.
     "DEFAULT_THROTTLE_CLASSES": [
-        "plut.api.throttles.AnonIpThrottle",
-        "plut.api.throttles.TokenOrUserThrottle",
+        "plut.top.api.throttles.AnonIpThrottle",
+        "plut.top.api.throttles.TokenOrUserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="120/min"),
@@ -420,17 +425,17 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "plut.api.schema.add_error_responses",
+        "plut.top.api.schema.add_error_responses",
     ],
     # Three choice sets share the field name "mode"; each gets its own schema name.
     "ENUM_NAME_OVERRIDES": {
         "SessionModeEnum": "mentoring.models.Mode.choices",
         "BookableModeEnum": "mentoring.apis.BOOKABLE_MODES",
-        "ImportModeEnum": "plut.api.models.ImportMode.choices",
+        "ImportModeEnum": "plut.top.api.models.ImportMode.choices",
     },
 }
-# Bulk import of clients (plut/api, cooperatives/imports.py): upload cap, and the row count
-# above which an import runs in the background (Celery) instead of in the request.
+# Bulk import of clients (plut/top/api, cooperatives/services/imports.py): upload cap, and the row
+# count above which an import runs in the background (Celery) instead of in the request.
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 # The views whose bodies may pass REQUEST_BODY_MAX_BYTES, by URL name: the import upload, page
 # and API (the file, plus the other fields and the multipart framing: far below 64 KB).
@@ -439,8 +444,8 @@ REQUEST_BODY_MAX_BYTES_BY_VIEW = {
     "api:import-list": IMPORT_MAX_UPLOAD_BYTES + 64 * 1024,
 }
 IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=200)
-# Reading an uploaded file (cooperatives/imports.py, docs/security.md): rows read, empty ones
-# included; an XLSX's total size once unpacked (a 5 MB XLSX of the template unpacks to ~70 MB)
+# Reading an uploaded file (cooperatives/services/imports.py, docs/security.md): rows read, empty
+# ones included; an XLSX's total size once unpacked (a 5 MB XLSX of the template unpacks to ~70 MB)
 # and how many times any part of it over 1 MB grows (~14 in a real one), both checked before
 # parsing; and seconds spent reading, below gunicorn's 30 s worker timeout.
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=100_000)
@@ -472,6 +477,9 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
 )
 # The masks the pages use (auditlog's default shows a NIK's second half: birth month and year).
 AUDITLOG_MASK_CALLABLE = "cooperatives.masking.audit_mask"
+# The audit entries a service writes itself (a delete with its reason) store their changes as
+# auditlog's registered models do: as text (auditlog's default, named here).
+AUDITLOG_STORE_JSON_CHANGES = False
 
 # --- Domain settings ------------------------------------------------------------------------
 # A cooperative is "active" when its last RAT (annual members' meeting) falls within this many
@@ -486,7 +494,7 @@ UNDERUSE_MIN_SESSIONS_PER_CONSULTANT_DAY = env.float(
 )
 UNDERUSE_MIN_FILL_RATE = env.float("UNDERUSE_MIN_FILL_RATE", default=25.0)  # percent
 UNDERUSE_DROP_RATIO = env.float("UNDERUSE_DROP_RATIO", default=0.5)
-# Dashboard snapshots (plut/dashboards/snapshots.py) need a cache that web and workers share
+# Dashboard snapshots (plut/top/dashboards/snapshots.py) need a cache that web and workers share
 # (Redis): with the per-process default they are off, and so are stale serving and computing
 # default views ahead.
 _SHARED_CACHE = not CACHES["default"]["BACKEND"].endswith("LocMemCache")
@@ -551,12 +559,12 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Login lockout (django-axes, plut/accounts/lockout.py), within AXES_COOLOFF_TIME: failures on
-# one account from one address lock that pair only (someone guessing elsewhere cannot lock the
-# owner out); an account failing from many addresses is slowed down (a growing wait after each
-# failure past its limit), not locked; an address failing on many accounts is refused at a
+# Login lockout (django-axes, plut/foundation/accounts/lockout.py), within AXES_COOLOFF_TIME:
+# failures on one account from one address lock that pair only (someone guessing elsewhere cannot
+# lock the owner out); an account failing from many addresses is slowed down (a growing wait after
+# each failure past its limit), not locked; an address failing on many accounts is refused at a
 # higher limit, because a centre's staff share one. A refused attempt is not counted. Staff
-# unlock early at /accounts/terkunci/ or with `manage.py axes_reset` (docs/security.md).
+# unlock early at /staff/team/terkunci/ or with `manage.py axes_reset` (docs/security.md).
 LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = env.int(
     "LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", default=10
 )
@@ -567,10 +575,10 @@ AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS
 # The order is the handler's: (account, address) together, account, address.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_HANDLER = "plut.accounts.lockout.LoginLockoutHandler"
+AXES_HANDLER = "plut.foundation.accounts.lockout.LoginLockoutHandler"
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
-AXES_USERNAME_CALLABLE = "plut.accounts.lockout.username_of"
-AXES_LOCKOUT_CALLABLE = "plut.accounts.lockout.lockout_response"
+AXES_USERNAME_CALLABLE = "plut.foundation.accounts.lockout.username_of"
+AXES_LOCKOUT_CALLABLE = "plut.foundation.accounts.lockout.lockout_response"
 # Behind the proxy that sets X-Forwarded-For (compose, production); REMOTE_ADDR otherwise.
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0) or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
@@ -583,25 +591,26 @@ AXES_SENSITIVE_PARAMETERS = ["username", "password", "ip_address"]
 BAD_TOKENS_PER_LINK = env.int("BAD_TOKENS_PER_LINK", default=10)
 BAD_TOKENS_PER_ADDRESS = env.int("BAD_TOKENS_PER_ADDRESS", default=100)
 
-# Two-factor authentication (TOTP, plut/accounts/two_factor.py): optional for every staff
+# Two-factor authentication (TOTP, plut/foundation/accounts/two_factor.py): optional for every staff
 # member; required for the roles listed here when on (national, provincial by default).
 TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=False)
 TWO_FACTOR_REQUIRED_ROLES = env.list(
     "TWO_FACTOR_REQUIRED_ROLES", default=["national", "provincial"]
 )
 OTP_TOTP_ISSUER = "PLUT KUMKM"
-# Staff signed in but idle this long are signed out (plut/accounts/middleware.py).
+# Staff signed in but idle this long are signed out (plut/foundation/accounts/middleware.py).
 STAFF_IDLE_TIMEOUT_MINUTES = env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=30)
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 # No personal data in logs or error reports: every handler masks NIKs, phone numbers and
-# emails (plut/core/logging.py); error reports hide identity fields (tests/security/test_logging.py).
+# emails (plut/foundation/core/logging.py); error reports hide identity fields
+# (tests/security/test_logging.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "personal_data": {"()": "plut.core.logging.PersonalDataFilter"},
+        "personal_data": {"()": "plut.foundation.core.logging.PersonalDataFilter"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
@@ -623,4 +632,6 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
     },
 }
-DEFAULT_EXCEPTION_REPORTER_FILTER = "plut.core.logging.PersonalDataExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = (
+    "plut.foundation.core.logging.PersonalDataExceptionReporterFilter"
+)

@@ -2,13 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from plut.accounts.views import LoginView, PasswordResetView
-from plut.api import urls as api_urls
-from plut.core.language import language_set
-from plut.core.pwa import favicon, web_manifest
+from plut.foundation.accounts.language import language_set
+from plut.foundation.accounts.views import LoginView, PasswordResetView
+from plut.foundation.core.pwa import favicon, web_manifest
+from plut.top.api import urls as api_urls
 
 urlpatterns = [
-    path("", include("plut.core.urls")),
+    path("", include("plut.top.portal.urls")),
     path("", include("clinics.public_urls")),
     path("", include("mentoring.public_urls")),
     # Our login (with "remember me") and password reset (throttled, links from SITE_URL) shadow
@@ -16,15 +16,16 @@ urlpatterns = [
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("accounts/", include("plut.accounts.urls")),
+    path("accounts/", include("plut.foundation.accounts.urls")),
+    path("accounts/", include("mentoring.owner_urls")),
     # The clinic workspace: sessions and profiles (mentoring), client lists (cooperatives),
     # the centre's team (clinics).
     path("staff/", include("mentoring.urls")),
     path("staff/", include("cooperatives.urls")),
     path("staff/team/", include("clinics.urls")),
-    path("staff/outbox/", include("plut.messaging.urls")),
-    path("dashboard/", include("plut.dashboards.urls")),
-    path("privasi/", include("plut.privacy.urls")),
+    path("staff/outbox/", include("plut.foundation.messaging.urls")),
+    path("dashboard/", include("plut.top.dashboards.urls")),
+    path("privasi/", include("plut.top.privacy.urls")),
     path("api/", RedirectView.as_view(url="/api/v1/", permanent=False), name="api-root"),
     path("api/", include(api_urls.api)),
     path("", include((api_urls.pages, "api_pages"))),
@@ -37,4 +38,4 @@ urlpatterns = [
 ]
 
 # The portal's own error page; a database outage answers 503 with Retry-After.
-handler500 = "plut.core.views.server_error"
+handler500 = "plut.foundation.core.views.server_error"

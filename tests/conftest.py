@@ -17,8 +17,8 @@ from django.db import connection
 from clinics.models import Centre
 from cooperatives.models import Cooperative, Enterprise, Person
 from mentoring.models import Booking, FollowUp, MentoringSession, Outcome
-from plut.accounts.models import Role, User
-from plut.regions.models import Province
+from plut.foundation.accounts.models import Role, User
+from plut.foundation.regions.models import Province
 from tests.factories import calendar
 from tests.factories.accounts import UserFactory
 from tests.factories.clinics import StaffFactory

@@ -2,7 +2,7 @@
 
 import cooperatives.validators
 import django.db.models.deletion
-import plut.core.phone
+import plut.foundation.core.phone
 from django.conf import settings
 from django.db import migrations, models
 
@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
                 ('full_name', models.CharField(max_length=200, verbose_name='nama lengkap')),
                 ('nik', models.CharField(blank=True, error_messages={'unique': 'NIK ini sudah terdaftar untuk orang lain.'}, max_length=16, null=True, unique=True, validators=[cooperatives.validators.validate_nik], verbose_name='NIK')),
                 ('gender', models.CharField(blank=True, choices=[('L', 'Laki-laki'), ('P', 'Perempuan')], max_length=1, verbose_name='jenis kelamin')),
-                ('phone', models.CharField(blank=True, help_text='Disimpan dalam format internasional, misalnya +6281234567890.', max_length=16, validators=[plut.core.phone.validate_e164], verbose_name='telepon / WhatsApp')),
+                ('phone', models.CharField(blank=True, help_text='Disimpan dalam format internasional, misalnya +6281234567890.', max_length=16, validators=[plut.foundation.core.phone.validate_e164], verbose_name='telepon / WhatsApp')),
                 ('email', models.EmailField(blank=True, max_length=254, verbose_name='email')),
                 ('centre', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='persons', to='clinics.centre', verbose_name='PLUT pendamping')),
                 ('regency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='persons', to='regions.regency', verbose_name='kabupaten/kota domisili')),

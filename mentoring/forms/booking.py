@@ -10,13 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from clinics.models import Centre, ServiceArea
 from cooperatives.models import Enterprise
 from mentoring.models import Mode
-from plut.accounts.models import ConsentText
-from plut.core.names import validate_name
-from plut.core.phone import phone_to_e164
-from plut.core.widgets import PhoneInput
-from plut.messaging.channels import channel_available
-from plut.messaging.models import Channel
-from plut.regions.models import Regency
+from plut.foundation.accounts.models import ConsentText
+from plut.foundation.core.names import validate_name
+from plut.foundation.core.phone import phone_to_e164
+from plut.foundation.core.widgets import PhoneInput
+from plut.foundation.messaging.channels import channel_available
+from plut.foundation.messaging.models import Channel
+from plut.foundation.regions.models import Regency
 
 # Owners book a visit to the centre or a video call; field visits are arranged by staff.
 BOOKABLE_MODES = [(Mode.IN_PERSON.value, _("Di PLUT")), (Mode.ONLINE.value, _("Daring (video)"))]

@@ -13,11 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from cooperatives.models import Enterprise
 from mentoring.models import MentoringSession, Outcome
-from mentoring.profiles import enterprise_merge_candidates, enterprise_zone
-from mentoring.selectors import sessions_visible_to
-from plut.core.dates import BoundedDateField
-from plut.core.widgets import DateInput
-from plut.regions.models import TimeZone
+from mentoring.selectors.profiles import enterprise_merge_candidates, enterprise_zone
+from mentoring.selectors.records import sessions_visible_to
+from plut.foundation.core.dates import BoundedDateField, TimeZone
+from plut.foundation.core.widgets import DateInput
 
 # Dots group thousands ("3.900.000"); a lone dot elsewhere ("3.9") is a typo or a decimal.
 _GROUPED = re.compile(r"\d{1,3}(\.\d{3})+|\d+")

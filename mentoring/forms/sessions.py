@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from clinics.models import Centre
 from cooperatives.selectors import cooperatives_visible_to, enterprises_visible_to
 from mentoring.models import Mode, SessionFormat
-from plut.core.dates import BoundedDateField
-from plut.core.widgets import DateInput
+from plut.foundation.core.dates import BoundedDateField
+from plut.foundation.core.widgets import DateInput
 
 # A session is logged after it happened; a little slack covers clocks and slow typing.
 FUTURE_SLACK = datetime.timedelta(minutes=15)

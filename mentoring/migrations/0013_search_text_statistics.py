@@ -1,6 +1,6 @@
 """The search text's statistics hold a histogram of 1.001 entries instead of PostgreSQL's 101.
 
-A search first asks the planner how many sessions hold the words (mentoring.selectors
+A search first asks the planner how many sessions hold the words (mentoring.selectors.records
 ._plan_rows): a common word is walked newest first, a rare one looked up by id. For a
 ``LIKE '%…%'`` the planner counts the histogram's entries that match. With 101 entries a word
 in one session of seventy ("Barokah 1", 72.000 of five million) matched none of them after one

@@ -1,1 +1,2 @@
-"""Writes for the mentoring app, one module per part: sessions, follow-ups, outcomes, merge, booking actions."""
+"""Writes for the mentoring app, one module per part: sessions, follow-ups, outcomes, merge, booking
+actions."""

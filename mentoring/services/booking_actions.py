@@ -28,7 +28,6 @@ from django.utils.translation import gettext as _
 
 from clinics.models import StaffMembership
 from mentoring.models import ACTIVE_BOOKING_STATUSES, BOOKING_TRANSITIONS, Booking, BookingStatus
-from mentoring.notifications import BookingNotice, booking_notify_later
 from mentoring.services.deletion import (
     delete_unlogged,
     deletion_log,
@@ -38,8 +37,9 @@ from mentoring.services.deletion import (
     messages_withdraw,
     reason_clean,
 )
-from plut.accounts.models import CENTRE_ROLES, Role, User
-from plut.core.tables import moment
+from mentoring.services.notifications import BookingNotice, booking_notify_later
+from plut.foundation.accounts.models import CENTRE_ROLES, Role, User
+from plut.foundation.core.tables import moment
 
 CONFIRM, ASSIGN, DECLINE, CANCEL, NO_SHOW = "confirm", "assign", "decline", "cancel", "no_show"
 ACTIONS = (CONFIRM, ASSIGN, DECLINE, CANCEL, NO_SHOW)
@@ -52,8 +52,9 @@ def booking_can(
 
     The centre's manager does everything; a consultant of the centre confirms, declines,
     cancels and marks no-shows on their own bookings, and takes an unassigned one (left from
-    before every booking had a consultant: mentoring migration 0015) for themselves. Everyone else only reads. No query beyond the user's membership, which the
-    scope has already loaded, so a list can ask for every row.
+    before every booking had a consultant: mentoring migration 0015) for themselves. Everyone else
+    only reads. No query beyond the user's membership, which the scope has already loaded, so a list
+    can ask for every row.
     """
     if user.role not in CENTRE_ROLES or not user.is_active:
         return False
@@ -352,7 +353,7 @@ class BookingDeletePlan:
 
 
 def booking_delete_plan(booking: Booking) -> BookingDeletePlan:
-    return BookingDeletePlan(messages=messages_unsent(booking=booking))
+    return BookingDeletePlan(messages=messages_unsent(booking))
 
 
 def booking_delete(*, booking: Booking, by: User, reason: str, seen: str | None = None) -> int:
@@ -369,7 +370,7 @@ def booking_delete(*, booking: Booking, by: User, reason: str, seen: str | None 
         refusal = BookingDeletePlan.refusal(current)
         if refusal:
             raise ValidationError(refusal, code="completed")
-        withdrawn = messages_withdraw(booking=current)
+        withdrawn = messages_withdraw(current)
         deletion_log(
             current,
             by=by,

@@ -25,12 +25,12 @@ from django.utils.translation import gettext_lazy
 
 from clinics.models import Centre, ServiceArea
 from cooperatives.models import Enterprise, Person
-from mentoring.bookings import SlotOffer, SlotTaken, owner_may_change, slots_for
 from mentoring.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus, Mode
-from mentoring.notifications import BookingNotice, booking_notify_later, booking_notify_new
+from mentoring.selectors.bookings import SlotOffer, SlotTaken, owner_may_change, slots_for
+from mentoring.services.notifications import BookingNotice, booking_notify_later, booking_notify_new
 from mentoring.slots import Slot
-from plut.accounts.models import ConsentText
-from plut.messaging.models import Channel
+from plut.foundation.accounts.models import ConsentText
+from plut.foundation.messaging.models import Channel
 
 DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 # What an owner hears past the centre's cut-off, on the manage page and from the API alike.

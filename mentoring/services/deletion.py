@@ -7,13 +7,13 @@ the workspace (``mentoring.views.corrections``). Each delete is one transaction 
 - locks the row and compares it with the version shown on the confirmation page, so deleting
   something a colleague has just changed or deleted is refused with a clear message;
 - writes its own audit entries with the actor given (never read from auditlog's context, which
-  outlives the request that set it: ``cooperatives.imports``), one per record removed, with the
-  reason and the centre, and a note in the history of the record that stays (the session of a
+  outlives the request that set it: ``cooperatives.services.imports``), one per record removed, with
+  the reason and the centre, and a note in the history of the record that stays (the session of a
   follow-up, the enterprise of an outcome, a booking or a session);
 - deletes with auditlog's signals off, so nothing is logged twice.
 
-The dashboards need nothing here: ``plut.core.versions`` sees the DELETE statements and moves
-the data version, so no snapshot computed before the delete is served after it.
+The dashboards need nothing here: ``plut.foundation.core.versions`` sees the DELETE statements and
+moves the data version, so no snapshot computed before the delete is served after it.
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clinics.selectors import centres_visible_to
-from plut.accounts.models import CENTRE_ROLES, Role, User
-from plut.messaging.models import Message, MessageStatus
+from plut.foundation.accounts.models import CENTRE_ROLES, Role, User
+from plut.foundation.messaging.models import MessageStatus
+from plut.foundation.messaging.selectors import messages_about
 
 M = TypeVar("M", bound=models.Model)
 
@@ -113,17 +114,18 @@ def locked_as_seen(queryset: models.QuerySet[M], pk: int, seen: str | None) -> M
     return current
 
 
-def messages_withdraw(**lookup: Any) -> int:
+def messages_withdraw(record: models.Model) -> int:
     """Delete the messages about a deleted record that no worker has taken: a survey about a
     session that is gone, a reminder of a spam booking. Returns how many."""
-    withdrawn, _by_model = Message.objects.filter(status__in=UNSENT, **lookup).delete()
+    withdrawn, _by_model = messages_about(record).filter(status__in=UNSENT).delete()
     return withdrawn
 
 
-def messages_unsent(**lookup: Any) -> list[str]:
+def messages_unsent(record: models.Model) -> list[str]:
     """The kinds of those messages, for the confirmation page."""
     return list(
-        Message.objects.filter(status__in=UNSENT, **lookup)
+        messages_about(record)
+        .filter(status__in=UNSENT)
         .order_by("created_at", "id")
         .values_list("kind", flat=True)
     )
@@ -152,7 +154,7 @@ def deletion_note(
     record: models.Model, *, by: User, what: str, description: str, reason: str
 ) -> LogEntry:
     """A line in the history of the record that stays: "<what>: <description>" and the
-    reason, in the shape ``plut.core.history`` reads."""
+    reason, in the shape ``plut.foundation.core.history`` reads."""
     return LogEntry.objects.log_create(
         record,
         force_log=True,

@@ -16,7 +16,7 @@ from mentoring.services.deletion import (
     own_recent,
     reason_clean,
 )
-from plut.accounts.models import Role, User
+from plut.foundation.accounts.models import Role, User
 
 
 def follow_up_can_complete(*, user: User, follow_up: FollowUp) -> bool:

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 
 from cooperatives.models import Enterprise
 from mentoring.models import Booking, Outcome, SessionEnterprise
-from plut.accounts.models import Role, User
+from plut.foundation.accounts.models import Role, User
+from plut.foundation.core.models import concrete_field
 
 # Filled from the duplicate when the kept record has nothing there; never overwritten.
 MERGE_FILLED_FIELDS = (
@@ -43,7 +44,7 @@ def enterprise_can_merge(*, user: User, enterprise: Enterprise) -> bool:
 
 
 def _attname(name: str) -> str:
-    return Enterprise._meta.get_field(name).attname
+    return concrete_field(Enterprise, name).attname
 
 
 def _empty(value: Any) -> bool:
@@ -53,7 +54,7 @@ def _empty(value: Any) -> bool:
 def enterprise_merge_fills(*, keep: Enterprise, remove: Enterprise) -> list[models.Field]:
     """The fields a merge copies: empty on ``keep``, filled on ``remove``."""
     return [
-        Enterprise._meta.get_field(name)
+        concrete_field(Enterprise, name)
         for name in MERGE_FILLED_FIELDS
         if _empty(getattr(keep, _attname(name))) and not _empty(getattr(remove, _attname(name)))
     ]

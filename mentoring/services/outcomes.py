@@ -27,8 +27,8 @@ from mentoring.services.deletion import (
     own_recent,
     reason_clean,
 )
-from plut.accounts.models import CENTRE_ROLES, Role, User
-from plut.core.templatetags.plut import rupiah
+from plut.foundation.accounts.models import CENTRE_ROLES, Role, User
+from plut.foundation.core.templatetags.plut import rupiah
 
 # The note left in the enterprise's history.
 OUTCOME_DELETED = "Hasil pendampingan dihapus"

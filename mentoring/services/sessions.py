@@ -35,9 +35,9 @@ from mentoring.services.deletion import (
     own_recent,
     reason_clean,
 )
-from mentoring.surveys import surveys_send
-from plut.accounts.models import Role, User
-from plut.core.tables import moment
+from mentoring.services.surveys import surveys_send
+from plut.foundation.accounts.models import Role, User
+from plut.foundation.core.tables import moment
 
 
 def session_can_edit(*, user: User, session: MentoringSession) -> bool:
@@ -199,7 +199,7 @@ def session_delete_plan(session: MentoringSession) -> SessionDeletePlan:
         surveys_answered=surveys["answered"],
         surveys_unanswered=surveys["unanswered"],
         outcomes=Outcome.sessions.through.objects.filter(mentoringsession=session).count(),
-        messages=messages_unsent(session=session),
+        messages=messages_unsent(session),
     )
 
 
@@ -235,7 +235,7 @@ def session_delete(
             )
         if plan.booking is not None:
             booking_reopen(booking=plan.booking, by=by, consultant=current.consultant)
-        withdrawn = messages_withdraw(session=current)
+        withdrawn = messages_withdraw(current)
         deletion_log(
             current,
             by=by,

@@ -1,9 +1,9 @@
 """Public booking pages for owners, no account needed: choose a slot, give your details, and
 later reschedule or cancel through the signed link sent with the confirmation.
 
-The views are thin: slots, booking, rescheduling and cancelling are ``mentoring.bookings``;
-messages are ``mentoring.notifications``. Every time is shown on the centre's clock with its
-WIB/WITA/WIT label, whatever the phone's zone.
+The views are thin: slots, booking, rescheduling and cancelling are
+``mentoring.selectors.bookings``; messages are ``mentoring.services.notifications``. Every time is
+shown on the centre's clock with its WIB/WITA/WIT label, whatever the phone's zone.
 """
 
 from __future__ import annotations
@@ -31,8 +31,14 @@ from django.views.decorators.vary import vary_on_headers
 
 from clinics.centre_cache import centres_by_id
 from clinics.models import Centre, ServiceArea
-from mentoring import notifications
-from mentoring.bookings import (
+from mentoring.forms.booking import (
+    BOOKABLE_MODES,
+    BookingCancelForm,
+    BookingDetailsForm,
+    BookingStartForm,
+)
+from mentoring.models import Booking, BookingStatus
+from mentoring.selectors.bookings import (
     MANAGE_SALT,
     SlotTaken,
     booking_from_token,
@@ -41,26 +47,20 @@ from mentoring.bookings import (
     owner_may_change,
     slots_for,
 )
-from mentoring.forms.booking import (
-    BOOKABLE_MODES,
-    BookingCancelForm,
-    BookingDetailsForm,
-    BookingStartForm,
-)
-from mentoring.models import Booking, BookingStatus
-from mentoring.notifications import BookingNotice
+from mentoring.services import notifications
 from mentoring.services.bookings import (
     OWNER_TOO_LATE,
     booking_cancel_by_owner,
     booking_request,
     booking_reschedule,
 )
+from mentoring.services.notifications import BookingNotice
 from mentoring.slots import Slot
-from plut.accounts import lockout
-from plut.accounts.consent import consent_current
-from plut.core.dates import utc_in_range
-from plut.core.ratelimit import hit
-from plut.core.tables import escape
+from plut.foundation.accounts import lockout
+from plut.foundation.accounts.consent import consent_current
+from plut.foundation.core.dates import utc_in_range
+from plut.foundation.core.markup import escape
+from plut.foundation.core.ratelimit import hit
 
 RATE_WINDOW_SECONDS = 3600
 TAKEN = gettext_noop("Maaf, slot ini baru saja diambil orang lain. Silakan pilih waktu lain:")
@@ -108,7 +108,8 @@ def _slot_days(
     post the slot (rescheduling).
 
     Written here rather than looped over in the template: a month holds over a hundred slots,
-    and the template's loop cost ~30 µs each, more than finding them (docs/performance.md)."""
+    and the template's loop over them cost more than finding them
+    (docs/performance.md#measurements-behind-the-codes-shape)."""
     tz = ZoneInfo(zone)
     by_day: dict[datetime.date, list[tuple[datetime.datetime, str]]] = {}
     for slot in slots:
@@ -323,7 +324,7 @@ def _rate_limited(request: HttpRequest, centre: Centre | None) -> HttpResponse:
 def _booking_or_response(request: HttpRequest, token: str) -> Booking | HttpResponse:
     """The booking a link points at, or the page explaining why the link does not work.
 
-    Forged tokens are counted per address (plut/accounts/lockout.py): past the limit the
+    Forged tokens are counted per address (plut/foundation/accounts/lockout.py): past the limit the
     address is refused every link until the window passes."""
     if lockout.bad_tokens_exceeded(request):
         return lockout.bad_tokens_refused(request)

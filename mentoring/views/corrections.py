@@ -31,11 +31,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from clinics.centre_cache import centres_by_id
-from clinics.selectors import attach_centres
 from mentoring.forms.corrections import DeleteForm, SeenForm
 from mentoring.forms.profiles import OutcomeForm
 from mentoring.models import Booking, FollowUp, MentoringSession, Outcome
-from mentoring.selectors import (
+from mentoring.selectors.records import (
     bookings_visible_to,
     follow_ups_visible_to,
     outcomes_visible_to,
@@ -56,9 +55,9 @@ from mentoring.services.outcomes import (
     outcome_update,
 )
 from mentoring.services.sessions import session_can_delete, session_delete, session_delete_plan
-from plut.accounts.decorators import role_required
-from plut.accounts.models import CENTRE_ROLES
-from plut.core.tables import moment
+from plut.foundation.accounts.decorators import role_required
+from plut.foundation.accounts.models import CENTRE_ROLES
+from plut.foundation.core.tables import moment
 
 # --- What every correction page shares ------------------------------------------------------
 
@@ -175,7 +174,6 @@ def outcome_update_view(request: HttpRequest, pk: int) -> HttpResponse:
     if outcome is None:
         return _gone(request, Outcome, pk, _profile_of_deleted_outcome)
     enterprise = outcome.enterprise
-    attach_centres([enterprise])  # the outcome's date is read in its zone
     data = request.POST if request.method == "POST" else None
     form = OutcomeForm(data, instance=outcome, user=request.user, enterprise=enterprise)
     seen = SeenForm(data, initial={"seen": version_of(outcome)})

@@ -13,10 +13,10 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from mentoring.checkins import check_in_answer, check_in_from_token
 from mentoring.forms.feedback import CheckInForm, SurveyForm
-from mentoring.surveys import survey_answer, survey_from_token
-from plut.accounts import lockout
+from mentoring.services.checkins import check_in_answer, check_in_from_token
+from mentoring.services.surveys import survey_answer, survey_from_token
+from plut.foundation.accounts import lockout
 
 
 def _from_token(request: HttpRequest, token: str, load: Callable[[str], Any]) -> Any:

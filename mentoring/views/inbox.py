@@ -2,8 +2,8 @@
 
 Centre staff see their centre's bookings, officers their province's and the national
 administrator everything (the scope decides, as everywhere). Only the centre's own staff act
-on a booking (``mentoring.services.booking_actions.booking_can``); the others read. Actions post to one
-URL per action; htmx swaps the booking's card, and without JavaScript the form posts and the
+on a booking (``mentoring.services.booking_actions.booking_can``); the others read. Actions post to
+one URL per action; htmx swaps the booking's card, and without JavaScript the form posts and the
 page comes back with a message.
 """
 
@@ -29,12 +29,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
+from clinics.list_filters import ListFilterSet, OfferedChoiceFilter, scoped_choices
 from clinics.models import ServiceArea, StaffMembership
 from clinics.selectors import areas_by_code, centres_visible_to
 from mentoring.filters import StaffChoiceFilter
 from mentoring.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus
-from mentoring.profiles import booking_likely_duplicates
-from mentoring.selectors import bookings_visible_to, on_centres_clock, zones_of
+from mentoring.selectors.profiles import booking_likely_duplicates
+from mentoring.selectors.records import bookings_visible_to, on_centres_clock, zones_of
 from mentoring.services.booking_actions import (
     ACTIONS,
     ASSIGN,
@@ -51,13 +52,13 @@ from mentoring.services.booking_actions import (
     booking_no_show,
 )
 from mentoring.services.merge import enterprise_can_merge
-from plut.accounts.decorators import STAFF_ROLES, role_required
-from plut.accounts.models import Role, User
-from plut.accounts.scope import scope_of
-from plut.core.calendar import day_bounds
-from plut.core.filters import OfferedChoiceFilter, scoped_choices
-from plut.core.history import history_for
-from plut.core.pagination import ListFilterSet, keyset_page
+from plut.foundation.accounts.decorators import STAFF_ROLES, role_required
+from plut.foundation.accounts.models import Role, User
+from plut.foundation.accounts.scope import scope_of
+from plut.foundation.core.calendar import day_bounds
+from plut.foundation.core.history import history_for
+from plut.foundation.core.pagination import keyset_page
+from plut.foundation.messaging.selectors import messages_about
 
 UPCOMING_DAYS = 28
 
@@ -359,6 +360,7 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "booking": booking,
             "row": row,
+            "messages_sent": messages_about(booking),
             # A public booking is filed under records of its own: what it may really be, and
             # the merge that links it (every candidate is at the record's centre).
             "duplicates": booking_likely_duplicates(user, booking),

@@ -23,21 +23,20 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
-from clinics.selectors import attach_centres
 from cooperatives.models import Enterprise
 from mentoring.filters import FollowUpFilter, SessionFilter
 from mentoring.models import FollowUp, MentoringSession
-from mentoring.selectors import client_names, follow_ups_visible_to, sessions_visible_to
+from mentoring.selectors.records import client_names, follow_ups_visible_to, sessions_visible_to
 from mentoring.services.follow_ups import (
     follow_up_can_complete,
     follow_up_can_delete,
     follow_up_complete,
 )
 from mentoring.tables import session_rows, session_table
-from plut.accounts.decorators import STAFF_ROLES, role_required
-from plut.accounts.scope import scope_of
-from plut.core.exports import export_filtered
-from plut.core.pagination import keyset_page
+from plut.foundation.accounts.decorators import STAFF_ROLES, role_required
+from plut.foundation.accounts.scope import scope_of
+from plut.foundation.core.exports import export_filtered
+from plut.foundation.core.pagination import keyset_page
 
 
 def _local(moment: datetime.datetime | None, zone: str) -> datetime.datetime | None:
@@ -63,7 +62,6 @@ def session_list(request: HttpRequest) -> HttpResponse:
     page = keyset_page(
         session_rows(filterset.rows), order=filterset.ordering, cursor=request.GET.get("cursor")
     )
-    attach_centres(page.items)
     table = session_table(
         page.items,
         clients=client_names(page.items),

@@ -12,12 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from clinics.centre_cache import regencies_by_code
-from clinics.selectors import attach_centres
 from cooperatives.masking import nik_mask
 from cooperatives.models import Enterprise, Person, Scale
 from cooperatives.selectors import cooperatives_visible_to, enterprises_visible_to
 from mentoring.forms.profiles import EnterpriseMergeForm, OutcomeForm
-from mentoring.profiles import (
+from mentoring.selectors.profiles import (
     cooperative_board,
     cooperative_members,
     cooperative_timeline,
@@ -28,17 +27,17 @@ from mentoring.profiles import (
 )
 from mentoring.services import merge as services_merge
 from mentoring.services.outcomes import outcome_can_record, outcome_record
-from plut.accounts.decorators import STAFF_ROLES, role_required
-from plut.accounts.scope import visible_among
-from plut.core.history import history_for
-from plut.core.phone import phone_mask
+from plut.foundation.accounts.decorators import STAFF_ROLES, role_required
+from plut.foundation.accounts.scope import visible_among
+from plut.foundation.core.history import history_for
+from plut.foundation.core.phone import phone_mask
 
 
 def _enterprise(request: HttpRequest, pk: int) -> Enterprise:
     """The enterprise, if the user may see it, with its owner and cooperative; its regency and
-    that regency's province from those each process keeps (joined, each table cost PostgreSQL
-    ~0,25 ms more to plan; docs/performance.md, sessions 6 and 8). Not its centre:
-    attach_centres() gives it, with whatever else the page shows."""
+    that regency's province from those each process keeps (joined, each table added to
+    PostgreSQL's planning; docs/performance.md#measurements-behind-the-codes-shape). Not its
+    centre: ``enterprise.centre`` reads it from the kept centres (clinics.models.CentreKey)."""
     enterprise = get_object_or_404(
         enterprises_visible_to(request.user)
         .select_related(None)
@@ -74,7 +73,7 @@ def enterprise_profile(request: HttpRequest, pk: int) -> HttpResponse:
             # The generated column has no get_scale_display(): its choices sit on output_field.
             "scale_label": Scale(enterprise.scale).label if enterprise.scale else "",
             "cooperative_visible": cooperative_visible,
-            # Whoever sees a record may correct it (cooperatives.client_views): the enterprise
+            # Whoever sees a record may correct it (cooperatives.views.clients): the enterprise
             # is in scope here; its owner may be another centre's client.
             "owner_editable": bool(visible_among(request.user, [owner], Person)),
             "owner_nik": nik_mask(owner.nik),
@@ -117,7 +116,6 @@ def outcome_create(request: HttpRequest, pk: int) -> HttpResponse:
     enterprise = _enterprise(request, pk)
     if not outcome_can_record(user=request.user, enterprise=enterprise):
         raise PermissionDenied
-    attach_centres([enterprise])  # the outcome's date is read in its zone
     data = request.POST if request.method == "POST" else None
     form = OutcomeForm(data, user=request.user, enterprise=enterprise)
     if data is not None and form.is_valid():

@@ -18,13 +18,13 @@ from clinics.selectors import centre_of
 from cooperatives.forms import EnterpriseRegisterForm
 from mentoring.forms.sessions import FollowUpFormSet, SessionForm
 from mentoring.models import ACTIVE_BOOKING_STATUSES, Booking, MentoringSession, SessionFormat
-from mentoring.selectors import bookings_visible_to, sessions_visible_to
+from mentoring.selectors.records import bookings_visible_to, sessions_visible_to
 from mentoring.services.follow_ups import follow_up_can_delete
 from mentoring.services.sessions import session_can_delete, session_can_edit, session_log
 from mentoring.services.sessions import session_update as session_save
-from plut.accounts.decorators import STAFF_ROLES, role_required
-from plut.accounts.models import CENTRE_ROLES
-from plut.core.history import history_for
+from plut.foundation.accounts.decorators import STAFF_ROLES, role_required
+from plut.foundation.accounts.models import CENTRE_ROLES
+from plut.foundation.core.history import history_for
 
 
 def _chosen(form: SessionForm) -> dict[str, Any]:

@@ -12,16 +12,16 @@ from django.utils import timezone
 
 from clinics.selectors import centre_of
 from mentoring.models import ACTIVE_BOOKING_STATUSES
-from mentoring.selectors import (
+from mentoring.selectors.records import (
     bookings_visible_to,
     follow_ups_visible_to,
     on_centres_clock,
     sessions_visible_to,
 )
-from plut.accounts.decorators import STAFF_ROLES, role_required
-from plut.accounts.models import Role
-from plut.core.calendar import day_bounds, today_in
-from plut.regions.models import TimeZone
+from plut.foundation.accounts.decorators import STAFF_ROLES, role_required
+from plut.foundation.accounts.models import Role
+from plut.foundation.core.calendar import day_bounds, today_in
+from plut.foundation.core.dates import TimeZone
 
 
 def _today(zone: str) -> Q:

@@ -9,9 +9,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mentoring.checkins import outcome_can_verify, outcome_verify
-from mentoring.selectors import outcomes_visible_to
-from plut.accounts.decorators import STAFF_ROLES, role_required
+from mentoring.selectors.records import outcomes_visible_to
+from mentoring.services.checkins import outcome_can_verify, outcome_verify
+from plut.foundation.accounts.decorators import STAFF_ROLES, role_required
 
 
 @require_POST

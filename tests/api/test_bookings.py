@@ -222,7 +222,9 @@ def test_a_booking_and_its_changes_commit_only_with_their_notices(
     def fail(*args, **kwargs):
         raise _OutboxDown  # the outbox's table unreachable, say
 
-    monkeypatch.setattr("mentoring.notifications._notice", fail)  # every notice goes through it
+    monkeypatch.setattr(
+        "mentoring.services.notifications._notice", fail
+    )  # every notice goes through it
     with pytest.raises(_OutboxDown):
         _book(owner, world, centre, slots[11])
     with pytest.raises(_OutboxDown):

@@ -8,10 +8,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from cooperatives.imports import ALL_OR_NOTHING, ENTERPRISES
 from cooperatives.models import Enterprise
-from plut.api.models import ImportJob, ImportStatus
-from plut.api.services import (
+from cooperatives.services.imports import ALL_OR_NOTHING, ENTERPRISES
+from plut.top.api.models import ImportJob, ImportStatus
+from plut.top.api.services import (
     MAX_ATTEMPTS,
     PAYLOAD_RETENTION,
     STALE_CLAIM,

@@ -12,7 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook, load_workbook
 
-from cooperatives.imports import (
+from cooperatives.models import Cooperative, Enterprise, Person
+from cooperatives.services.imports import (
     ALL_OR_NOTHING,
     COLUMNS,
     COOPERATIVES,
@@ -21,8 +22,7 @@ from cooperatives.imports import (
     import_clients,
     read_table,
 )
-from cooperatives.models import Cooperative, Enterprise, Person
-from plut.api.models import ImportJob, ImportStatus
+from plut.top.api.models import ImportJob, ImportStatus
 from tests.conftest import World
 from tests.factories.cooperatives import EnterpriseFactory
 
@@ -216,7 +216,7 @@ def test_xlsx_and_semicolon_csv_are_read_by_content(world: World) -> None:
     ],
 )
 def test_unreadable_files_are_refused_as_a_whole(db, data: bytes, message: str) -> None:
-    from cooperatives.imports import ImportFileError
+    from cooperatives.services.imports import ImportFileError
 
     with pytest.raises(ImportFileError, match=re.escape(message)):
         read_table(data, ENTERPRISES)
@@ -304,7 +304,7 @@ def test_large_files_run_in_the_background_with_progress(
     done = as_user("manager_a").get(f"/api/v1/imports/{job['id']}/").json()
     assert (done["status"], done["progress"], done["created_count"]) == (ImportStatus.DONE, 100, 10)
     # A second delivery of the same task does nothing.
-    from plut.api.services import import_job_run
+    from plut.top.api.services import import_job_run
 
     import_job_run(job_id=job["id"])
     assert Enterprise.objects.filter(name__startswith="Usaha ").count() == 10

@@ -14,12 +14,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cooperatives.masking import nik_mask
-from cooperatives.models import Enterprise, Person
+from cooperatives.models import Enterprise, NikView, Person
 from mentoring.models import Booking, FollowUp, MentoringSession, Outcome
-from plut.accounts.models import User
-from plut.api.services import token_create
-from plut.core.phone import phone_mask
-from plut.privacy.models import NikView
+from plut.foundation.accounts.models import User
+from plut.foundation.core.phone import phone_mask
+from plut.top.api.services import token_create
 from tests.conftest import World
 from tests.factories.cooperatives import CooperativeFactory, EnterpriseFactory
 from tests.factories.mentoring import (

@@ -7,7 +7,7 @@ import io
 
 from clinics.models import ServiceArea
 from mentoring.models import MentoringSession
-from plut.api.opendata import SMALL_CELL
+from plut.top.api.opendata import SMALL_CELL
 from tests.conftest import World
 from tests.factories.cooperatives import EnterpriseFactory
 from tests.factories.mentoring import SessionFactory

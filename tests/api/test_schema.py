@@ -12,7 +12,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from plut.api.services import token_create
+from plut.top.api.services import token_create
 from tests.conftest import World
 
 # Examples per operation: enough to send malformed ids, dates, cursors and bodies to every

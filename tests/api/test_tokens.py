@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from plut.api.models import ApiToken
-from plut.api.services import token_create, token_revoke
+from plut.top.api.models import ApiToken
+from plut.top.api.services import token_create, token_revoke
 from tests.conftest import World
 
 

@@ -17,12 +17,12 @@ from django.urls import reverse
 from playwright.sync_api import BrowserContext, Page
 
 from clinics.models import WorkingHours
-from mentoring.bookings import manage_token
-from mentoring.checkins import check_in_token
 from mentoring.models import OutcomeCheckIn, SatisfactionSurvey
-from mentoring.surveys import survey_token
-from plut.accounts.models import User
-from plut.dashboards.sections import sections_for
+from mentoring.selectors.bookings import manage_token
+from mentoring.services.checkins import check_in_token
+from mentoring.services.surveys import survey_token
+from plut.foundation.accounts.models import User
+from plut.top.dashboards.sections import sections_for
 
 AXE_VERSION = "4.14.1"
 AXE_SOURCE = (
@@ -164,7 +164,7 @@ def _path(name: str, *args) -> Callable[[object, Page], str]:
 
 
 PUBLIC = [
-    Visit("home", "anonymous", _path("core:home")),
+    Visit("home", "anonymous", _path("portal:home")),
     Visit("centre page", "anonymous", _path("directory:centre_detail", lambda w: w.a.centre.pk)),
     Visit("booking: area and mode", "anonymous", _path("booking:start", lambda w: w.a.centre.pk)),
     Visit("booking: slots", "anonymous", _slots_url),
@@ -185,7 +185,7 @@ PUBLIC = [
 ]
 
 OWNER = [
-    Visit("owner's page", "owner_a", _path("accounts:me")),
+    Visit("owner's page", "owner_a", _path("owner:home")),
     Visit(
         "manage link (owner)",
         "owner_a",
@@ -246,7 +246,7 @@ STAFF = [
     ),
     Visit("booking policy", "manager_a", _path("clinics:booking_policy")),
     Visit("data import", "manager_a", _path("api_pages:import_upload")),
-    Visit("locked-out accounts", "national", _path("accounts:lockouts")),
+    Visit("locked-out accounts", "national", _path("clinics:lockouts")),
 ]
 
 

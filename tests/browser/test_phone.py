@@ -10,7 +10,7 @@ from django.utils import translation
 from playwright.sync_api import BrowserContext, expect
 
 from mentoring.models import MentoringSession
-from plut.accounts.models import User
+from plut.foundation.accounts.models import User
 from tests.browser.pages import GROUPS, PHONE, log_in, open_desk, sideways_overflow, walk
 
 pytestmark = pytest.mark.django_db(transaction=True)

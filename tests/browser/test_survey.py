@@ -11,8 +11,8 @@ from playwright.sync_api import Page, expect
 
 from clinics.models import Centre
 from mentoring.models import SatisfactionSurvey
-from mentoring.surveys import surveys_send
-from plut.messaging.models import Message
+from mentoring.services.surveys import surveys_send
+from plut.foundation.messaging.models import Message
 from tests.factories.clinics import StaffFactory
 from tests.factories.cooperatives import EnterpriseFactory
 from tests.factories.mentoring import SessionFactory

@@ -10,15 +10,15 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from clinics.availability_services import (
+from clinics.models import Absence, AbsenceKind, Centre, ServiceArea, WorkingHours
+from clinics.services.availability import (
     HoursWindow,
     absence_add,
     absence_remove,
     availability_hours_set,
 )
-from clinics.models import Absence, AbsenceKind, Centre, ServiceArea, WorkingHours
-from mentoring.bookings import slots_for
 from mentoring.models import Booking
+from mentoring.selectors.bookings import slots_for
 from tests.factories.clinics import StaffFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,7 @@
 """The centres each process keeps (clinics.centre_cache) under their data version
-(plut.core.versions): read once, then kept; read again after any write to centres or provinces,
-in this process or another; never keeping what a transaction that may yet roll back has read."""
+(plut.foundation.core.versions): read once, then kept; read again after any write to centres or
+provinces, in this process or another; never keeping what a transaction that may yet roll back has
+read."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ from django.urls import reverse
 from clinics import centre_cache
 from clinics.models import Centre, ServiceArea, StaffMembership, WorkingHours
 from cooperatives.models import Person
-from mentoring.bookings import slots_for
-from plut.accounts.models import Role, User
-from plut.core import versions
-from plut.regions.models import Province, TimeZone
+from mentoring.selectors.bookings import slots_for
+from plut.foundation.accounts.models import Role, User
+from plut.foundation.core import versions
+from plut.foundation.core.dates import TimeZone
+from plut.foundation.regions.models import Province
 from tests.factories.clinics import StaffFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from clinics import centre_cache
 from clinics.models import Centre, ServiceArea
-from plut.core import versions
+from plut.foundation.core import versions
 from tests.factories.clinics import StaffFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from clinics import centre_cache
 from clinics.models import Absence, Centre, ServiceArea, StaffMembership, WorkingHours
-from clinics.services import staff_member_move
+from clinics.services.centres import staff_member_move
 from mentoring.models import Booking, BookingStatus
-from plut.core import versions
+from plut.foundation.core import versions
 from tests.factories.clinics import StaffFactory
 from tests.factories.mentoring import BookingFactory
 

@@ -9,13 +9,13 @@ from django.conf import settings
 from django.urls import reverse
 
 from clinics.models import ServiceArea, StaffMembership
-from clinics.services import (
+from clinics.services.centres import (
     staff_member_deactivate,
     staff_member_invite,
     staff_member_reactivate,
     staff_member_set_areas,
 )
-from plut.accounts.models import Role, User
+from plut.foundation.accounts.models import Role, User
 from tests.factories.clinics import StaffFactory
 
 PASSWORD = "rahasia-123"  # tests.factories.accounts.UserFactory
@@ -252,7 +252,7 @@ def test_a_failure_half_way_leaves_nothing_behind(
     def broken_place(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("clinics.services.staff_member_place", broken_place)
+    monkeypatch.setattr("clinics.services.centres.staff_member_place", broken_place)
     users_before = User.objects.count()
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
         staff_member_invite(

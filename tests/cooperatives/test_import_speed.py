@@ -12,7 +12,8 @@ from django import forms
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cooperatives.imports import (
+from cooperatives.models import Enterprise, Person
+from cooperatives.services.imports import (
     ALL_OR_NOTHING,
     COLUMNS,
     ENTERPRISES,
@@ -20,8 +21,7 @@ from cooperatives.imports import (
     import_clients,
     read_table,
 )
-from cooperatives.models import Enterprise, Person
-from plut.bench import imports as import_bench
+from plut.top.bench import imports as import_bench
 from tests.conftest import World
 from tests.factories.cooperatives import EnterpriseFactory
 
@@ -180,7 +180,7 @@ def test_changed_records_are_audited_by_the_importer(world: World) -> None:
     assert Enterprise.objects.get(pk=known.pk).updated_at == stamp
 
 
-# --- The benchmark (plut/bench/imports.py) ----------------------------------------------------
+# --- The benchmark (plut/top/bench/imports.py) ----------------------------------------------------
 
 
 def test_the_benchmark_rows_are_valid_new_clients(world: World) -> None:

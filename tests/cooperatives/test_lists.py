@@ -14,8 +14,8 @@ from django.urls import reverse
 from clinics.models import ServiceArea
 from cooperatives.models import Cooperative, CooperativeType, Enterprise, Scale
 from cooperatives.selectors import cooperatives_visible_to, enterprises_visible_to
-from plut.core.phone import phone_mask
-from plut.regions.models import Regency
+from plut.foundation.core.phone import phone_mask
+from plut.foundation.regions.models import Regency
 from tests.factories.cooperatives import CooperativeFactory, EnterpriseFactory
 from tests.factories.mentoring import SessionFactory
 

@@ -19,8 +19,8 @@ from django.urls import reverse
 
 from cooperatives.forms import EnterpriseEditForm, EnterpriseRegisterForm, PersonEditForm
 from cooperatives.models import Cooperative, Enterprise, Person
-from cooperatives.services import RecordChanged, enterprise_correct
-from plut.core.phone import phone_mask
+from cooperatives.services.records import RecordChanged, enterprise_correct
+from plut.foundation.core.phone import phone_mask
 from tests.factories.cooperatives import EnterpriseFactory
 
 pytestmark = pytest.mark.django_db

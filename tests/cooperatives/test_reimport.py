@@ -4,7 +4,8 @@ changed cell updates its record, and the same row twice in one file is reported.
 
 from __future__ import annotations
 
-from cooperatives.imports import (
+from cooperatives.models import Cooperative, Enterprise, Person
+from cooperatives.services.imports import (
     ALL_OR_NOTHING,
     COLUMNS,
     COOPERATIVES,
@@ -14,7 +15,6 @@ from cooperatives.imports import (
     import_clients,
     read_table,
 )
-from cooperatives.models import Cooperative, Enterprise, Person
 from tests.api.test_imports import NIK_FEMALE, as_csv, row
 from tests.conftest import World
 

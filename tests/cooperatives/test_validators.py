@@ -10,7 +10,7 @@ from cooperatives.validators import (
     validate_nib,
     validate_nik,
 )
-from plut.core.phone import phone_mask, phone_to_e164, validate_e164
+from plut.foundation.core.phone import phone_mask, phone_to_e164, validate_e164
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 import factory
 
-from plut.accounts.models import Role, User
+from plut.foundation.accounts.models import Role, User
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -3,7 +3,7 @@ import datetime
 import factory
 
 from cooperatives.models import Cooperative, CooperativeType, Enterprise, Gender, Person
-from plut.regions.models import Regency
+from plut.foundation.regions.models import Regency
 
 
 class PersonFactory(factory.django.DjangoModelFactory):

@@ -20,7 +20,7 @@ from mentoring.models import (
     SatisfactionSurvey,
     SessionEnterprise,
 )
-from plut.regions.models import Province
+from plut.foundation.regions.models import Province
 from tests.factories.clinics import StaffFactory
 from tests.factories.cooperatives import CooperativeFactory, EnterpriseFactory
 
@@ -124,7 +124,7 @@ def month_range(
 
 def expected(centres: Iterable[Centre], year: int, month: int) -> dict[str, float | int | None]:
     """The month's figures for these centres, each counted in its own zone (independently of
-    plut.dashboards.periods)."""
+    plut.top.dashboards.periods)."""
     sessions = contact = bookings = no_show = completed = 0
     enterprises: set[int] = set()
     new: set[int] = set()

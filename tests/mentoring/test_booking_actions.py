@@ -13,7 +13,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from mentoring.models import Booking, BookingStatus
-from mentoring.notifications import BookingNotice
 from mentoring.services.booking_actions import (
     ASSIGN,
     CANCEL,
@@ -27,7 +26,9 @@ from mentoring.services.booking_actions import (
     booking_decline,
     booking_no_show,
 )
-from plut.core.history import history_for
+from mentoring.services.notifications import BookingNotice
+from plut.foundation.core.history import history_for
+from plut.foundation.messaging.selectors import messages_about
 from tests.factories.clinics import StaffFactory
 from tests.factories.mentoring import BookingFactory, unassigned_booking
 
@@ -156,18 +157,17 @@ def test_a_double_confirm_changes_the_booking_once(world, notices):
 
 
 def test_confirm_queues_the_notice_after_the_commit(world, django_capture_on_commit_callbacks):
-    from plut.messaging.models import Message
 
     booking = _assigned(world, contact_email="pemilik@contoh.id")
     with (
-        mock.patch("plut.messaging.tasks.message_send.apply_async") as publish,
+        mock.patch("plut.foundation.messaging.tasks.message_send.apply_async") as publish,
         django_capture_on_commit_callbacks(execute=True),
     ):
         booking_confirm(booking=booking, by=world.a.manager)
         publish.assert_not_called()  # nothing leaves before the commit
     # Other writers add on-commit callbacks of their own (the dashboards' data version), so
     # only the message's publication is counted.
-    message = Message.objects.get(booking=booking)
+    message = messages_about(booking).get()
     assert message.kind == "booking-confirmed"
     publish.assert_called_once()
     assert publish.call_args.args[0] == (message.pk,)

@@ -27,14 +27,14 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from clinics.models import ServiceArea, WorkingHours
-from mentoring.bookings import SlotTaken, manage_token, slots_for
 from mentoring.models import ACTIVE_BOOKING_STATUSES, Booking
+from mentoring.selectors.bookings import SlotTaken, manage_token, slots_for
 from mentoring.services import bookings
 from mentoring.services.booking_actions import booking_assign
 from mentoring.services.bookings import booking_request
-from plut.accounts.consent import consent_current
-from plut.bench.harness import double_bookings
-from plut.regions.models import Regency
+from plut.foundation.accounts.consent import consent_current
+from plut.foundation.regions.models import Regency
+from plut.top.bench.harness import double_bookings
 from tests.factories.clinics import StaffFactory
 from tests.factories.cooperatives import EnterpriseFactory
 from tests.factories.mentoring import BookingFactory

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from mentoring.models import Booking, BookingStatus
 from mentoring.services.booking_actions import BOOKING_DELETED
-from plut.core.history import history_for
-from plut.messaging.models import Channel, Message, MessageStatus
+from plut.foundation.core.history import history_for
+from plut.foundation.messaging.models import Channel, Message, MessageStatus, about_key
 from tests.factories import calendar
 from tests.factories.mentoring import BookingFactory
 
@@ -37,7 +37,7 @@ def _message(key: str, booking: Booking, status: str = MessageStatus.PENDING) ->
         recipient="spam@example.com",
         body="Pemesanan diterima",
         status=status,
-        booking=booking,
+        about=about_key(booking),
     )
 
 
@@ -97,7 +97,7 @@ def test_the_owner_is_not_told_and_unsent_messages_are_withdrawn(manager, world)
     _message("booking:spam:received", booking)
     _message("booking:spam:reminder", booking, MessageStatus.QUEUED)
     sent = _message("booking:spam:sent", booking, MessageStatus.SENT)
-    before = set(Message.objects.exclude(booking=booking).values_list("pk", flat=True))
+    before = set(Message.objects.exclude(about=about_key(booking)).values_list("pk", flat=True))
 
     response = manager.post(_url(booking), {"reason": REASON})
 
@@ -105,7 +105,7 @@ def test_the_owner_is_not_told_and_unsent_messages_are_withdrawn(manager, world)
     remaining = set(Message.objects.values_list("pk", flat=True))
     assert remaining == before | {sent.pk}  # nothing new queued: nobody is told
     sent.refresh_from_db()
-    assert sent.booking_id is None
+    assert sent.about == about_key(booking)  # what was sent stays, naming the booking
 
 
 def test_the_confirmation_page_lists_what_will_be_withdrawn(

@@ -18,11 +18,11 @@ from icalendar import Calendar
 
 from clinics.models import ServiceArea, WorkingHours
 from cooperatives.models import Enterprise, Person
-from mentoring.bookings import booking_from_token, manage_token
 from mentoring.models import Booking, BookingStatus
+from mentoring.selectors.bookings import booking_from_token, manage_token
 from mentoring.services.bookings import booking_request
-from plut.accounts.consent import CURRENT_CONSENT_VERSION, consent_current
-from plut.regions.models import Regency
+from plut.foundation.accounts.consent import CURRENT_CONSENT_VERSION, consent_current
+from plut.foundation.regions.models import Regency
 from tests.factories.clinics import StaffFactory
 
 # Monday 30 November 2026, 00:00 UTC = 08:00 WITA in Makassar.
@@ -266,7 +266,7 @@ def test_with_no_free_slot_at_all_it_says_so_and_suggests_alternatives(client, d
     body = client.get(_start_url(desk, area="marketing", mode="in_person")).content.decode()
     assert "Belum ada jadwal kosong untuk bidang Pemasaran / Kemitraan Usaha" in body
     assert "Coba bidang lain" in body
-    assert f'href="{reverse("core:home")}"' in body
+    assert f'href="{reverse("portal:home")}"' in body
 
 
 def test_an_area_the_centre_does_not_offer_is_refused(client, desk):
@@ -679,7 +679,9 @@ def outbox_down(monkeypatch):
     def fail(*args, **kwargs):
         raise _OutboxDown
 
-    monkeypatch.setattr("mentoring.notifications._notice", fail)  # every notice goes through it
+    monkeypatch.setattr(
+        "mentoring.services.notifications._notice", fail
+    )  # every notice goes through it
 
 
 def test_a_booking_whose_notice_cannot_be_queued_is_not_saved(client, desk, outbox_down):

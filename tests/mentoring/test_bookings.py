@@ -14,17 +14,18 @@ from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection, connections
 
 from clinics.models import Absence, AbsenceKind, ServiceArea, WorkingHours
-from mentoring.bookings import (
+from mentoring.models import Booking, BookingStatus
+from mentoring.selectors.bookings import (
     SlotTaken,
     booking_from_token,
     manage_token,
     owner_may_change,
     slots_for,
 )
-from mentoring.models import Booking, BookingStatus
 from mentoring.services.bookings import booking_request, booking_reschedule
-from plut.accounts.models import ConsentText
-from plut.regions.models import Regency
+from plut.foundation.accounts.models import ConsentText
+from plut.foundation.messaging.selectors import messages_about
+from plut.foundation.regions.models import Regency
 from tests.factories.clinics import StaffFactory
 
 # Monday 30 November 2026, 07:00 WIB.
@@ -381,8 +382,7 @@ def test_a_deadlock_between_two_bookings_counts_as_a_lost_consultant(desk, conse
 
 @pytest.mark.django_db
 def test_a_booking_with_a_known_nib_keeps_it_and_notifies_whoever_booked(desk, consent):
-    from mentoring.notifications import booking_notice_send
-    from plut.messaging.models import Message
+    from mentoring.services.notifications import booking_notice_send
 
     known = _book(desk, consent, _at(30, 9), n=1, nib="9120300000999", email="pemilik@contoh.id")
     other = _book(
@@ -393,4 +393,4 @@ def test_a_booking_with_a_known_nib_keeps_it_and_notifies_whoever_booked(desk, c
     assert other.enterprise != known.enterprise and other.enterprise.nib is None
     assert other.contact_nib == "9120300000999"
     booking_notice_send(booking_id=other.pk, notice="received")
-    assert Message.objects.get(booking=other).recipient == "orang.lain@contoh.id"
+    assert messages_about(other).get().recipient == "orang.lain@contoh.id"

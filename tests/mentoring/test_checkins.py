@@ -11,9 +11,9 @@ import time_machine
 from django.core.cache import cache
 from django.urls import reverse
 
-from mentoring.checkins import check_in_from_token, check_in_token, check_ins_queue
 from mentoring.models import Outcome, OutcomeCheckIn, OutcomeSource
-from plut.messaging.models import Message
+from mentoring.services.checkins import check_in_from_token, check_in_token, check_ins_queue
+from plut.foundation.messaging.models import Message
 from tests.factories.mentoring import SessionFactory
 
 pytestmark = pytest.mark.django_db

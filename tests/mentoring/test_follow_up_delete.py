@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from mentoring.models import FollowUp, MentoringSession
 from mentoring.services.follow_ups import FOLLOW_UP_DELETED
-from plut.core.history import history_for
+from plut.foundation.core.history import history_for
 from tests.factories.mentoring import FollowUpFactory
 
 pytestmark = pytest.mark.django_db

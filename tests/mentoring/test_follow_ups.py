@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentoring.models import FollowUp
-from mentoring.selectors import follow_ups_visible_to
+from mentoring.selectors.records import follow_ups_visible_to
 from mentoring.services.follow_ups import follow_up_complete
 from tests.factories.clinics import StaffFactory
 from tests.factories.mentoring import FollowUpFactory, SessionFactory

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from clinics.models import ServiceArea, StaffMembership
 from mentoring.models import Booking, BookingStatus
-from plut.accounts.models import ConsentText
+from plut.foundation.accounts.models import ConsentText
 from tests.factories.clinics import StaffFactory
 from tests.factories.mentoring import BookingFactory, unassigned_booking
 

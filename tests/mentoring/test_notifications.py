@@ -12,8 +12,8 @@ from django.core import mail
 from django.urls import reverse
 from icalendar import Calendar
 
-from mentoring.bookings import booking_from_token, manage_token
 from mentoring.models import Booking, BookingStatus
+from mentoring.selectors.bookings import booking_from_token, manage_token
 from tests.mentoring.test_booking_public import (
     FORM,
     _details_url,

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from mentoring.models import FinancingSource, Outcome, OutcomeCheckIn, OutcomeSource
 from mentoring.services.outcomes import OUTCOME_DELETED
-from plut.core.history import history_for
+from plut.foundation.core.history import history_for
 from tests.factories import calendar
 from tests.factories.mentoring import OutcomeFactory, SessionFactory
 

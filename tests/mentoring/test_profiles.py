@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from cooperatives.models import Cooperative
 from mentoring.models import MentoringSession, SessionEnterprise, SessionFormat
-from mentoring.profiles import enterprise_ladder, enterprise_timeline
+from mentoring.selectors.profiles import enterprise_ladder, enterprise_timeline
 from tests.factories.cooperatives import EnterpriseFactory, PersonFactory
 from tests.factories.mentoring import BookingFactory, OutcomeFactory, SessionFactory
 

@@ -14,7 +14,7 @@ from django.db.models import F
 
 from cooperatives.models import Enterprise, Person
 from mentoring.models import MentoringSession, SessionEnterprise
-from mentoring.selectors import sessions_matching
+from mentoring.selectors.records import sessions_matching
 from mentoring.services.merge import enterprise_merge
 from tests.factories.cooperatives import EnterpriseFactory, PersonFactory
 from tests.factories.mentoring import SessionFactory

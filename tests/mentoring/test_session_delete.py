@@ -23,8 +23,8 @@ from mentoring.models import (
     SessionEnterprise,
 )
 from mentoring.services.sessions import SESSION_DELETED
-from plut.core.history import history_for
-from plut.messaging.models import Channel, Message, MessageStatus
+from plut.foundation.core.history import history_for
+from plut.foundation.messaging.models import Channel, Message, MessageStatus, about_key
 from tests.factories.clinics import StaffFactory
 from tests.factories.cooperatives import CooperativeFactory, EnterpriseFactory
 from tests.factories.mentoring import BookingFactory, FollowUpFactory, SessionFactory
@@ -108,17 +108,18 @@ def test_outcomes_citing_the_session_stay_without_the_link(manager, world):
 
 def test_unsent_messages_about_it_are_withdrawn_sent_ones_kept(manager, world):
     session = world.a.session
-    _message("survey:pending", session=session)
-    _message("survey:retrying", MessageStatus.FAILED_TEMPORARY, session=session)
-    sent = _message("survey:sent", MessageStatus.SENT, session=session)
-    other = _message("survey:other", session=world.b.session)
+    _message("survey:pending", about=about_key(session))
+    _message("survey:retrying", MessageStatus.FAILED_TEMPORARY, about=about_key(session))
+    sent = _message("survey:sent", MessageStatus.SENT, about=about_key(session))
+    other = _message("survey:other", about=about_key(world.b.session))
 
     manager.post(_url(session), {"reason": REASON})
 
     assert set(Message.objects.values_list("key", flat=True)) == {"survey:sent", "survey:other"}
     sent.refresh_from_db()
     other.refresh_from_db()
-    assert sent.session_id is None and other.session_id == world.b.session.pk
+    # What was sent stays, still naming the session it told about.
+    assert (sent.about, other.about) == (about_key(session), about_key(world.b.session))
     entry = LogEntry.objects.get(
         content_type__model="mentoringsession",
         object_pk=str(session.pk),
@@ -325,7 +326,7 @@ def _grow(world, n: int) -> None:
         SatisfactionSurvey.objects.create(
             session=world.a.session, enterprise=EnterpriseFactory(centre=world.a.centre)
         )
-        _message(f"survey:extra:{_}:{n}", session=world.a.session)
+        _message(f"survey:extra:{_}:{n}", about=about_key(world.a.session))
     world.a.outcome.sessions.add(world.a.session)
 
 

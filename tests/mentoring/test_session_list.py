@@ -15,10 +15,10 @@ from django.urls import reverse
 
 from clinics.models import ServiceArea
 from cooperatives.models import Enterprise
-from mentoring import selectors
 from mentoring.models import MentoringSession, Mode
-from mentoring.selectors import sessions_visible_to
-from plut.regions.models import Regency
+from mentoring.selectors import records
+from mentoring.selectors.records import sessions_visible_to
+from plut.foundation.regions.models import Regency
 from tests.factories.clinics import StaffFactory
 from tests.factories.cooperatives import EnterpriseFactory
 from tests.factories.mentoring import SessionFactory
@@ -220,9 +220,9 @@ def search_path(request, monkeypatch):
     newest-first walk (a common word overflows the limit; a limit of 0 forces it), and the walk
     chosen straight away because the planner expects a common word."""
     if request.param == "walk":
-        monkeypatch.setattr(selectors, "search_limit", lambda sessions: 0)
+        monkeypatch.setattr(records, "search_limit", lambda sessions: 0)
     if request.param == "estimated common":
-        monkeypatch.setattr(selectors, "_plan_rows", lambda *querysets: [10**9] * len(querysets))
+        monkeypatch.setattr(records, "_plan_rows", lambda *querysets: [10**9] * len(querysets))
     return request.param
 
 
@@ -375,7 +375,7 @@ def test_search_query_count_does_not_grow_with_rows(
     client, world, monkeypatch, django_assert_num_queries, search_path_name, extra_rows
 ):
     if search_path_name == "walk":
-        monkeypatch.setattr(selectors, "search_limit", lambda sessions: 0)
+        monkeypatch.setattr(records, "search_limit", lambda sessions: 0)
     _grow(world, extra_rows)
     Enterprise.objects.filter(pk=world.a.enterprise.pk).update(name="Kopi Way Kanan")
     client.force_login(world.a.consultant)
@@ -399,7 +399,7 @@ def test_the_planner_estimates_the_matching_sessions_and_the_table_at_once(world
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE mentoring_mentoringsession")
     matching = MentoringSession.objects.filter(search_text__contains="WAY KANAN")
-    estimate, sessions = selectors._plan_rows(matching, MentoringSession.objects.all())
+    estimate, sessions = records._plan_rows(matching, MentoringSession.objects.all())
     assert 1 <= estimate <= sessions
     assert sessions == MentoringSession.objects.count()
 
@@ -419,13 +419,13 @@ def common_and_rare_names(world):
 
 
 def test_a_name_of_several_words_finds_exactly_the_names_containing_it(common_and_rare_names):
-    found = selectors._containing(Enterprise.objects.all(), "name", "kopi zebra")
+    found = records._containing(Enterprise.objects.all(), "name", "kopi zebra")
     assert list(found) == [common_and_rare_names]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner's estimate")
 def test_the_index_is_asked_for_the_rarest_word(common_and_rare_names):
-    found = selectors._containing(Enterprise.objects.all(), "name", "kopi zebra")
+    found = records._containing(Enterprise.objects.all(), "name", "kopi zebra")
     sql = str(found.query)
     assert "%zebra%" in sql and "%kopi%" not in sql and "%kopi zebra%" not in sql
 
@@ -433,8 +433,8 @@ def test_the_index_is_asked_for_the_rarest_word(common_and_rare_names):
 def test_a_common_word_is_walked_with_a_test_no_index_serves(world, monkeypatch):
     """Offered the trigram index, the planner read every match of a word it took for rare
     instead of walking the list newest first (docs/performance.md, session 8)."""
-    monkeypatch.setattr(selectors, "_plan_rows", lambda *querysets: [10**9] * len(querysets))
-    found = selectors.sessions_matching(MentoringSession.objects.all(), "kopi")
+    monkeypatch.setattr(records, "_plan_rows", lambda *querysets: [10**9] * len(querysets))
+    found = records.sessions_matching(MentoringSession.objects.all(), "kopi")
     sql = str(found.query).upper()
     assert ("STRPOS(" if connection.vendor == "postgresql" else "INSTR(") in sql
     assert "LIKE" not in sql

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from mentoring.models import SatisfactionSurvey
 from mentoring.services.sessions import session_log
-from mentoring.surveys import survey_from_token, survey_token, surveys_send
-from plut.messaging.models import Message
+from mentoring.services.surveys import survey_from_token, survey_token, surveys_send
+from plut.foundation.messaging.models import Message
 from tests.factories.cooperatives import EnterpriseFactory
 from tests.factories.mentoring import SessionFactory
 from tests.messaging.fixtures import fake_provider, phone_channels  # noqa: F401
@@ -143,7 +143,7 @@ def test_a_forged_link_is_not_found(client, survey):
     response = client.get(reverse("booking:survey", args=[survey_token(survey) + "x"]))
     assert response.status_code == 404
     # A booking's manage link signs a number too; the salts keep it from opening a survey.
-    from mentoring.bookings import manage_token
+    from mentoring.selectors.bookings import manage_token
 
     booking = survey.enterprise.bookings.first()
     booking.pk = survey.pk

@@ -161,7 +161,7 @@ def published(monkeypatch) -> list[int]:
     """The ids handed to the broker (none reaches a worker)."""
     ids: list[int] = []
     monkeypatch.setattr(
-        "plut.messaging.tasks.message_send.apply_async",
+        "plut.foundation.messaging.tasks.message_send.apply_async",
         lambda args, **kwargs: ids.append(args[0]),
     )
     return ids

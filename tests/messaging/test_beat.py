@@ -12,7 +12,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
 
 from plut.celery import app as celery_app
-from plut.messaging.beat import beat_schedule_sync
+from plut.foundation.messaging.beat import beat_schedule_sync
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def test_a_migrated_database_has_every_code_defined_task():
     assert set(settings.CELERY_BEAT_SCHEDULE) <= names
     assert set(OURS) <= names
     sweep = PeriodicTask.objects.get(name="outbox-sweep")
-    assert sweep.task == "plut.messaging.tasks.outbox_sweep"
+    assert sweep.task == "plut.foundation.messaging.tasks.outbox_sweep"
     assert (sweep.interval.every, sweep.interval.period) == (60, "seconds")
 
 
@@ -69,8 +69,8 @@ def test_beat_starting_up_does_not_undo_admin_changes(monkeypatch):
 def test_a_changed_code_schedule_updates_untouched_entries_and_adds_new_ones():
     schedule = {
         **settings.CELERY_BEAT_SCHEDULE,
-        "outbox-sweep": {"task": "plut.messaging.tasks.outbox_sweep", "schedule": 120.0},
-        "brand-new": {"task": "plut.messaging.tasks.outbox_sweep", "schedule": 30.0},
+        "outbox-sweep": {"task": "plut.foundation.messaging.tasks.outbox_sweep", "schedule": 120.0},
+        "brand-new": {"task": "plut.foundation.messaging.tasks.outbox_sweep", "schedule": 30.0},
     }
     result = beat_schedule_sync(schedule=schedule)
     assert (result["outbox-sweep"], result["brand-new"]) == ("updated", "created")

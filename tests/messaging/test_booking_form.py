@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mentoring.models import Booking
-from plut.messaging.models import Message
+from plut.foundation.messaging.selectors import messages_about
 from tests.mentoring.test_booking_public import FORM, _details_url, _wita, desk, frozen  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,7 @@ def test_the_owner_chooses_whatsapp_and_is_told_by_whatsapp(
     assert response.status_code == 302
     booking = Booking.objects.get()
     assert (booking.preferred_channel, booking.language) == ("whatsapp", "id")
-    notice = Message.objects.get(booking=booking)
+    notice = messages_about(booking).get()
     assert (notice.channel, notice.recipient) == ("whatsapp", "+6281244445555")
     assert notice.attachments == []  # the calendar invite is for email only
 
@@ -52,4 +52,4 @@ def test_a_booking_made_in_english_keeps_english(client, desk, django_capture_on
         client.post(_details_url(desk, _wita(30, 10)), FORM)
     booking = Booking.objects.get()
     assert booking.language == "en"
-    assert Message.objects.get(booking=booking).language == "en"
+    assert messages_about(booking).get().language == "en"

@@ -19,10 +19,10 @@ import time_machine
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection, transaction
 
-from plut.messaging import services
-from plut.messaging.channels import message_id_header
-from plut.messaging.models import Message, MessageStatus
-from plut.messaging.services import message_deliver, message_queue, messages_sweep
+from plut.foundation.messaging import services
+from plut.foundation.messaging.channels import message_id_header
+from plut.foundation.messaging.models import Message, MessageStatus
+from plut.foundation.messaging.services import message_deliver, message_queue, messages_sweep
 
 NOW = datetime.datetime(2026, 12, 1, 2, 0, tzinfo=datetime.UTC)
 PHONE = "+6281234567890"

@@ -12,9 +12,9 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.utils import timezone
 
-from plut.messaging.channels import message_id_header
-from plut.messaging.models import Message, MessageStatus
-from plut.messaging.services import (
+from plut.foundation.messaging.channels import message_id_header
+from plut.foundation.messaging.models import Message, MessageStatus
+from plut.foundation.messaging.services import (
     Attachment,
     _claim,
     message_deliver,
@@ -133,7 +133,7 @@ def test_a_task_the_broker_lost_is_queued_again_within_the_bound(published):
 
 
 def test_a_message_being_sent_is_not_requeued_while_its_send_may_still_run(published, settings):
-    from plut.messaging.tasks import message_send
+    from plut.foundation.messaging.tasks import message_send
 
     # The pool kills a send task at its time limit: with a minute to spare for workers' clocks,
     # no send is still running when its lease ends.
@@ -165,7 +165,7 @@ def test_a_stale_worker_cannot_overwrite_its_successors_result():
     message_deliver(message_id=message.pk)
     # A worker whose lease ran out reports a failure late: its claim is no longer the row's.
     Message.objects.filter(pk=message.pk).update(last_error="")
-    from plut.messaging.services import _settle
+    from plut.foundation.messaging.services import _settle
 
     stale = Message.objects.get(pk=message.pk)
     stale.claim = None
@@ -278,7 +278,7 @@ def test_an_unreachable_provider_is_temporary(settings):
 def test_the_sweep_queues_what_the_broker_never_got_and_what_a_dead_worker_left(monkeypatch):
     published = []
     monkeypatch.setattr(
-        "plut.messaging.tasks.message_send.apply_async",
+        "plut.foundation.messaging.tasks.message_send.apply_async",
         lambda args, **kwargs: published.append(args[0]),
     )
     with time_machine.travel(NOW, tick=False):
@@ -320,7 +320,7 @@ def test_a_send_task_that_cannot_reach_the_database_retries_soon_and_then_sends(
     seconds, not the sweep after ten minutes, and the message goes out once."""
     from django.db import OperationalError
 
-    from plut.messaging import tasks
+    from plut.foundation.messaging import tasks
 
     message = _queue()
     calls = []
@@ -349,7 +349,7 @@ def test_a_send_task_that_cannot_reach_the_database_retries_soon_and_then_sends(
 
 
 def test_database_retries_back_off_and_are_capped():
-    from plut.messaging import tasks
+    from plut.foundation.messaging import tasks
 
     assert [tasks.database_retry_delay(n) for n in range(8)] == [5, 10, 20, 40, 80, 160, 300, 300]
 
@@ -396,6 +396,6 @@ def test_finished_messages_are_deleted_after_the_retention_and_nothing_else(sett
 
 def test_the_purge_runs_daily(settings):
     assert settings.CELERY_BEAT_SCHEDULE["outbox-purge"] == {
-        "task": "plut.messaging.tasks.outbox_purge",
+        "task": "plut.foundation.messaging.tasks.outbox_purge",
         "schedule": 86400.0,
     }

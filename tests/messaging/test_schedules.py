@@ -14,14 +14,15 @@ import time_machine
 
 from clinics.models import ServiceArea
 from mentoring.models import Booking, BookingStatus, Mode
-from mentoring.notifications import (
+from mentoring.services.notifications import (
     booking_reminders_queue,
     consultant_agendas_queue,
     unconfirmed_nudges_queue,
     working_day_after,
 )
-from plut.accounts.models import Role
-from plut.messaging.models import Message
+from plut.foundation.accounts.models import Role
+from plut.foundation.messaging.models import Message, about_key
+from plut.foundation.messaging.selectors import messages_about
 from tests.factories.clinics import StaffFactory
 from tests.factories.cooperatives import EnterpriseFactory
 from tests.factories.mentoring import BookingFactory, FollowUpFactory, SessionFactory
@@ -91,7 +92,11 @@ def test_a_confirmed_booking_is_reminded_24_and_2_hours_before_once_each(centres
     assert f"3 Des 2026 10:00 {zone}" in reminder.subject
     assert f"3 Des 2026 10:00 {zone}" in reminder.body
     assert "/pemesanan/" in reminder.body  # the manage link
-    assert (reminder.booking, reminder.centre) == (booking, centre)
+    assert (reminder.about, reminder.centre_id, reminder.province_id) == (
+        about_key(booking),
+        centre.pk,
+        centre.province_id,
+    )
 
 
 def test_a_24_hour_reminder_is_not_sent_absurdly_late(centres):
@@ -137,9 +142,9 @@ def test_an_online_booking_is_reminded_with_its_video_link(centres):
     )
     with time_machine.travel(_at("WIT", 2, 13), tick=False):
         booking_reminders_queue()
-    generated = Message.objects.get(booking=booking).body
+    generated = messages_about(booking).get().body
     assert "https://meet.jit.si/plut-kumkm-" in generated
-    assert "https://meet.example.id/ruang-7" in Message.objects.get(booking=other).body
+    assert "https://meet.example.id/ruang-7" in messages_about(other).get().body
 
 
 def test_the_owners_preferred_channel_is_used_when_configured(centres, settings, fake_provider):
@@ -251,7 +256,7 @@ def test_a_booking_unconfirmed_a_working_day_later_nudges_the_managers_once(cent
         assert unconfirmed_nudges_queue() == 1
         assert unconfirmed_nudges_queue() == 0
     message = Message.objects.get()
-    assert (message.recipient, message.booking) == (manager.email, booking)
+    assert (message.recipient, message.about) == (manager.email, about_key(booking))
     assert f"9 Des 2026 10:00 {zone}" in message.body
     assert "/staff/bookings/" in message.body
 

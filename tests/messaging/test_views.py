@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from plut.messaging.models import Message, MessageStatus
+from plut.foundation.messaging.models import Message, MessageStatus, about_key
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +20,9 @@ def _message(side, n=0, **extra) -> Message:
         "channel": "whatsapp",
         "recipient": "+6281234567890",
         "body": "Pengingat",
-        "centre": side.centre,
-        "booking": side.booking,
+        "centre_id": side.centre.pk,
+        "province_id": side.centre.province_id,
+        "about": about_key(side.booking),
     }
     return Message.objects.create(**(values | extra))
 

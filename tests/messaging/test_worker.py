@@ -27,12 +27,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from mentoring.models import BookingStatus
-from mentoring.notifications import BookingNotice, booking_notify_later
+from mentoring.services.notifications import BookingNotice, booking_notify_later
 from mentoring.tasks import booking_reminders
 from plut.celery import app as celery_app
-from plut.messaging.models import Message, MessageStatus
-from plut.messaging.services import message_queue
-from plut.messaging.tasks import message_send, outbox_sweep
+from plut.foundation.messaging.models import Message, MessageStatus, about_key
+from plut.foundation.messaging.selectors import messages_about
+from plut.foundation.messaging.services import message_queue
+from plut.foundation.messaging.tasks import message_send, outbox_sweep
 from tests.factories.cooperatives import EnterpriseFactory
 from tests.factories.mentoring import BookingFactory
 
@@ -207,7 +208,7 @@ def test_a_confirmed_booking_just_over_24_hours_ahead_gets_one_24_hour_reminder(
     shared_db.take_back()
     (reminder,) = Message.objects.all()
     assert (reminder.kind, reminder.status, reminder.attempts) == ("reminder-24h", "sent", 1)
-    assert reminder.booking_id == booking.pk
+    assert reminder.about == about_key(booking)
     assert len(phone_channels.requests) == 1
 
 
@@ -306,7 +307,7 @@ def test_a_booking_made_while_the_broker_is_down_is_saved_and_told_after_the_swe
         )
         booking_notify_later(booking, BookingNotice.RECEIVED)
         # The commit went through; publishing failed quietly.
-    message = Message.objects.get(booking=booking)
+    message = messages_about(booking).get()
     assert message.status == MessageStatus.PENDING
     # Time passes before beat's next sweep (it leaves the newest half-minute to on_commit).
     Message.objects.filter(pk=message.pk).update(

@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from cooperatives.models import Enterprise
 from mentoring.models import ACTIVE_BOOKING_STATUSES, Booking
-from plut.accounts.models import User
-from plut.bench import data, harness
-from plut.bench.middleware import HEADER
-from plut.demo.scale import Sizes, generate_scale
+from plut.foundation.accounts.models import User
+from plut.top.bench import data, harness
+from plut.top.bench.middleware import HEADER
+from plut.top.demo.scale import Sizes, generate_scale
 from tests.factories.cooperatives import EnterpriseFactory
 from tests.factories.mentoring import BookingFactory
 
@@ -29,8 +29,8 @@ TINY = Sizes(
 
 @pytest.fixture
 def bench(reference_data, settings):
-    settings.MIDDLEWARE = ["plut.bench.middleware.QueryCountMiddleware", *settings.MIDDLEWARE]
-    settings.ROOT_URLCONF = "plut.bench.urls"
+    settings.MIDDLEWARE = ["plut.top.bench.middleware.QueryCountMiddleware", *settings.MIDDLEWARE]
+    settings.ROOT_URLCONF = "plut.top.bench.urls"
     settings.RATELIMIT_BOOKING_PER_IP = 10_000
     generate_scale(sizes=TINY, stream=io.StringIO())
     centre = data.bench_accounts()

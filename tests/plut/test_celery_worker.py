@@ -10,8 +10,8 @@ from celery.signals import task_postrun
 from django.db import connections
 
 from plut.celery import app as celery_app
-from plut.core.models import WorkerHeartbeat
-from plut.core.tasks import worker_heartbeat
+from plut.foundation.core.models import WorkerHeartbeat
+from plut.foundation.core.tasks import worker_heartbeat
 
 
 def _close_worker_connections(**_: object) -> None:

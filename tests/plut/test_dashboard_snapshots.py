@@ -1,4 +1,4 @@
-"""Dashboard snapshots (plut.dashboards.snapshots): a second view reads the kept figures, every
+"""Dashboard snapshots (plut.top.dashboards.snapshots): a second view reads the kept figures, every
 kind of write to a source table makes them current again, stale ones are served while one
 refresh is queued, a snapshot is shared by every reader allowed to see its place (and by the
 API and the monthly report), the precompute job, and pages that survive a dead cache."""
@@ -15,13 +15,13 @@ from django.utils import timezone
 
 from clinics.models import Centre
 from mentoring.models import MentoringSession, SessionEnterprise
-from plut.accounts.models import User
-from plut.dashboards import snapshots, tasks
-from plut.dashboards.filters import CENTRE, NATIONAL, PROVINCE
-from plut.dashboards.sections import sections_for
-from plut.regions.models import Province
-from plut.reports.models import Report, ReportLevel
-from plut.reports.services import report_sections
+from plut.foundation.accounts.models import User
+from plut.foundation.regions.models import Province
+from plut.top.dashboards import snapshots, tasks
+from plut.top.dashboards.filters import CENTRE, NATIONAL, PROVINCE
+from plut.top.dashboards.sections import sections_for
+from plut.top.reports.models import Report, ReportLevel
+from plut.top.reports.services import report_sections
 from tests.factories import calendar
 from tests.factories.mentoring import SessionFactory
 

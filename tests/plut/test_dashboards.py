@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from clinics.models import Centre
 from cooperatives.models import Cooperative
-from plut.regions.models import Regency
+from plut.foundation.regions.models import Regency
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 
 from clinics.models import Centre
 from mentoring.models import MentoringSession
-from plut.dashboards.periods import Period, add_months, preset_period
+from plut.top.dashboards.periods import Period, add_months, preset_period
 from tests.factories.dashboards import expected, generate, wit_centre
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ import datetime
 import pytest
 
 from clinics.models import WorkingHours
-from plut.dashboards.models import CentreUtilisation
-from plut.dashboards.services import last_complete_week, utilisation_weekly
-from plut.messaging.models import Message
+from plut.foundation.messaging.models import Message
+from plut.top.dashboards.models import CentreUtilisation
+from plut.top.dashboards.services import last_complete_week, utilisation_weekly
 from tests.factories.mentoring import SessionFactory
 
 pytestmark = pytest.mark.django_db

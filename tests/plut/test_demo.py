@@ -9,9 +9,9 @@ from django.core.management import call_command
 from clinics.models import Centre, ServiceArea
 from cooperatives.models import Cooperative, Enterprise
 from mentoring.models import Booking, MentoringSession, Outcome
-from plut.accounts.models import User
-from plut.demo.generator import DEMO_CENTRES, generate
-from plut.demo.services import demo_load, demo_logins
+from plut.foundation.accounts.models import User
+from plut.top.demo.generator import DEMO_CENTRES, generate
+from plut.top.demo.services import demo_load, demo_logins
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 11, 27)

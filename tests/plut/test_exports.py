@@ -12,7 +12,7 @@ import time_machine
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from plut.core.exports import export_response, neutralise
+from plut.foundation.core.exports import export_response, neutralise
 
 HEADERS = [_("Nama usaha"), _("Jumlah tenaga kerja"), _("Tanggal RAT terakhir")]
 ROWS = [

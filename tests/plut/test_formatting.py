@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from plut.core.templatetags.plut import in_zone, percent, rupiah, rupiah_short
+from plut.foundation.core.templatetags.plut import in_zone, percent, rupiah, rupiah_short
 
 MOMENT = datetime.datetime(2017, 8, 9, 2, 0, tzinfo=datetime.UTC)
 

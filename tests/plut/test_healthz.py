@@ -9,7 +9,7 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from plut.celery import app as celery_app
-from plut.core.services import worker_heartbeat_record
+from plut.foundation.core.services import worker_heartbeat_record
 
 pytestmark = pytest.mark.django_db
 

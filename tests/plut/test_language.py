@@ -13,9 +13,9 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
 
-from plut.accounts.models import User
-from plut.accounts.services import owner_verification_email_send
-from plut.core.templatetags.plut import in_zone, rupiah, rupiah_short
+from plut.foundation.accounts.models import User
+from plut.foundation.accounts.services import owner_verification_email_send
+from plut.foundation.core.templatetags.plut import in_zone, rupiah, rupiah_short
 
 PASSWORD = "rahasia-123"  # tests.factories.accounts.UserFactory
 MOMENT = datetime.datetime(2017, 8, 9, 2, 0, tzinfo=datetime.UTC)
@@ -168,7 +168,7 @@ def test_the_language_is_read_without_an_extra_query(client, world, django_asser
 
 @pytest.mark.django_db
 def test_an_owner_who_signs_up_in_english_gets_english(client, reference_data):
-    from plut.accounts.consent import consent_current
+    from plut.foundation.accounts.consent import consent_current
 
     assert consent_current() is not None
     client.cookies[COOKIE] = "en"

@@ -7,7 +7,7 @@ import re
 from django.conf import settings
 from django.urls import resolve, reverse
 
-from plut.accounts.views import LoginView
+from plut.foundation.accounts.views import LoginView
 
 PASSWORD = "rahasia-123"  # tests.factories.accounts.UserFactory
 NEW_PASSWORD = "padi-sawah-lampung-71"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from plut.accounts.models import Role
+from plut.foundation.accounts.models import Role
 
 STAFF_PAGE = reverse("mentoring:staff_home")
 
@@ -15,7 +15,7 @@ def _links(client, user, language="id"):
     user.language = language  # a signed-in user's own language wins over the cookie
     user.save(update_fields=["language"])
     client.force_login(user)
-    page = client.get(STAFF_PAGE if user.role != Role.OWNER else reverse("accounts:me")).text
+    page = client.get(STAFF_PAGE if user.role != Role.OWNER else reverse("owner:home")).text
     # The top bar and the workspace's links: after <body>, before <main>.
     body = page.split("<body")[1].split('<main id="main">')[0]
     links = {
@@ -24,7 +24,7 @@ def _links(client, user, language="id"):
         "availability": "clinics:availability",
         "dashboards": "dashboards:home",
         "workspace": "mentoring:session_list",
-        "my account": "accounts:me",
+        "my account": "owner:home",
     }
     shown = {name: f'href="{reverse(url)}"' in body for name, url in links.items()}
     # Each of the two cached parts, in English.

@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cooperatives.models import Person
-from mentoring.bookings import manage_token
-from plut.accounts.consent import CURRENT_CONSENT_VERSION, consent_current
-from plut.accounts.models import Role, User
-from plut.accounts.services import owner_contact_verified
-from plut.accounts.tokens import email_verification_token
+from cooperatives.services.records import person_link_by_verified_email
+from mentoring.selectors.bookings import manage_token
+from plut.foundation.accounts.consent import CURRENT_CONSENT_VERSION, consent_current
+from plut.foundation.accounts.models import Role, User
+from plut.foundation.accounts.tokens import email_verification_token
 from tests.factories.accounts import UserFactory
 from tests.factories.cooperatives import EnterpriseFactory, PersonFactory
 from tests.factories.mentoring import (
@@ -196,7 +196,7 @@ def test_verifying_links_the_earlier_bookings_and_advice(client, world, mailoutb
     _signed_up(client)
     user = User.objects.get(username=EMAIL)
     # Before verification the account shows nothing of the earlier client.
-    assert enterprise.name not in client.get(reverse("accounts:me")).content.decode()
+    assert enterprise.name not in client.get(reverse("owner:home")).content.decode()
 
     link = _verification_link(mailoutbox[0])
     page = client.get(link)
@@ -211,7 +211,7 @@ def test_verifying_links_the_earlier_bookings_and_advice(client, world, mailoutb
     assert Person.objects.get(pk=enterprise.owner_id).user == user
 
     with time_machine.travel(timezone.now(), tick=False):  # the token is signed with the time
-        body = client.get(reverse("accounts:me")).content.decode()
+        body = client.get(reverse("owner:home")).content.decode()
         manage = reverse("booking:manage", args=[manage_token(booking)])
     assert enterprise.name in body
     assert ADVICE in body
@@ -226,7 +226,7 @@ def test_verification_never_takes_a_person_linked_to_another_owner(client, world
     client.post(_verification_link(mailoutbox[0]))
     world.b.person.refresh_from_db()
     assert world.b.person.user == world.b.owner
-    body = client.get(reverse("accounts:me")).content.decode()
+    body = client.get(reverse("owner:home")).content.decode()
     assert world.b.enterprise.name not in body
 
 
@@ -237,7 +237,7 @@ def test_verification_never_links_by_phone_alone(client, world, mailoutbox):
     _signed_up(client, phone="0812-3456-7890")
     client.post(_verification_link(mailoutbox[0]))
     assert Person.objects.get(pk=enterprise.owner_id).user is None
-    assert enterprise.name not in client.get(reverse("accounts:me")).content.decode()
+    assert enterprise.name not in client.get(reverse("owner:home")).content.decode()
 
 
 def test_a_person_with_the_phone_and_the_verified_email_is_linked(client, world, mailoutbox):
@@ -252,12 +252,12 @@ def test_with_several_matches_the_oldest_person_is_linked(world):
     older = PersonFactory(email=EMAIL)
     newer = PersonFactory(email=EMAIL.upper())
     user = _verified_owner()
-    assert owner_contact_verified(user=user, email=EMAIL) == 1
+    assert person_link_by_verified_email(user=user, email=EMAIL) == 1
     older.refresh_from_db()
     newer.refresh_from_db()
     assert (older.user, newer.user) == (user, None)
     # An account that already holds a Person takes no other.
-    assert owner_contact_verified(user=user, email=EMAIL) == 0
+    assert person_link_by_verified_email(user=user, email=EMAIL) == 0
 
 
 def test_a_record_an_anonymous_booking_made_with_the_email_is_never_linked(world):
@@ -266,7 +266,7 @@ def test_a_record_an_anonymous_booking_made_with_the_email_is_never_linked(world
     typed_by_a_stranger = PersonFactory(email=EMAIL, from_public_booking=True)
     registered_by_staff = PersonFactory(email=EMAIL)
     user = _verified_owner()
-    assert owner_contact_verified(user=user, email=EMAIL) == 1
+    assert person_link_by_verified_email(user=user, email=EMAIL) == 1
     typed_by_a_stranger.refresh_from_db()
     registered_by_staff.refresh_from_db()
     assert (typed_by_a_stranger.user, registered_by_staff.user) == (None, user)
@@ -332,14 +332,14 @@ def test_a_link_for_an_address_since_changed_is_refused(client, world, mailoutbo
 
 def test_the_owner_page_offers_to_send_the_verification_again(client, world, mailoutbox):
     _signed_up(client)
-    body = client.get(reverse("accounts:me")).content.decode()
+    body = client.get(reverse("owner:home")).content.decode()
     assert "belum diverifikasi" in body
     assert f'action="{reverse("accounts:verify_email_resend")}"' in body
     response = client.post(reverse("accounts:verify_email_resend"))
-    assert response["Location"] == reverse("accounts:me")
+    assert response["Location"] == reverse("owner:home")
     assert len(mailoutbox) == 2
     client.post(_verification_link(mailoutbox[1]))
-    assert "belum diverifikasi" not in client.get(reverse("accounts:me")).content.decode()
+    assert "belum diverifikasi" not in client.get(reverse("owner:home")).content.decode()
 
 
 # --- One-time sign-in link --------------------------------------------------------------------
@@ -394,7 +394,7 @@ def test_the_button_signs_in_once(client, db, mailoutbox):
     client.post(reverse("accounts:magic_link_request"), {"email": EMAIL})
     link = _magic_link(mailoutbox[0])
     response = client.post(link)
-    assert response["Location"] == reverse("accounts:me")
+    assert response["Location"] == reverse("owner:home")
     assert client.session["_auth_user_id"] == str(owner.pk)
     client.logout()
     for method in (client.get, client.post):
@@ -430,7 +430,7 @@ def test_signing_in_by_link_links_records_made_since(client, world, mailoutbox):
     client.post(reverse("accounts:magic_link_request"), {"email": EMAIL})
     client.post(_magic_link(mailoutbox[0]))
     assert Person.objects.get(pk=enterprise.owner_id).user == owner
-    assert ADVICE in client.get(reverse("accounts:me")).content.decode()
+    assert ADVICE in client.get(reverse("owner:home")).content.decode()
 
 
 def test_the_login_page_links_to_the_email_link_and_to_signup(client, db):
@@ -505,7 +505,7 @@ def test_the_owner_page_shows_their_own_records_only(client, world):
     client.force_login(a.owner)
     # The manage link is signed with the time: the page and the test must sign in one second.
     with time_machine.travel(timezone.now(), tick=False):
-        body = client.get(reverse("accounts:me")).content.decode()
+        body = client.get(reverse("owner:home")).content.decode()
         manage, other = manage_token(a.booking), manage_token(b.booking)
 
     assert a.enterprise.name in body
@@ -532,7 +532,7 @@ def test_the_owner_page_shows_their_own_records_only(client, world):
 def test_a_verified_owner_sees_no_banner(client, world):
     owner = _verified_owner()
     client.force_login(owner)
-    assert "belum diverifikasi" not in client.get(reverse("accounts:me")).content.decode()
+    assert "belum diverifikasi" not in client.get(reverse("owner:home")).content.decode()
 
 
 def test_past_and_closed_items_leave_the_coming_lists(client, world):
@@ -543,7 +543,7 @@ def test_past_and_closed_items_leave_the_coming_lists(client, world):
     a.follow_up.save()
     client.force_login(a.owner)
     with time_machine.travel(timezone.now(), tick=False):  # the token is signed with the time
-        body = client.get(reverse("accounts:me")).content.decode()
+        body = client.get(reverse("owner:home")).content.decode()
         assert manage_token(a.booking) not in body
     assert a.follow_up.action not in body
 
@@ -568,7 +568,7 @@ def test_the_owner_page_query_count_does_not_grow(client, world, django_assert_n
     _grow(world, rows - 1)  # the world already holds one of each
     client.force_login(world.a.owner)
     with django_assert_num_queries(OWNER_PAGE_QUERIES):
-        response = client.get(reverse("accounts:me"))
+        response = client.get(reverse("owner:home"))
     assert response.status_code == 200
     body = response.content.decode()
     assert body.count('class="card session"') == rows

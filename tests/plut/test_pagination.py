@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cooperatives.models import Cooperative
 from mentoring.models import MentoringSession, Mode
-from plut.core.pagination import keyset_page
+from plut.foundation.core.pagination import keyset_page
 from tests.factories.cooperatives import CooperativeFactory
 from tests.factories.mentoring import SessionFactory
 

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 def test_uptime_monitors_may_ask_with_head(client, world):
     # Django's require_GET refused HEAD with a 405; require_safe answers it like GET.
     for url in [
-        reverse("core:home"),
-        reverse("core:healthz"),
+        reverse("portal:home"),
+        reverse("portal:healthz"),
         reverse("directory:centre_detail", args=[world.a.centre.pk]),
     ]:
         response = client.head(url)
@@ -51,11 +51,11 @@ def test_every_portal_path_the_readme_names_is_a_page(client, world):
 
 
 def test_every_phone_field_opens_the_dialling_keypad(world):
-    from clinics.forms import CentreDetailsForm
+    from clinics.forms.centres import CentreDetailsForm
     from cooperatives.forms import PersonEditForm
     from mentoring.forms.booking import BookingDetailsForm
-    from plut.accounts.consent import consent_current
-    from plut.accounts.forms import OwnerSignupForm
+    from plut.foundation.accounts.consent import consent_current
+    from plut.foundation.accounts.forms import OwnerSignupForm
 
     fields = [
         BookingDetailsForm(centre=world.a.centre, consent_text=consent_current())["phone"],

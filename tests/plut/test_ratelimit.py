@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.core.cache import cache
 
-from plut.core.ratelimit import hit
+from plut.foundation.core.ratelimit import hit
 
 # 10:00:00 UTC: a window of an hour starts exactly now.
 START = datetime.datetime(2026, 11, 30, 10, 0, tzinfo=datetime.UTC)

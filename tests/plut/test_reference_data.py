@@ -6,9 +6,10 @@ import pytest
 from django.core.management import call_command
 
 from clinics.models import Centre, ServiceArea
-from clinics.services import centres_load, service_areas_load
-from plut.regions.models import Province, Regency, TimeZone
-from plut.regions.services import regions_load
+from clinics.services.centres import centres_load, service_areas_load
+from plut.foundation.core.dates import TimeZone
+from plut.foundation.regions.models import Province, Regency
+from plut.foundation.regions.services import regions_load
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +106,7 @@ def test_area_names_follow_the_active_language(reference_data):
 
 
 def test_data_ships_with_its_licence_notice():
-    from plut.core.reference import REFERENCE_DIR
+    from plut.foundation.core.reference import REFERENCE_DIR
 
     notice = (REFERENCE_DIR / "NOTICE").read_text()
     assert "Copyright (c) 2017 Cahya DSN" in notice

@@ -22,8 +22,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from mentoring.models import MentoringSession
-from plut.accounts.models import Role
-from plut.core.db_router import REPLICA, ReplicaRouter, use_replica
+from plut.foundation.accounts.models import Role
+from plut.foundation.core.db_router import REPLICA, ReplicaRouter, use_replica
 from tests.factories.accounts import UserFactory
 from tests.factories.clinics import StaffFactory
 from tests.factories.mentoring import SessionFactory
@@ -77,7 +77,7 @@ def test_without_a_replica_everything_reads_from_the_primary():
 
 @pytest.mark.django_db(transaction=True)
 def test_with_a_replica_only_marked_reads_go_there():
-    from plut.accounts.models import User
+    from plut.foundation.accounts.models import User
 
     router = ReplicaRouter()
     _add_replica()

@@ -25,7 +25,7 @@ from mentoring.models import (
     MentoringSession,
     SessionEnterprise,
 )
-from plut.demo.scale import FULL, Sizes, generate_scale
+from plut.top.demo.scale import FULL, Sizes, generate_scale
 from tests.factories.mentoring import SessionFactory
 
 TODAY = datetime.date(2026, 11, 20)

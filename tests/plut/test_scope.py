@@ -13,14 +13,14 @@ from cooperatives.selectors import (
     enterprises_visible_to,
     persons_visible_to,
 )
-from mentoring.selectors import (
+from mentoring.selectors.records import (
     bookings_visible_to,
     follow_ups_visible_to,
     outcomes_visible_to,
     sessions_visible_to,
 )
-from plut.accounts.scope import scope_of, visible_among, visible_to
-from plut.regions.models import Regency
+from plut.foundation.accounts.scope import scope_of, visible_among, visible_to
+from plut.foundation.regions.models import Regency
 
 # (selector, attribute of a Side holding that side's row)
 SELECTORS = [

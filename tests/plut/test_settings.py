@@ -83,8 +83,8 @@ def test_heavy_jobs_go_to_the_reports_queue_when_a_deployment_names_one():
     code = (
         "import django; django.setup(); from plut.celery import app; "
         "route = app.amqp.router.route; "
-        "print(route({}, 'plut.reports.tasks.report_generate_task')['queue'].name, "
-        "route({}, 'plut.dashboards.tasks.dashboard_snapshot_refresh')['queue'].name, "
+        "print(route({}, 'plut.top.reports.tasks.report_generate_task')['queue'].name, "
+        "route({}, 'plut.top.dashboards.tasks.dashboard_snapshot_refresh')['queue'].name, "
         "route({}, 'mentoring.tasks.booking_reminders')['queue'].name)"
     )
     result = _manage("shell", "-c", code, REPORTS_QUEUE="reports", **PRODUCTION)

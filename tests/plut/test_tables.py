@@ -1,4 +1,5 @@
-"""The workspace tables written in Python (plut.core.tables) write what the templates did."""
+"""The workspace tables written in Python (plut.foundation.core.tables) write what the templates
+did."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.template.defaultfilters import date as date_filter
 from django.urls import reverse, set_script_prefix
 from django.utils import translation
 
-from plut.core.tables import Column, Table, day, integer, moment, url_by_pk
+from plut.foundation.core.tables import Column, Table, day, integer, moment, url_by_pk
 
 MOMENT = datetime.datetime(2017, 8, 9, 2, 5, tzinfo=datetime.UTC)
 

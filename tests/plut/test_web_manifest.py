@@ -53,4 +53,4 @@ def test_staff_pages_link_the_manifest_and_public_pages_do_not(client, world):
     client.force_login(world.a.consultant)
     assert link in client.get(reverse("mentoring:staff_home")).content.decode()
     client.force_login(world.a.owner)
-    assert link not in client.get(reverse("accounts:me")).content.decode()
+    assert link not in client.get(reverse("owner:home")).content.decode()

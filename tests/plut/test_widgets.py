@@ -1,4 +1,4 @@
-"""The widgets written in Python (plut.core.widgets) write what Django's templates write.
+"""The widgets written in Python (plut.foundation.core.widgets) write what Django's templates write.
 
 Each case renders the same field with Django's own widget and with ours and compares the HTML
 as a browser parses it (attribute order aside), so a value, an error state or an attribute
@@ -13,7 +13,7 @@ import pytest
 from django import forms
 from django.test.html import parse_html
 
-from plut.core.widgets import DateInput, QuickSelect, SearchInput
+from plut.foundation.core.widgets import DateInput, QuickSelect, SearchInput
 
 CHOICES = [("", "Semua"), ("a", "Alpha & <Omega>"), ("b", 'Beta "2"'), ("Grup", [("c", "Gamma")])]
 

@@ -14,9 +14,9 @@ from django.conf import settings
 from openpyxl import load_workbook
 
 from clinics.models import Centre
-from plut.messaging.models import Message
-from plut.reports.models import Report, ReportLevel, ReportStatus
-from plut.reports.services import (
+from plut.foundation.messaging.models import Message
+from plut.top.reports.models import Report, ReportLevel, ReportStatus
+from plut.top.reports.services import (
     report_generate,
     report_mail,
     report_request,
@@ -240,15 +240,15 @@ def test_before_the_first_no_new_month_is_reported(
 def test_the_beat_schedule_has_the_report_and_utilisation_jobs():
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {
-        "plut.reports.tasks.monthly_reports",
-        "plut.dashboards.tasks.centre_utilisation_weekly",
+        "plut.top.reports.tasks.monthly_reports",
+        "plut.top.dashboards.tasks.centre_utilisation_weekly",
     } <= tasks
 
 
 def test_the_task_mails_reports_the_beat_made_but_not_those_a_user_asked_for(
     world, time_machine, django_capture_on_commit_callbacks
 ):
-    from plut.reports.tasks import report_generate_task
+    from plut.top.reports.tasks import report_generate_task
 
     time_machine.move_to(NOW, tick=False)
     world.a.manager.email = "manager_a@example.id"

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from cooperatives.models import Person
 from mentoring.forms.booking import BookingDetailsForm
-from plut.accounts.models import ConsentText, Role, User
+from plut.foundation.accounts.models import ConsentText, Role, User
 from tests.factories.accounts import UserFactory
 from tests.factories.cooperatives import EnterpriseFactory, PersonFactory
 

@@ -25,8 +25,8 @@ from django.urls import reverse
 
 from clinics.models import Centre, ServiceArea, StaffMembership
 from mentoring.models import Outcome
-from plut.accounts.models import User
-from plut.accounts.scope import visible_to
+from plut.foundation.accounts.models import User
+from plut.foundation.accounts.scope import visible_to
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from plut.accounts.models import User
+from plut.foundation.accounts.models import User
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 # An inline <script> (one without src, or with a body), a <style> block, a style="" attribute,
@@ -41,7 +41,7 @@ def test_no_template_has_inline_scripts_styles_or_handlers():
 
 @pytest.mark.django_db
 def test_every_page_carries_a_strict_policy(client):
-    policy = client.get(reverse("core:home"))["Content-Security-Policy"]
+    policy = client.get(reverse("portal:home"))["Content-Security-Policy"]
     directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
     assert directives["default-src"] == "'self'"
     assert directives["script-src"] == "'self'"
@@ -53,7 +53,7 @@ def test_every_page_carries_a_strict_policy(client):
 
 @pytest.mark.django_db
 def test_the_other_security_headers(client):
-    response = client.get(reverse("core:home"))
+    response = client.get(reverse("portal:home"))
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Frame-Options"] == "DENY"
@@ -130,7 +130,7 @@ def test_no_csp_violation_on_the_main_pages(page: Page, live_server, world):
     page.wait_for_load_state("networkidle")
     page.context.clear_cookies()
     _log_in(page, live_server, "owner_a")
-    _visit(page, live_server, [reverse("accounts:me"), reverse("privacy:my_data")])
+    _visit(page, live_server, [reverse("owner:home"), reverse("privacy:my_data")])
     page.context.clear_cookies()
     # The national administrator uses the admin too.
     User.objects.filter(pk=world.national.pk).update(is_staff=True, is_superuser=True)
@@ -141,7 +141,7 @@ def test_no_csp_violation_on_the_main_pages(page: Page, live_server, world):
         [
             reverse("dashboards:home"),
             reverse("privacy:audit_log"),
-            reverse("accounts:lockouts"),
+            reverse("clinics:lockouts"),
             "/admin/",
             "/admin/cooperatives/person/",
             f"/admin/cooperatives/person/{a.person.pk}/change/",

@@ -1,6 +1,6 @@
 """Dates near year 1 or 9999 overflow once turned into a local midnight, shifted by a zone or
 moved a day on: every date or moment a user or client sends is refused outside 1900 to 2100
-with a clear message (plut.core.dates), a form error or a 400, never a 500.
+with a clear message (plut.foundation.core.dates), a form error or a 400, never a 500.
 
 The table lists every input that takes a date; hypothesis then draws from the whole range
 Python can write for the session list, the booking slot and the API.
@@ -22,8 +22,14 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from cooperatives.imports import COLUMNS, COOPERATIVES, VALID_ROWS, import_clients, read_table
-from mentoring.bookings import manage_token
+from cooperatives.services.imports import (
+    COLUMNS,
+    COOPERATIVES,
+    VALID_ROWS,
+    import_clients,
+    read_table,
+)
+from mentoring.selectors.bookings import manage_token
 from tests.conftest import World
 
 OUT_OF_RANGE = "Tanggal di luar rentang yang dapat diproses (1900–2100)."
@@ -348,7 +354,7 @@ moments = st.datetimes(timezones=zones)
 
 
 def _in_range(moment: datetime.datetime) -> bool:
-    """Whether the moment's day in UTC is one the portal processes (plut.core.dates)."""
+    """Whether the moment's day in UTC is one the portal processes (plut.foundation.core.dates)."""
     try:
         day = moment.astimezone(datetime.UTC).date()
     except (OverflowError, ValueError):

@@ -27,8 +27,8 @@ from django.test import RequestFactory
 from clinics.models import Centre
 from cooperatives.models import Enterprise
 from mentoring.models import MentoringSession
-from plut.demo.generator import generate
-from plut.demo.services import demo_load
+from plut.top.demo.generator import generate
+from plut.top.demo.services import demo_load
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -102,8 +102,8 @@ def test_requests_succeed_after_postgres_drops_every_app_connection(demo):
 @postgres_only
 def test_without_health_checks_the_first_request_after_the_drop_fails(demo, monkeypatch):
     """The control: the same drop, health checks off, and the next request fails (the
-    portal's 503 for a database it cannot reach, plut.core.views.server_error). It shows the
-    test above passes because of CONN_HEALTH_CHECKS, not by luck."""
+    portal's 503 for a database it cannot reach, plut.foundation.core.views.server_error). It shows
+    the test above passes because of CONN_HEALTH_CHECKS, not by luck."""
     monkeypatch.setitem(connection.settings_dict, "CONN_HEALTH_CHECKS", False)
     connection.close()  # the setting is read when a connection opens
     path = f"/pusat/{Centre.objects.first().pk}/"

@@ -16,9 +16,9 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from plut.api.services import token_create
 from plut.celery import app as celery_app
-from plut.reports.models import Report, ReportStatus
+from plut.top.api.services import token_create
+from plut.top.reports.models import Report, ReportStatus
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db

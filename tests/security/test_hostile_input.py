@@ -21,9 +21,9 @@ from openpyxl import Workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from rest_framework.test import APIClient
 
-from cooperatives.imports import COLUMNS, ENTERPRISES, ImportFileError, read_table
 from cooperatives.models import Enterprise
-from plut.api.models import ImportJob
+from cooperatives.services.imports import COLUMNS, ENTERPRISES, ImportFileError, read_table
+from plut.top.api.models import ImportJob
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from mentoring.bookings import manage_token
-from plut.accounts.models import Role
+from mentoring.selectors.bookings import manage_token
+from plut.foundation.accounts.models import Role
 from tests.factories.accounts import UserFactory
 
 PASSWORD = "rahasia-123"
@@ -136,14 +136,12 @@ def test_a_manager_unlocks_their_own_staff_only(client, world):
     _lock(client, "consultant_a")
     _lock(client, "consultant_b")
     client.force_login(world.a.manager)
-    page = client.get(reverse("accounts:lockouts")).content.decode()
+    page = client.get(reverse("clinics:lockouts")).content.decode()
     assert "consultant_a" in page and "consultant_b" not in page
     assert "10.0.0.7" not in page  # addresses are for national administrators
-    response = client.post(reverse("accounts:lockouts"), {"username": "consultant_b"})
+    response = client.post(reverse("clinics:lockouts"), {"username": "consultant_b"})
     assert response.status_code == 404
-    assert (
-        client.post(reverse("accounts:lockouts"), {"username": "consultant_a"}).status_code == 302
-    )
+    assert client.post(reverse("clinics:lockouts"), {"username": "consultant_a"}).status_code == 302
     client.logout()
     assert _login(client, "consultant_a", PASSWORD, ip="10.0.0.7").status_code == 302
     client.logout()
@@ -154,8 +152,8 @@ def test_a_national_administrator_unlocks_an_address(client, world, settings):
     for n in range(settings.LOGIN_FAILURES_PER_ADDRESS):
         _login(client, f"x{n}", ip="10.0.0.5")
     client.force_login(world.national)
-    assert "10.0.0.5" in client.get(reverse("accounts:lockouts")).content.decode()
-    client.post(reverse("accounts:lockouts"), {"ip_address": "10.0.0.5"})
+    assert "10.0.0.5" in client.get(reverse("clinics:lockouts")).content.decode()
+    client.post(reverse("clinics:lockouts"), {"ip_address": "10.0.0.5"})
     client.logout()
     assert _login(client, "owner_a", PASSWORD, ip="10.0.0.5").status_code == 302
 
@@ -163,22 +161,20 @@ def test_a_national_administrator_unlocks_an_address(client, world, settings):
 @pytest.mark.parametrize("name", ["consultant_a", "owner_a"])
 def test_consultants_and_owners_have_no_unlock_page(client, world, name):
     client.force_login(world.user(name))
-    assert client.get(reverse("accounts:lockouts")).status_code == 403
-    assert client.post(reverse("accounts:lockouts"), {"username": "x"}).status_code == 403
+    assert client.get(reverse("clinics:lockouts")).status_code == 403
+    assert client.post(reverse("clinics:lockouts"), {"username": "x"}).status_code == 403
 
 
 def test_an_officer_sees_only_their_provinces_lockouts(client, world):
     _lock(client, "consultant_a")
     client.force_login(world.b.officer)
-    assert "consultant_a" not in client.get(reverse("accounts:lockouts")).content.decode()
-    assert (
-        client.post(reverse("accounts:lockouts"), {"username": "consultant_a"}).status_code == 404
-    )
+    assert "consultant_a" not in client.get(reverse("clinics:lockouts")).content.decode()
+    assert client.post(reverse("clinics:lockouts"), {"username": "consultant_a"}).status_code == 404
 
 
 def _queries(client) -> int:
     with CaptureQueriesContext(connection) as captured:
-        assert client.get(reverse("accounts:lockouts")).status_code == 200
+        assert client.get(reverse("clinics:lockouts")).status_code == 200
     return len(captured.captured_queries)
 
 

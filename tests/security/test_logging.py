@@ -10,7 +10,7 @@ import pytest
 from django.test import RequestFactory
 from django.views.debug import ExceptionReporter
 
-from plut.core.logging import PersonalDataExceptionReporterFilter, PersonalDataFilter
+from plut.foundation.core.logging import PersonalDataExceptionReporterFilter, PersonalDataFilter
 
 NIK = "1871014501900003"
 PHONE = "+6281234567890"

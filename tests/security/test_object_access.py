@@ -25,10 +25,10 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from plut.accounts.models import User
-from plut.api.models import ApiToken, ImportJob
-from plut.privacy.services import erasure_request
-from plut.reports.models import Report
+from plut.foundation.accounts.models import User
+from plut.top.api.models import ApiToken, ImportJob
+from plut.top.privacy.services import erasure_request
+from plut.top.reports.models import Report
 from tests.conftest import Side, World
 
 # Route parameters that identify an object; the others (fmt, section, action, kind...) choose
@@ -178,7 +178,7 @@ PUBLIC: dict[str, str] = {
 }
 
 ELSEWHERE: dict[str, str] = {
-    # Every admin change/delete/history URL goes through plut.core.admin.ScopedAdmin.
+    # Every admin change/delete/history URL goes through plut.foundation.accounts.admin.ScopedAdmin.
     "admin:": "tests/security/test_admin_scope.py (national administrators only)",
 }
 

@@ -13,11 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cooperatives.models import Cooperative, Enterprise, Person
+from cooperatives.models import Cooperative, Enterprise, NikView, Person
 from mentoring.models import Booking, FollowUp, MentoringSession, Outcome
-from plut.accounts.models import ConsentText, Role, User
-from plut.privacy.models import ErasureRequest, NikView
-from plut.privacy.services import erasure_request
+from plut.foundation.accounts.models import ConsentText, Role, User
+from plut.top.privacy.models import ErasureRequest
+from plut.top.privacy.services import erasure_request
 from tests.factories.mentoring import SessionFactory
 
 
@@ -219,7 +219,7 @@ def test_an_owner_asks_once_and_the_manager_anonymises(client, world):
     assert not user.is_active and not user.has_usable_password()
     assert user.email == "" and owner.username not in user.username
     # The owner's session is over.
-    assert client.get(reverse("accounts:me")).status_code == 302
+    assert client.get(reverse("owner:home")).status_code == 302
     # The statistics are exactly as before.
     assert _statistics() == before
     # The record of the request and its completion.
@@ -256,8 +256,8 @@ def test_the_erasure_list_costs_the_same_queries_for_one_or_many(client, world):
 def test_bookings_and_accounts_keep_the_version_they_accepted(world, client):
     """A new consent version does not change what earlier bookings and accounts agreed to
     (the booking and signup tests check the version is stored: tests/mentoring/
-    test_booking_public.py::test_a_booking_is_saved_with_its_client_and_consent,
-    tests/plut/test_owner_accounts.py::test_signup_creates_an_unverified_owner_with_the_consent_version)."""
+    test_booking_public.py::test_a_booking_is_saved_with_its_client_and_consent, tests/plut/
+    test_owner_accounts.py::test_signup_creates_an_unverified_owner_with_the_consent_version)."""
     old = ConsentText.objects.create(version="2025-01", body="lama", published_at=timezone.now())
     Booking.objects.filter(pk=world.a.booking.pk).update(consent=old)
     User.objects.filter(pk=world.a.owner.pk).update(consent=old, consent_at=timezone.now())

@@ -24,9 +24,9 @@ from cooperatives.validators import (
 )
 from mentoring.forms.profiles import RupiahField
 from mentoring.slots import WeeklyWindow, free_slots
-from plut.core.logging import mask_personal_data
-from plut.core.phone import _mobile, _parsed, phone_mask, phone_to_e164, validate_e164
-from plut.core.templatetags.plut import rupiah
+from plut.foundation.core.logging import mask_personal_data
+from plut.foundation.core.phone import _mobile, _parsed, phone_mask, phone_to_e164, validate_e164
+from plut.foundation.core.templatetags.plut import rupiah
 
 digits = st.text(alphabet="0123456789", min_size=1, max_size=20)
 anything = st.text(max_size=40)

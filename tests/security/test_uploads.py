@@ -13,7 +13,7 @@ from django.test.client import MULTIPART_CONTENT, encode_multipart
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from cooperatives.imports import ENTERPRISES, VALID_ROWS
+from cooperatives.services.imports import ENTERPRISES, VALID_ROWS
 from tests.api.test_imports import as_csv, row
 
 # The body of the upload that a public form once accepted.

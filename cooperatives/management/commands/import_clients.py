@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from clinics.models import Centre
-from cooperatives.imports import (
+from cooperatives.services.imports import (
     ALL_OR_NOTHING,
     COLUMNS,
     ENTERPRISES,

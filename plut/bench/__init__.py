@@ -1,5 +1,0 @@
-"""The national-scale benchmark: ``python -m plut.bench`` (``make bench``), see docs/performance.md.
-
-A plain package, not an app: it adds one tiny view (the floor) and a query-counting middleware
-that only its own settings module (``plut.bench.settings``) switches on.
-"""

@@ -1,6 +1,0 @@
-from django.urls import path
-
-from plut.messaging import views
-
-app_name = "messaging"
-urlpatterns = [path("", views.outbox, name="outbox")]

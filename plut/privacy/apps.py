@@ -1,8 +1,0 @@
-from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
-
-
-class PrivacyConfig(AppConfig):
-    name = "plut.privacy"
-    label = "privacy"
-    verbose_name = _("Data pribadi")

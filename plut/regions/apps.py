@@ -1,8 +1,0 @@
-from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
-
-
-class RegionsConfig(AppConfig):
-    name = "plut.regions"
-    label = "regions"
-    verbose_name = _("Wilayah")

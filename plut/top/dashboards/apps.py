@@ -1,0 +1,37 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+# What the dashboards add up: a committed write to any of these tables makes every snapshot
+# out of date. Accounts count too (active consultants, their names), except writes that touch
+# none of those columns: each login writes last_login, password changes write the hash.
+SOURCES = (
+    "mentoring.MentoringSession",
+    "mentoring.SessionEnterprise",
+    "mentoring.Booking",
+    "mentoring.Outcome",
+    "mentoring.SatisfactionSurvey",
+    "cooperatives.Cooperative",
+    "cooperatives.Enterprise",
+    "clinics.Centre",
+    "clinics.StaffMembership",
+    "clinics.WorkingHours",
+    "dashboards.CentreUtilisation",
+    "accounts.User",
+)
+USER_FIGURES = ("is_active", "role", "first_name", "last_name", "username")
+
+
+class DashboardsConfig(AppConfig):
+    name = "plut.top.dashboards"
+    label = "dashboards"
+    verbose_name = _("Dasbor")
+
+    def ready(self) -> None:
+        from django.apps import apps
+
+        from plut.foundation.core import versions
+        from plut.top.dashboards.snapshots import VERSIONS
+
+        users = apps.get_model("accounts.User")._meta.db_table
+
+        versions.watch(VERSIONS, SOURCES, matters=versions.updates_touching(users, USER_FIGURES))

@@ -1,0 +1,269 @@
+"""The sections of a dashboard: what each computes, and the same numbers as table rows.
+
+A page, its CSV/XLSX export and the monthly report all come from here, so a download holds
+exactly the numbers on the screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from plut.top.dashboards import selectors
+from plut.top.dashboards.filters import CENTRE, NATIONAL, PROVINCE, Filters, Place
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: Any
+    levels: tuple[str, ...]
+    compute: Callable[[Any, Place, Filters, str], dict[str, Any]]
+    table: Callable[[dict[str, Any]], tuple[list[Any], list[list[Any]]]]
+    columns: list[tuple[str, Any]] | None = None
+
+
+def _overview(user: Any, place: Place, filters: Filters, sort: str) -> dict[str, Any]:
+    return {"kpis": selectors.kpis(user, place, filters)}
+
+
+def _overview_table(data: dict[str, Any]) -> tuple[list[Any], list[list[Any]]]:
+    periods = data["kpis"]["periods"]
+
+    def span(key: str) -> str:
+        return f"{periods[key]['start'].isoformat()} – {periods[key]['end'].isoformat()}"
+
+    headers = [
+        _("Indikator"),
+        f"{_('Periode ini')} ({span('current')})",
+        f"{_('Periode sebelumnya')} ({span('previous')})",
+        f"{_('Setahun sebelumnya')} ({span('year_ago')})",
+    ]
+    rows = [
+        [card["label"], card["current"], card["previous"], card["year_ago"]]
+        for card in data["kpis"]["cards"]
+    ]
+    return headers, rows
+
+
+def _charts(user: Any, place: Place, filters: Filters, sort: str) -> dict[str, Any]:
+    data = {
+        "over_time": selectors.sessions_over_time(user, place, filters),
+        "workload": selectors.consultant_workload(user, place, filters),
+        "outcomes": selectors.outcomes_over_time(user, place, filters),
+        "ladder": selectors.formalisation_ladder(user, place, filters),
+    }
+    return {**data, "specs": _chart_specs(data)}
+
+
+def _chart_specs(data: dict[str, Any]) -> dict[str, Any]:
+    """What static/js/dashboards.js draws: Chart.js types, labels and series (plain JSON)."""
+    over_time, outcomes = data["over_time"], data["outcomes"]
+    return {
+        "areas": {
+            "type": "bar",
+            "stacked": True,
+            "labels": [month[:7] for month in over_time["months"]],
+            "datasets": [
+                {"label": str(area["label"]), "data": area["counts"]}
+                for area in over_time["by_area"]
+            ],
+        },
+        "modes": {
+            "type": "doughnut",
+            "labels": [str(mode["label"]) for mode in over_time["by_mode"]],
+            "datasets": [
+                {"label": str(_("Sesi")), "data": [m["count"] for m in over_time["by_mode"]]}
+            ],
+        },
+        "workload": {
+            "type": "bar",
+            "horizontal": True,
+            "labels": [person["name"] for person in data["workload"]],
+            "datasets": [
+                {"label": str(_("Sesi")), "data": [p["sessions"] for p in data["workload"]]}
+            ],
+        },
+        "outcomes": {
+            "type": "line",
+            "labels": [month[:7] for month in outcomes["months"]],
+            "datasets": [
+                {"label": str(_("Hasil dicatat")), "data": outcomes["outcomes"]},
+                {"label": str(_("Izin dan sertifikat")), "data": outcomes["permits"]},
+            ],
+        },
+        "ladder": {
+            "type": "bar",
+            "labels": [str(step["label"]) for step in data["ladder"]],
+            "datasets": [
+                {
+                    "label": str(_("UMKM")),
+                    "data": [step["enterprises"] for step in data["ladder"]],
+                }
+            ],
+        },
+    }
+
+
+def _charts_table(data: dict[str, Any]) -> tuple[list[Any], list[list[Any]]]:
+    rows: list[list[Any]] = []
+    over_time = data["over_time"]
+    for area in over_time["by_area"]:
+        for month, count in zip(over_time["months"], area["counts"], strict=True):
+            rows.append([_("Sesi per bidang layanan"), area["label"], month, count])
+    for mode in over_time["by_mode"]:
+        rows.append([_("Sesi per cara"), mode["label"], "", mode["count"]])
+    for person in data["workload"]:
+        rows.append([_("Beban kerja konsultan (sesi)"), person["name"], "", person["sessions"]])
+        rows.append(
+            [_("Beban kerja konsultan (jam kontak)"), person["name"], "", person["contact_hours"]]
+        )
+    outcomes = data["outcomes"]
+    for index, month in enumerate(outcomes["months"]):
+        rows.append([_("Hasil per bulan"), _("Hasil dicatat"), month, outcomes["outcomes"][index]])
+        rows.append(
+            [_("Hasil per bulan"), _("Pembiayaan (Rp)"), month, outcomes["financing"][index]]
+        )
+        rows.append(
+            [_("Hasil per bulan"), _("Izin dan sertifikat"), month, outcomes["permits"][index]]
+        )
+    for step in data["ladder"]:
+        rows.append([_("Tangga formalisasi (UMKM)"), step["label"], "", step["enterprises"]])
+    return [_("Grafik"), _("Label"), _("Bulan"), _("Nilai")], rows
+
+
+def _cooperatives(user: Any, place: Place, filters: Filters, sort: str) -> dict[str, Any]:
+    return {"cooperatives": selectors.cooperatives_by_area(user, place, filters)}
+
+
+def _cooperatives_table(data: dict[str, Any]) -> tuple[list[Any], list[list[Any]]]:
+    block = data["cooperatives"]
+    headers = [
+        _("Provinsi") if block["by"] == "province" else _("Kabupaten/kota"),
+        _("Koperasi"),
+        _("Koperasi aktif (RAT)"),
+        _("% aktif"),
+        _("Anggota"),
+        _("Tenaga kerja"),
+    ]
+    columns = ("total", "active", "active_rate", "members", "workforce")
+    rows = [[row["name"], *(row[c] for c in columns)] for row in block["rows"]]
+    rows.append([_("Jumlah"), *(block["total"][c] for c in columns)])
+    return headers, rows
+
+
+def _centres(user: Any, place: Place, filters: Filters, sort: str) -> dict[str, Any]:
+    return {"league": selectors.centre_league(user, place, filters, sort=sort or "-sessions")}
+
+
+LEAGUE_COLUMNS = [
+    ("name", _("PLUT")),
+    ("province", _("Provinsi")),
+    ("sessions", _("Sesi")),
+    ("consultants", _("Konsultan")),
+    ("per_consultant_day", _("Sesi per konsultan per hari kerja")),
+    ("fill_rate", _("Keterisian pemesanan (%)")),
+    ("enterprises", _("UMKM unik")),
+    ("satisfaction", _("Kepuasan (1-5)")),
+    ("outcomes", _("Hasil dicatat")),
+    ("flagged", _("Kurang dimanfaatkan")),
+]
+
+
+def _centres_table(data: dict[str, Any]) -> tuple[list[Any], list[list[Any]]]:
+    def cell(row: dict[str, Any], key: str) -> Any:
+        if key == "flagged":
+            return _("ya") if row[key] else _("tidak")
+        return row[key]
+
+    return [label for _key, label in LEAGUE_COLUMNS], [
+        [cell(row, key) for key, _label in LEAGUE_COLUMNS] for row in data["league"]
+    ]
+
+
+def _provinces(user: Any, place: Place, filters: Filters, sort: str) -> dict[str, Any]:
+    return {"ranking": selectors.province_ranking(user, place, filters, sort=sort or "-sessions")}
+
+
+PROVINCE_COLUMNS = [
+    ("name", _("Provinsi")),
+    ("centres", _("PLUT")),
+    ("sessions", _("Sesi")),
+    ("enterprises", _("UMKM unik")),
+    ("cooperatives", _("Koperasi")),
+    ("active_rate", _("% koperasi aktif")),
+]
+
+
+def _provinces_table(data: dict[str, Any]) -> tuple[list[Any], list[list[Any]]]:
+    return [label for _key, label in PROVINCE_COLUMNS], [
+        [row[key] for key, _label in PROVINCE_COLUMNS] for row in data["ranking"]
+    ]
+
+
+def _consultants(user: Any, place: Place, filters: Filters, sort: str) -> dict[str, Any]:
+    return {"workload": selectors.consultant_workload(user, place, filters)}
+
+
+WORKLOAD_COLUMNS = [
+    ("name", _("Konsultan")),
+    ("sessions", _("Sesi")),
+    ("contact_hours", _("Jam kontak")),
+    ("preparation_hours", _("Jam persiapan")),
+    ("travel_hours", _("Jam perjalanan")),
+]
+
+
+def _consultants_table(data: dict[str, Any]) -> tuple[list[Any], list[list[Any]]]:
+    return [label for _key, label in WORKLOAD_COLUMNS], [
+        [row[key] for key, _label in WORKLOAD_COLUMNS] for row in data["workload"]
+    ]
+
+
+SECTIONS: dict[str, Section] = {
+    section.key: section
+    for section in (
+        Section(
+            "overview", _("Ringkasan"), (NATIONAL, PROVINCE, CENTRE), _overview, _overview_table
+        ),
+        Section("charts", _("Grafik"), (NATIONAL, PROVINCE, CENTRE), _charts, _charts_table),
+        Section(
+            "provinces",
+            _("Peringkat provinsi"),
+            (NATIONAL,),
+            _provinces,
+            _provinces_table,
+            PROVINCE_COLUMNS,
+        ),
+        Section(
+            "centres",
+            _("Peringkat PLUT"),
+            (NATIONAL, PROVINCE),
+            _centres,
+            _centres_table,
+            LEAGUE_COLUMNS,
+        ),
+        Section(
+            "consultants",
+            _("Konsultan"),
+            (CENTRE,),
+            _consultants,
+            _consultants_table,
+            WORKLOAD_COLUMNS,
+        ),
+        Section(
+            "cooperatives",
+            _("Koperasi"),
+            (NATIONAL, PROVINCE, CENTRE),
+            _cooperatives,
+            _cooperatives_table,
+        ),
+    )
+}
+
+
+def sections_for(level: str) -> list[Section]:
+    return [section for section in SECTIONS.values() if level in section.levels]

@@ -1,0 +1,77 @@
+"""The front door: the public home page, and the health probes that load balancers and
+monitoring read."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from clinics.selectors import centres_public
+from plut.foundation.accounts.decorators import STAFF_ROLES
+from plut.top.portal.services import health_report
+
+LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """The public front door: find a centre near you and book."""
+    directory = centres_public(filters=request.GET)
+    return render(request, "portal/home.html", {"filter": directory, "centres": directory.qs})
+
+
+def _internal_caller(request: HttpRequest) -> bool:
+    """A probe from this machine or a listed network, reaching the app directly.
+
+    Only ``REMOTE_ADDR`` counts: a request relayed by the reverse proxy (it adds
+    ``X-Forwarded-For``) comes from the public side, whatever the proxy's own address.
+    """
+    if "HTTP_X_FORWARDED_FOR" in request.META:
+        return False
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    listed = (ipaddress.ip_network(net, strict=False) for net in settings.HEALTHZ_INTERNAL_NETWORKS)
+    networks = [*LOOPBACK, *listed]
+    return any(address in network for network in networks)
+
+
+def _staff_user(request: HttpRequest) -> bool:
+    user = request.user
+    return user.is_authenticated and (user.is_superuser or user.role in STAFF_ROLES)
+
+
+def _probe_answer(request: HttpRequest, report: dict[str, Any], *, healthy: bool) -> JsonResponse:
+    """The status for anyone; which component is down only for internal callers and staff."""
+    body: dict[str, Any] = {"status": "ok" if healthy else "error"}
+    # A staff session is looked up in the database: only while it answers.
+    if _internal_caller(request) or (report["database"] == "ok" and _staff_user(request)):
+        body.update({name: value for name, value in report.items() if name != "status"})
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+@never_cache
+@require_safe
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and readiness of this web node, for the load balancer and the orchestrator:
+    200 while its database answers. The broker is reported, not required: without it pages
+    work and bookings are saved (messages wait in the outbox), so taking every web node out
+    of the load balancer for it would turn a degraded portal into a dead one."""
+    report = health_report()
+    return _probe_answer(request, report, healthy=report["database"] == "ok")
+
+
+@never_cache
+@require_safe
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Every component, for monitoring and alerts: 503 when the database or the broker is
+    down; the worker's heartbeat is reported."""
+    report = health_report()
+    return _probe_answer(request, report, healthy=report["status"] == "ok")
