@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.db.models import F
 
 from clinics.models import Centre, ServiceArea, StaffMembership, WorkingHours
 from plut.foundation.accounts.models import Role
@@ -55,15 +56,16 @@ def _read(
     kind: str,
     load: Callable[[], T],
     fits: Callable[[T], bool] | None = None,
-    group: str = VERSIONS,
+    group: str | tuple[str, ...] = VERSIONS,
 ) -> T:
-    """What ``load()`` returns, kept under the current version of ``group``; loaded again once
-    the version moved, or when what is kept does not ``fit``. With ``CENTRE_CACHE`` off,
-    loaded each time."""
+    """What ``load()`` returns, kept under the current version of ``group`` (or of each of
+    several groups); loaded again once a version moved, or when what is kept does not ``fit``.
+    With ``CENTRE_CACHE`` off, loaded each time."""
     if not settings.CENTRE_CACHE:
         return load()
+    groups = (group,) if isinstance(group, str) else group
     try:
-        current = versions.version(group)
+        current = tuple(versions.version(name) for name in groups)
     except Exception:  # each cache backend raises its own connection errors
         # Redis restarting: read the database, as with the cache off, rather than fail the page.
         logger.warning("%s read from the database: the cache is unreachable.", kind)
@@ -72,7 +74,7 @@ def _read(
     if kept is not None and kept[0] == current and (fits is None or fits(kept[1])):
         return kept[1]
     data = load()
-    if not versions.written_in_transaction(group):
+    if not any(versions.written_in_transaction(name) for name in groups):
         _kept[kind] = (current, data)
     return data
 
@@ -155,3 +157,24 @@ def bookable_staff(centre_id: int, area_id: int) -> BookableStaff:
         lambda: _load_bookable_staff(centre_id, area_id),
         group=STAFF_VERSIONS,
     )
+
+
+def _load_taking_bookings() -> frozenset[int]:
+    return frozenset(
+        StaffMembership.objects.filter(
+            user__is_active=True,
+            user__role=Role.CONSULTANT,
+            working_hours__isnull=False,
+            areas__is_active=True,
+            areas__centres=F("centre_id"),
+        )
+        .values_list("centre_id", flat=True)
+        .distinct()
+    )
+
+
+def taking_bookings() -> frozenset[int]:
+    """The ids of the centres that take online bookings: an active consultant there covers
+    one of the centre's active service areas and keeps weekly hours. Kept under the versions
+    of both the centres (their areas) and their staff (memberships, hours, users)."""
+    return _read("taking_bookings", _load_taking_bookings, group=(VERSIONS, STAFF_VERSIONS))

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from clinics.centre_cache import all_centres, centres_by_id, service_areas
+from clinics.centre_cache import all_centres, centres_by_id, service_areas, taking_bookings
 from clinics.models import Centre, ServiceArea
 from plut.foundation.accounts.scope import visible_among, visible_to
 from plut.foundation.regions.models import Province, Regency
@@ -97,6 +97,13 @@ def centres_public(*, filters: dict[str, Any] | None = None) -> PublicCentreFilt
         .prefetch_related("service_areas")
     )
     return PublicCentreFilter(filters or None, queryset=queryset)
+
+
+def centres_taking_bookings(centre_ids: Iterable[int]) -> set[int]:
+    """Which of ``centre_ids`` take online bookings (clinics.centre_cache.taking_bookings). At
+    any other centre the booking would end at "no free slot", so the pages offer its contact
+    instead. No query when the centres are kept, one for a whole directory when not."""
+    return set(centre_ids) & taking_bookings()
 
 
 def centre_of(user: Any) -> Centre | None:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from clinics.models import Centre, ServiceArea, StaffMembership
+from clinics.selectors import centres_taking_bookings
 from plut.foundation.accounts.models import Role
 
 
@@ -59,5 +60,9 @@ def centre_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "clinics/centre_detail.html",
-        {"centre": centre, "consultants": _consultants_public(centre)},
+        {
+            "centre": centre,
+            "consultants": _consultants_public(centre),
+            "takes_bookings": bool(centres_taking_bookings([centre.pk])),
+        },
     )

@@ -109,6 +109,10 @@ class BookingDetailsForm(forms.Form):
         else:
             del self.fields["preferred_channel"]
 
+    def typed(self) -> dict[str, str]:
+        """What the visitor typed, as sent (the honeypot left out), to fill the form again."""
+        return {name: self.data.get(name, "") for name in self.fields if name != HONEYPOT}
+
     @property
     def is_bot(self) -> bool:
         return bool(self.data.get(HONEYPOT, "").strip())

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress, vText
 
 from clinics.models import Centre, StaffMembership
 from mentoring.models import Booking, BookingStatus, FollowUp, Mode
@@ -50,7 +50,9 @@ REMINDERS = (
 
 
 def booking_calendar(booking: Booking, notice: BookingNotice) -> bytes:
-    """An iCalendar invite (RFC 5545): REQUEST for a booking, CANCEL when it is off."""
+    """An iCalendar invite (RFC 5545): REQUEST for a booking, CANCEL when it is off; TENTATIVE
+    while the centre has not confirmed it; organised by the centre; the video room of a
+    confirmed online booking as its URL."""
     calendar = Calendar()
     calendar.add("prodid", "-//PLUT KUMKM//Portal//ID")
     calendar.add("version", "2.0")
@@ -64,7 +66,20 @@ def booking_calendar(booking: Booking, notice: BookingNotice) -> bytes:
     event.add("dtend", booking.ends_at.astimezone(datetime.UTC))
     event.add("summary", f"Konsultasi {booking.service_area.name_id} · {booking.centre.name}")
     event.add("location", booking.centre.address or booking.centre.name)
-    event.add("status", "CANCELLED" if notice in CANCELLING else "CONFIRMED")
+    organizer = vCalAddress(f"mailto:{booking.centre.email or settings.DEFAULT_FROM_EMAIL}")
+    organizer.params["cn"] = vText(booking.centre.name)
+    event.add("organizer", organizer)
+    if notice in CANCELLING:
+        status = "CANCELLED"
+    elif booking.status == BookingStatus.CONFIRMED:
+        status = "CONFIRMED"
+    else:
+        status = "TENTATIVE"
+    event.add("status", status)
+    room = booking_room(booking)
+    if room:
+        event.add("url", room)
+        event.add("description", room)
     calendar.add_component(event)
     return calendar.to_ical()
 
@@ -80,6 +95,14 @@ def booking_video_link(booking: Booking) -> str:
         return booking.meeting_link
     room = salted_hmac("mentoring.booking.video", str(booking.pk)).hexdigest()[:20]
     return settings.MESSAGING_VIDEO_ROOM_URL.format(room=room)
+
+
+def booking_room(booking: Booking) -> str:
+    """The video room to show the owner: once an online booking is confirmed, else none (a
+    room for a time the centre has not agreed to would only mislead)."""
+    if booking.mode != Mode.ONLINE or booking.status != BookingStatus.CONFIRMED:
+        return ""
+    return booking_video_link(booking)
 
 
 def booking_contact(booking: Booking) -> tuple[str, str] | None:
@@ -114,7 +137,12 @@ def _booking_message(
         channel=channel,
         language=booking.language,
         template=template,
-        context={"booking": booking, "manage_url": manage_url(booking), **extra},
+        context={
+            "booking": booking,
+            "manage_url": manage_url(booking),
+            "video_link": booking_room(booking),
+            **extra,
+        },
         centre=booking.centre,
         about=booking,
         attachments=attachments if channel == Channel.EMAIL else (),
@@ -192,7 +220,6 @@ def booking_reminders_queue(*, now: datetime.datetime | None = None) -> int:
             key=key,
             kind=kind,
             template="mentoring/email/reminder",
-            video_link=booking_video_link(booking) if booking.mode == Mode.ONLINE else "",
         )
     return len(missing)
 

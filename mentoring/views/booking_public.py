@@ -21,7 +21,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -31,6 +31,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from clinics.centre_cache import centres_by_id
 from clinics.models import Centre, ServiceArea
+from clinics.selectors import centres_taking_bookings
 from mentoring.forms.booking import (
     BOOKABLE_MODES,
     BookingCancelForm,
@@ -181,6 +182,12 @@ def _areas_of(centre: Centre) -> QuerySet[ServiceArea]:
     return centre.service_areas.filter(is_active=True)
 
 
+def _bookable_areas(centre: Centre) -> list[ServiceArea]:
+    """The areas to choose from: none at a centre nobody can be booked with, whose page then
+    offers its contact instead of areas that lead nowhere."""
+    return list(_areas_of(centre)) if centres_taking_bookings([centre.pk]) else []
+
+
 # --- Step 1: area, mode and a free slot -----------------------------------------------------
 
 
@@ -189,7 +196,7 @@ def _areas_of(centre: Centre) -> QuerySet[ServiceArea]:
 def booking_start(request: HttpRequest, centre_pk: int) -> HttpResponse:
     centre = _centre_or_404(centre_pk)
     chosen = "area" in request.GET or "mode" in request.GET
-    areas = list(_areas_of(centre))
+    areas = _bookable_areas(centre)
     form = BookingStartForm(request.GET if chosen else None, areas=areas)
     context: dict[str, object] = {"centre": centre, "form": form, "areas": areas, "days": None}
     if form.is_valid():
@@ -247,7 +254,9 @@ def booking_details(request: HttpRequest, centre_pk: int) -> HttpResponse:
     if request.method == "GET":
         if not slots_for(centre=centre, area=area, at=starts_at).slots:
             return _slot_gone(request, centre, area, mode, context, taken=False)
-        form = BookingDetailsForm(centre=centre, consent_text=consent)
+        form = BookingDetailsForm(
+            initial=_draft_of(request, centre), centre=centre, consent_text=consent
+        )
         return render(request, "mentoring/booking/details.html", context | {"form": form})
 
     form = BookingDetailsForm(request.POST, centre=centre, consent_text=consent)
@@ -269,12 +278,36 @@ def booking_details(request: HttpRequest, centre_pk: int) -> HttpResponse:
                 owner=booking_owner(request.user),
             )
         except SlotTaken:
+            _draft_keep(request, centre, form)
             return _slot_gone(request, centre, area, mode, context, taken=True)
         except ValidationError as error:
             form.add_error(None, error.messages)
         else:
+            request.session.pop(DRAFT, None)
             return redirect("booking:done", token=manage_token(booking))
     return render(request, "mentoring/booking/details.html", context | {"form": form})
+
+
+# What a visitor typed before their slot was taken, kept in their session for the next slot
+# they pick (personal data: only this long, and gone once the booking is made).
+DRAFT = "booking_draft"
+DRAFT_SECONDS = 3600
+
+
+def _draft_keep(request: HttpRequest, centre: Centre, form: BookingDetailsForm) -> None:
+    until = timezone.now().timestamp() + DRAFT_SECONDS
+    request.session[DRAFT] = {"centre": centre.pk, "until": until, "typed": form.typed()}
+    if not request.user.is_authenticated:
+        # A visitor's session exists for this draft alone: it ends with it.
+        request.session.set_expiry(DRAFT_SECONDS)
+
+
+def _draft_of(request: HttpRequest, centre: Centre) -> dict[str, str]:
+    draft = request.session.get(DRAFT)
+    if not draft or draft["until"] < timezone.now().timestamp():
+        request.session.pop(DRAFT, None)
+        return {}
+    return draft["typed"] if draft["centre"] == centre.pk else {}
 
 
 def _slot_gone(
@@ -303,7 +336,7 @@ def _slot_refused(
 ) -> HttpResponse:
     """A slot outside the years the portal processes (an edited address): step 1 again,
     with the area and mode chosen, saying why, and the free slots."""
-    areas = list(_areas_of(centre))
+    areas = _bookable_areas(centre)
     form = BookingStartForm({"area": area.code, "mode": mode}, areas=areas)
     context: dict[str, object] = {"centre": centre, "form": form, "areas": areas}
     context |= _slot_context(centre, area, mode) | {"slot_gone": " ".join(problem.messages)}
@@ -380,6 +413,7 @@ def booking_done(request: HttpRequest, token: str) -> HttpResponse:
             "email_sent_to": _email_mask(found.contact_email),
             "manage_url": _manage_url(request, found),
             "token": token,
+            "video_link": notifications.booking_room(found),
         },
     )
 
@@ -449,6 +483,7 @@ def booking_manage(request: HttpRequest, token: str) -> HttpResponse:
         "cancel_form": cancel_form,
         "error": error,
         "consultant_name": booking.consultant.first_name if booking.consultant else "",
+        "video_link": notifications.booking_room(booking),
     }
     if may_change:
         # Fresh every time, so after a lost race the owner picks from what is really free.

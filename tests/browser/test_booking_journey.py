@@ -13,8 +13,11 @@ from django.core.cache import cache
 from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
-from clinics.models import WorkingHours
+from clinics.models import ServiceArea, WorkingHours
 from mentoring.models import Booking, BookingStatus
+from mentoring.services.bookings import booking_request
+from plut.foundation.accounts.consent import consent_current
+from plut.foundation.regions.models import Regency
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -142,3 +145,79 @@ def test_an_owner_books_on_a_phone_and_reschedules_from_the_email(
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CONFIRMED
     assert mail.outbox[-1].subject.startswith("Konsultasi Anda dikonfirmasi")
+
+
+def test_an_owner_at_a_centre_without_online_booking_is_offered_its_contact_on_a_phone(
+    page: Page, live_server, world
+):
+    """Nobody at the Sulawesi Selatan centre keeps hours: the directory says so, and the centre's page
+    offers a chat, a call and an email instead of a booking that would end at no free slot."""
+    centre = world.b.centre
+    centre.whatsapp, centre.phone, centre.email = "+6281122334455", "+62911312345", "plut@ex.id"
+    centre.save()
+    WorkingHours.objects.all().delete()
+    page.set_viewport_size(PHONE)
+
+    page.goto(f"{live_server.url}/")
+    card = page.locator(".card").filter(has_text=centre.name)
+    expect(card).to_contain_text("Belum menerima pemesanan daring")
+    expect(card.get_by_role("link", name="Pesan konsultasi")).to_have_count(0)
+    card.get_by_role("link", name="Hubungi PLUT").click()
+
+    expect(page.get_by_role("heading", name=centre.name)).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("belum menerima pemesanan daring")
+    expect(page.get_by_role("link", name="Chat lewat WhatsApp")).to_have_attribute(
+        "href", "https://wa.me/6281122334455"
+    )
+    expect(page.get_by_role("link", name="Telepon +62911312345")).to_have_attribute(
+        "href", "tel:+62911312345"
+    )
+    expect(page.get_by_role("link", name="Pesan konsultasi")).to_have_count(0)
+    _no_sideways_scroll(page)
+
+
+def test_an_owner_whose_slot_is_taken_picks_another_and_finds_the_form_as_typed(
+    page: Page, live_server, world, open_desk
+):
+    centre = open_desk
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/pesan/{centre.pk}/?area=marketing&mode=in_person")
+    page.locator(".slot-day").nth(3).locator("a.slot").first.click()
+    chosen = _slot_start(parse_qs(urlparse(page.url).query)["slot"][0])
+    page.get_by_label("Nama usaha").fill("Keripik Pisang Bu Sari")
+    page.get_by_label("Kabupaten/kota tempat usaha").select_option(label="Kota Bandar Lampung")
+    page.get_by_label("Nama Anda").fill("Sari Wulandari")
+    page.get_by_label("Nomor WhatsApp / telepon").fill("0812 7000 1234")
+    page.get_by_label("Apa yang ingin Anda konsultasikan?").fill("Pemasaran ke toko oleh-oleh")
+    page.get_by_label("Saya sudah membaca dan menyetujui").check()
+    # Meanwhile someone else books that very slot.
+    booking_request(
+        centre=centre,
+        area=ServiceArea.objects.get(code="marketing"),
+        mode="in_person",
+        starts_at=chosen,
+        client={
+            "name": "Usaha Lain",
+            "nib": "",
+            "regency": centre.regency or Regency.objects.filter(province=centre.province).first(),
+            "owner_name": "Orang Lain",
+            "phone": "+6281299990000",
+            "email": "",
+        },
+        description="",
+        consent=consent_current(),
+    )
+    page.get_by_role("button", name="Kirim pemesanan").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("baru saja diambil orang lain")
+    page.locator("#slots a.slot").first.click()
+    expect(page.get_by_label("Nama usaha")).to_have_value("Keripik Pisang Bu Sari")
+    expect(page.get_by_label("Nama Anda")).to_have_value("Sari Wulandari")
+    expect(page.get_by_label("Kabupaten/kota tempat usaha")).to_have_value("18.71")
+    expect(page.get_by_label("Apa yang ingin Anda konsultasikan?")).to_have_value(
+        "Pemasaran ke toko oleh-oleh"
+    )
+    expect(page.get_by_label("Saya sudah membaca dan menyetujui")).to_be_checked()
+    page.get_by_role("button", name="Kirim pemesanan").click()
+    expect(page.get_by_role("heading", name="Pemesanan terkirim")).to_be_visible()
+    assert Booking.objects.filter(enterprise__name="Keripik Pisang Bu Sari").count() == 1

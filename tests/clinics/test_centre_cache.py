@@ -279,3 +279,30 @@ def test_the_free_slots_follow_new_hours_at_once(kept, desk):
     slots = slots_for(centre=centre, area=area, now=now, days=3).slots
     tuesday = [slot for slot in slots if slot.starts_at.date() == datetime.date(2026, 12, 8)]
     assert mondays and len(slots) > len(mondays) and tuesday
+
+
+# Committed writes, as the portal's are: what a transaction read after writing is not kept.
+@pytest.mark.django_db(transaction=True)
+def test_which_centres_take_bookings_is_kept_and_follows_hours_and_areas(
+    kept, world, django_assert_num_queries
+):
+    """Kept under both the centres' and the staff's versions: removing the consultant's hours,
+    or the area from the centre's offer, takes the centre off at once."""
+    centre = world.a.centre
+    membership = world.a.consultant.staff_membership
+    area = ServiceArea.objects.get(code="marketing")
+    membership.areas.set([area])  # the one area that makes the centre bookable
+    WorkingHours.objects.create(
+        membership=membership, weekday=0, starts=datetime.time(8), ends=datetime.time(12)
+    )
+    centre.service_areas.add(area)
+    with django_assert_num_queries(1):
+        assert centre.pk in centre_cache.taking_bookings()
+    with django_assert_num_queries(0):
+        assert centre.pk in centre_cache.taking_bookings()
+    centre.service_areas.remove(area)
+    assert centre.pk not in centre_cache.taking_bookings()
+    centre.service_areas.add(area)
+    assert centre.pk in centre_cache.taking_bookings()
+    WorkingHours.objects.filter(membership=membership).delete()
+    assert centre.pk not in centre_cache.taking_bookings()

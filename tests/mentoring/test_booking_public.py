@@ -4,6 +4,7 @@ signed link to see, reschedule or cancel. Times are on the centre's clock (WITA 
 from __future__ import annotations
 
 import datetime
+import re
 from types import SimpleNamespace
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -16,12 +17,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 from icalendar import Calendar
 
-from clinics.models import ServiceArea, WorkingHours
+from clinics.models import Absence, AbsenceKind, ServiceArea, WorkingHours
 from cooperatives.models import Enterprise, Person
-from mentoring.models import Booking, BookingStatus
+from mentoring.models import Booking, BookingStatus, Mode
 from mentoring.selectors.bookings import booking_from_token, manage_token
+from mentoring.services.booking_actions import booking_confirm
 from mentoring.services.bookings import booking_request
+from mentoring.services.notifications import booking_notice_send
 from plut.foundation.accounts.consent import CURRENT_CONSENT_VERSION, consent_current
+from plut.foundation.messaging.selectors import messages_about
 from plut.foundation.regions.models import Regency
 from tests.factories.clinics import StaffFactory
 
@@ -262,11 +266,52 @@ def test_without_a_choice_the_page_asks_for_one(client, desk):
 
 
 def test_with_no_free_slot_at_all_it_says_so_and_suggests_alternatives(client, desk):
-    WorkingHours.objects.all().delete()
+    # The consultant is away for the whole booking window (today + four weeks and more).
+    today = NOW.astimezone(ZoneInfo("Asia/Makassar")).date()
+    Absence.objects.create(
+        membership=desk.membership,
+        starts_on=today,
+        ends_on=today + datetime.timedelta(days=60),
+        kind=AbsenceKind.LEAVE,
+    )
     body = client.get(_start_url(desk, area="marketing", mode="in_person")).content.decode()
     assert "Belum ada jadwal kosong untuk bidang Pemasaran / Kemitraan Usaha" in body
     assert "Coba bidang lain" in body
     assert f'href="{reverse("portal:home")}"' in body
+
+
+def test_a_centre_nobody_can_be_booked_with_offers_its_contact_not_its_areas(client, desk):
+    """A centre whose consultants keep no hours would answer "no free slot" for every area:
+    its pages say it takes no online bookings and offer its WhatsApp, phone and email."""
+    desk.centre.whatsapp, desk.centre.email = "+6281122334455", "plut@sulsel.example.id"
+    desk.centre.save()
+    WorkingHours.objects.all().delete()
+    start = client.get(_start_url(desk)).content.decode()
+    page = client.get(reverse("directory:centre_detail", args=[desk.centre.pk])).content.decode()
+    for body in (start, page):
+        assert "belum menerima pemesanan daring" in body
+        assert 'href="https://wa.me/6281122334455"' in body
+        assert 'href="tel:0411-123456"' in body
+        assert 'href="mailto:plut@sulsel.example.id"' in body
+    assert "Pemasaran / Kemitraan Usaha" not in start  # no area leading nowhere
+    assert reverse("booking:start", args=[desk.centre.pk]) not in page
+
+
+def test_the_directory_marks_which_centres_take_online_bookings(
+    client, desk, django_assert_num_queries
+):
+    # the centres (with province and regency), their areas, which take bookings; the filter's
+    # provinces, regencies and areas: however many centres there are
+    with django_assert_num_queries(6):
+        body = client.get(reverse("portal:home")).content.decode()
+    booked_online = reverse("booking:start", args=[desk.centre.pk])
+    assert body.count("Menerima pemesanan daring") == 1  # Makassar only, in the world
+    assert booked_online in body
+    WorkingHours.objects.all().delete()
+    body = client.get(reverse("portal:home")).content.decode()
+    assert "Menerima pemesanan daring" not in body
+    assert booked_online not in body
+    assert reverse("directory:centre_detail", args=[desk.centre.pk]) in body
 
 
 def test_an_area_the_centre_does_not_offer_is_refused(client, desk):
@@ -328,7 +373,7 @@ def test_the_slot_list_takes_the_same_queries_however_many_bookings_exist(
     client, desk, django_assert_num_queries, booked
 ):
     _book_weeks(desk, booked)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         body = client.get(_start_url(desk, area="marketing", mode="in_person")).content.decode()
     assert "10:00 WITA" in body
 
@@ -357,8 +402,9 @@ def test_the_slot_list_takes_the_same_queries_with_1_or_10_consultants(
     client, desk, django_assert_num_queries, extra
 ):
     _more_consultants(desk, extra)
-    # centre, its areas, then slots_for: covering staff, hours, absences, bookings
-    with django_assert_num_queries(6):
+    # whether the centre takes bookings, its areas, then slots_for: covering staff, hours,
+    # absences, bookings (the centre comes from those each process keeps)
+    with django_assert_num_queries(7):
         response = client.get(_start_url(desk, area="marketing", mode="in_person"))
     assert response.status_code == 200
 
@@ -368,8 +414,9 @@ def test_the_centre_page_takes_the_same_queries_with_1_or_10_consultants(
     client, desk, django_assert_num_queries, extra
 ):
     _more_consultants(desk, extra)
-    # centre, its areas, the consultants with their users, their areas
-    with django_assert_num_queries(4):
+    # centre, its areas, the consultants with their users, their areas, whether it is booked
+    # online
+    with django_assert_num_queries(5):
         response = client.get(reverse("directory:centre_detail", args=[desk.centre.pk]))
     assert response.status_code == 200
 
@@ -645,6 +692,36 @@ def test_the_owner_reschedules(client, booked):
     assert "3 Des 2026 09:00 WITA" in body
 
 
+def _input(body: str, name: str) -> str:
+    found = re.search(rf'<(?:input|select)[^>]*name="{name}"[^>]*>', body)
+    assert found, name
+    return found.group(0)
+
+
+def test_after_a_slot_is_taken_the_next_slot_keeps_everything_typed(client, desk):
+    _book_directly(desk, _wita(30, 10))  # someone else was quicker
+    assert _post(client, desk).status_code == 409
+    body = client.get(_details_url(desk, _wita(30, 11))).content.decode()
+    for name in ("name", "owner_name", "phone", "email"):
+        assert f'value="{FORM[name]}"' in _input(body, name)
+    assert FORM["description"] in body
+    assert "checked" in _input(body, "consent")
+    assert '<option value="73.71" selected>' in body
+    # Booked with it, the draft is gone: the next booking starts empty.
+    assert _post(client, desk, slot=_wita(30, 11)).status_code == 302
+    body = client.get(_details_url(desk, _wita(31, 9))).content.decode()
+    assert "value=" not in _input(body, "owner_name")
+    assert "checked" not in _input(body, "consent")
+
+
+def test_a_kept_draft_ends_within_the_hour(client, desk):
+    _book_directly(desk, _wita(30, 10))
+    _post(client, desk)
+    with time_machine.travel(NOW + datetime.timedelta(hours=1, minutes=1), tick=False):
+        body = client.get(_details_url(desk, _wita(31, 9))).content.decode()
+    assert "value=" not in _input(body, "owner_name")
+
+
 def test_rescheduling_to_a_taken_slot_offers_fresh_slots(client, booked, desk):
     _book_directly(desk, _wita(33, 9), n=8)
     response = client.post(_manage(booked), {"action": "reschedule", "slot": _param(_wita(33, 9))})
@@ -746,6 +823,49 @@ def test_a_cancelled_bookings_calendar_file_cancels_the_event(client, booked):
     calendar = Calendar.from_ical(response.content)
     assert calendar["method"] == "CANCEL"
     assert calendar.walk("VEVENT")[0]["status"] == "CANCELLED"
+
+
+def _event(client, booking: Booking):
+    response = client.get(reverse("booking:calendar", args=[manage_token(booking)]))
+    return Calendar.from_ical(response.content).walk("VEVENT")[0]
+
+
+def test_the_calendar_entry_is_tentative_until_confirmed_and_each_change_outranks_the_last(
+    client, booked, desk
+):
+    desk.centre.email = "plut@sulsel.example.id"
+    desk.centre.save()
+    pending = _event(client, booked)
+    assert pending["status"] == "TENTATIVE"
+    assert str(pending["organizer"]) == "mailto:plut@sulsel.example.id"
+    assert pending["organizer"].params["cn"] == desk.centre.name
+    with time_machine.travel(NOW + datetime.timedelta(minutes=5), tick=False):
+        booking_confirm(booking=booked, by=desk.consultant)
+    confirmed = _event(client, Booking.objects.get(pk=booked.pk))
+    assert confirmed["status"] == "CONFIRMED"
+    assert confirmed["uid"] == pending["uid"]
+    assert confirmed["sequence"] > pending["sequence"]
+
+
+def test_the_video_room_shows_once_an_online_booking_is_confirmed(client, desk):
+    booking = _book_directly(desk, _wita(32, 10), n=7, email="rahman@example.id")
+    Booking.objects.filter(pk=booking.pk).update(
+        mode=Mode.ONLINE, meeting_link="https://meet.example.id/plut-7"
+    )
+    booking.refresh_from_db()
+    token = manage_token(booking)
+    for url in (reverse("booking:done", args=[token]), _manage(booking)):
+        body = client.get(url).content.decode()
+        assert "https://meet.example.id/plut-7" not in body
+        assert "Dikirim setelah PLUT mengonfirmasi pemesanan." in body
+    assert "url" not in _event(client, booking)
+    booking_confirm(booking=booking, by=desk.consultant)
+    for url in (reverse("booking:done", args=[token]), _manage(booking)):
+        assert 'href="https://meet.example.id/plut-7"' in client.get(url).content.decode()
+    assert str(_event(client, booking)["url"]) == "https://meet.example.id/plut-7"
+    booking_notice_send(booking_id=booking.pk, notice="confirmed")  # the task, after commit
+    notice = messages_about(booking).get(kind="booking-confirmed")
+    assert "https://meet.example.id/plut-7" in notice.body
 
 
 def test_staff_names_on_the_manage_page_are_first_names_only(client, booked, desk):

@@ -33,7 +33,10 @@ from django.db.backends.signals import connection_created
 
 logger = logging.getLogger(__name__)
 
-_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+# SQLite writes a many-to-many add as "INSERT OR IGNORE INTO" (PostgreSQL: ON CONFLICT).
+_WRITE = re.compile(
+    r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)

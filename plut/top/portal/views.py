@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from clinics.selectors import centres_public
+from clinics.selectors import centres_public, centres_taking_bookings
 from plut.foundation.accounts.decorators import STAFF_ROLES
 from plut.top.portal.services import health_report
 
@@ -23,7 +23,13 @@ LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")
 def home(request: HttpRequest) -> HttpResponse:
     """The public front door: find a centre near you and book."""
     directory = centres_public(filters=request.GET)
-    return render(request, "portal/home.html", {"filter": directory, "centres": directory.qs})
+    centres = list(directory.qs)
+    taking = centres_taking_bookings(centre.pk for centre in centres)
+    return render(
+        request,
+        "portal/home.html",
+        {"filter": directory, "centres": centres, "taking_bookings": taking},
+    )
 
 
 def _internal_caller(request: HttpRequest) -> bool:
