@@ -106,7 +106,7 @@ def _slot_days(
 ) -> list[SlotDay]:
     """Slots grouped by the centre's calendar day (days without a slot are left out), each
     day's as <li> elements: links to step 2 at ``details_url``, or without it buttons that
-    post the slot (rescheduling).
+    ask to move the booking there (rescheduling, confirmed on the manage page).
 
     Written here rather than looped over in the template: a month holds over a hundred slots,
     and the template's loop over them cost more than finding them
@@ -450,6 +450,15 @@ def _cancel(
     return redirect("booking:manage", token=token)
 
 
+def _proposed_slot(request: HttpRequest) -> datetime.datetime | None:
+    """The slot an owner picked to move to (``?slot=``), or None when there is none to ask
+    about (a malformed or out-of-range one just shows the list again)."""
+    try:
+        return _parse_slot(request.GET.get("slot", ""))
+    except ValidationError:
+        return None
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def booking_manage(request: HttpRequest, token: str) -> HttpResponse:
@@ -485,7 +494,17 @@ def booking_manage(request: HttpRequest, token: str) -> HttpResponse:
         "consultant_name": booking.consultant.first_name if booking.consultant else "",
         "video_link": notifications.booking_room(booking),
     }
-    if may_change:
+    proposed = _proposed_slot(request) if may_change and request.method == "GET" else None
+    if proposed is not None:
+        # A slot picked on this page: asked before anything moves.
+        local = proposed.astimezone(ZoneInfo(booking.centre.timezone))
+        context |= {
+            "proposed": proposed,
+            "proposed_value": _slot_value(proposed),
+            "proposed_label": f"{formats.date_format(local, 'l, j F Y')}, "
+            f"{local:%H:%M} {booking.centre.timezone_label}",
+        }
+    elif may_change:
         # Fresh every time, so after a lost race the owner picks from what is really free.
         context |= _slot_context(booking.centre, booking.service_area, booking.mode, ignore=booking)
     return render(request, "mentoring/booking/manage.html", context, status=status)

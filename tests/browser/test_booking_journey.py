@@ -120,6 +120,12 @@ def test_an_owner_books_on_a_phone_and_reschedules_from_the_email(
     moved_to = _slot_start(other.get_attribute("value"))
     assert moved_to != chosen
     other.click()
+    # Asked first: nothing moves on one tap.
+    expect(page.get_by_text("Pindahkan konsultasi ke")).to_be_visible()
+    _no_sideways_scroll(page)
+    booking.refresh_from_db()
+    assert booking.starts_at == chosen
+    page.get_by_role("button", name="Ya, ubah jadwal").click()
     expect(page.get_by_text("Jadwal konsultasi Anda sudah diubah.")).to_be_visible()
     _no_sideways_scroll(page)
 

@@ -675,10 +675,22 @@ def test_an_old_link_has_expired_and_names_the_centre(client, booked, name):
 def test_the_manage_page_offers_other_free_slots(client, booked):
     body = client.get(_manage(booked)).content.decode()
     assert "Rabu, 2 Des 2026 10:00 WITA" in body
-    assert 'name="action" value="reschedule"' in body
+    assert '<form method="get" action="#reschedule-title">' in body  # a slot asks first
     assert f'value="{_param(_wita(32, 11))}"' in body
     assert f'value="{_param(_wita(32, 10))}"' not in body  # its own slot
     assert 'name="action" value="cancel"' in body
+
+
+def test_a_slot_picked_asks_before_the_booking_moves(client, booked):
+    body = client.get(_manage(booked), {"slot": _param(_wita(33, 9))}).content.decode()
+    assert "Pindahkan konsultasi ke Kamis, 3 Desember 2026, 09:00 WITA?" in body
+    assert 'name="action" value="reschedule"' in body
+    assert f'name="slot" value="{_param(_wita(33, 9))}"' in body
+    assert "slot-day" not in body  # the question alone, not the list again
+    booked.refresh_from_db()
+    assert booked.starts_at == _wita(32, 10)  # nothing moved yet
+    # A slot that is not a moment shows the list again.
+    assert "slot-day" in client.get(_manage(booked), {"slot": "besok"}).content.decode()
 
 
 def test_the_owner_reschedules(client, booked):

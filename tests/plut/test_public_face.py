@@ -68,3 +68,62 @@ def test_every_phone_field_opens_the_dialling_keypad(world):
         assert 'type="tel"' in html and 'inputmode="tel"' in html, html
     # Staff typing an owner's number: the browser must not offer the user's own.
     assert PersonEditForm.base_fields["phone"].widget.attrs["autocomplete"] == "off"
+
+
+# --- The portal's own error pages (DEBUG off, as in production) ------------------------------
+
+
+@pytest.fixture
+def production(settings):
+    settings.DEBUG = False
+
+
+def _error_page(response, status: int) -> str:
+    body = response.content.decode()
+    assert response.status_code == status
+    assert '<main id="main"' in body  # the portal's layout, with its navigation
+    assert 'href="/"' in body or f'href="{reverse("portal:home")}"' in body
+    assert "Traceback" not in body
+    return body
+
+
+def test_a_missing_page_is_the_portals_in_the_visitors_language(client, production):
+    body = _error_page(client.get("/tidak-ada/"), 404)
+    assert "Halaman tidak ditemukan" in body
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = _error_page(client.get("/tidak-ada/"), 404)
+    assert "Page not found" in body
+    assert "Halaman tidak ditemukan" not in body
+
+
+def test_a_page_of_another_role_is_the_portals_403(client, production, world):
+    client.force_login(world.a.owner)
+    body = _error_page(client.get(reverse("dashboards:home")), 403)
+    assert "Tidak boleh dibuka" in body
+    assert "Ke halaman kerja saya" in body
+
+
+def test_a_form_sent_without_its_token_is_the_portals_page_and_saves_nothing(world, production):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(reverse("accounts:owner_signup"), {"email": "a@b.id"})
+    body = _error_page(response, 403)
+    assert "Formulir kedaluwarsa" in body
+    assert "tidak ada yang tersimpan" in body
+
+
+def test_a_request_for_a_host_the_portal_does_not_serve_is_the_portals_400(client, production):
+    body = _error_page(client.get("/", HTTP_HOST="evil.example"), 400)
+    assert "Permintaan tidak dapat diproses" in body
+
+
+def test_public_pages_describe_themselves_to_search_engines(client, world):
+    home = client.get(reverse("portal:home")).content.decode()
+    assert '<meta name="description" content="Konsultasi usaha gratis untuk koperasi' in home
+    centre = world.a.centre
+    page = client.get(reverse("directory:centre_detail", args=[centre.pk])).content.decode()
+    assert (
+        f'<meta name="description" content="Konsultasi usaha gratis untuk koperasi dan UMKM di {centre.name}'
+        in page
+    )

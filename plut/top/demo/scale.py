@@ -134,6 +134,8 @@ class Progress:
 class Report:
     rows: dict[str, int]
     seconds: dict[str, float]
+    # Where each table's progress line goes while the report fills (stderr by default).
+    stream: TextIO | None = dataclasses.field(default=None, repr=False)
 
     @property
     def total_seconds(self) -> float:
@@ -171,7 +173,7 @@ def _write(
     """Insert ``rows`` (tuples in ``columns`` order, primary key first) into the model's table."""
     label = label or model._meta.label
     columns, extra = _columns(model, columns)
-    progress = Progress(label, total)
+    progress = Progress(label, total, report.stream)
     table = connection.ops.quote_name(model._meta.db_table)
     column_list = ", ".join(connection.ops.quote_name(c) for c in columns)
 
@@ -396,11 +398,11 @@ def generate_scale(
     rng = random.Random(seed)
     today = today or timezone.localdate()
     now = timezone.now().replace(microsecond=0)
-    report = Report(rows={}, seconds={})
-    started = time.monotonic()
-    _prepare_bulk_load()
     if sizes.consultants < sizes.centres or sizes.enterprises < sizes.centres:
         raise ValueError("Every centre needs at least one consultant and one enterprise.")
+    report = Report(rows={}, seconds={}, stream=stream)
+    started = time.monotonic()
+    _prepare_bulk_load()
     run = _Run.staff(rng=rng, sizes=sizes, today=today, now=now, report=report, started=started)
     run.write_people()
     run.write_cooperatives()
