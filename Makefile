@@ -14,7 +14,8 @@ var/bin/uv:
 	python3.11 .ci/bootstrap_uv.py
 
 # Bytecode compiled once here: a process importing holidays' 280 country modules from source
-# spent 0,7 s on its first booking page (docs/performance.md, session 9).
+# was slow on its first booking page (docs/performance.md, "Measurements behind the code's
+# shape").
 .venv/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --compile-bytecode --python python3.11
 	@touch $@
@@ -24,6 +25,8 @@ install: .venv/.synced
 ## make run: install, prepare SQLite + the file broker, load data, start web + worker + beat.
 run: export DEBUG := true
 run: export DEMO_MODE := true
+# Links in emails (booking, manage, sign-in) point at the port actually served.
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: install system-libs
 	@mkdir -p var
 	@$(PY) manage.py migrate --noinput -v0

@@ -88,6 +88,13 @@ class PublicCentreFilter(django_filters.FilterSet):
         model = Centre
         fields = ["province", "regency", "area"]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # With a province chosen, only its regencies: all 514 made a list no phone can scroll.
+        province = (self.data or {}).get("province")
+        if province:
+            self.filters["regency"].queryset = Regency.objects.filter(province_id=province)
+
 
 def centres_public(*, filters: dict[str, Any] | None = None) -> PublicCentreFilter:
     """The public directory: every active centre, open to anyone, narrowed by the filters."""

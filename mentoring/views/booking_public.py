@@ -195,9 +195,13 @@ def _bookable_areas(centre: Centre) -> list[ServiceArea]:
 @vary_on_headers("HX-Request")
 def booking_start(request: HttpRequest, centre_pk: int) -> HttpResponse:
     centre = _centre_or_404(centre_pk)
-    chosen = "area" in request.GET or "mode" in request.GET
     areas = _bookable_areas(centre)
-    form = BookingStartForm(request.GET if chosen else None, areas=areas)
+    if "mode" in request.GET:
+        form = BookingStartForm(request.GET, areas=areas)
+    else:
+        # An area alone (chosen in the directory, or first of the two here) is only a start:
+        # no error for the mode not chosen yet.
+        form = BookingStartForm(initial={"area": request.GET.get("area")}, areas=areas)
     context: dict[str, object] = {"centre": centre, "form": form, "areas": areas, "days": None}
     if form.is_valid():
         context |= _slot_context(centre, form.cleaned_data["area"], form.cleaned_data["mode"])

@@ -884,3 +884,21 @@ def test_staff_names_on_the_manage_page_are_first_names_only(client, booked, des
     body = client.get(_manage(booked)).content.decode()
     assert "Konsultan: Andi" in body
     assert "Mappanyukki" not in body
+
+
+def test_the_area_chosen_in_the_directory_is_the_one_the_booking_starts_with(client, desk):
+    home = client.get(reverse("portal:home"), {"area": "marketing"}).content.decode()
+    start = reverse("booking:start", args=[desk.centre.pk]) + "?area=marketing"
+    assert f'href="{start}"' in home
+    body = client.get(start).content.decode()
+    assert re.search(r'<input[^>]*name="area" value="marketing"[^>]*checked', body)
+    assert 'role="alert"' not in body  # the mode is still to choose: no error yet
+
+
+def test_the_directorys_regencies_are_the_chosen_provinces(client, desk):
+    body = client.get(reverse("portal:home"), {"province": "73"}).content.decode()
+    regencies = body.split('name="regency"', 1)[1].split("</select>", 1)[0]
+    assert 'value="73.71"' in regencies  # Kota Makassar
+    assert 'value="18.71"' not in regencies  # Kota Bandar Lampung
+    everywhere = client.get(reverse("portal:home")).content.decode()
+    assert 'value="18.71"' in everywhere.split('name="regency"', 1)[1].split("</select>", 1)[0]

@@ -25,10 +25,17 @@ def home(request: HttpRequest) -> HttpResponse:
     directory = centres_public(filters=request.GET)
     centres = list(directory.qs)
     taking = centres_taking_bookings(centre.pk for centre in centres)
+    # The area asked for here is the one the booking starts with.
+    area = directory.form.cleaned_data.get("area") if directory.form.is_valid() else None
     return render(
         request,
         "portal/home.html",
-        {"filter": directory, "centres": centres, "taking_bookings": taking},
+        {
+            "filter": directory,
+            "centres": centres,
+            "taking_bookings": taking,
+            "chosen_area": area.code if area else "",
+        },
     )
 
 
