@@ -8,7 +8,7 @@ PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-instants lint lint-imports typecheck check-deploy system-libs test-tools clean messages bench
+.PHONY: install run test test-instants lint lint-imports typecheck check-deploy system-libs test-tools clean messages bench screenshots
 
 var/bin/uv:
 	python3.11 .ci/bootstrap_uv.py
@@ -44,6 +44,13 @@ run: install system-libs
 ## make test: the whole suite, on whatever DATABASE_URL / CELERY_BROKER_URL say (default: embedded).
 test: install system-libs test-tools
 	$(PY) -m pytest
+
+## make screenshots: the pictures in docs/ (docs/img/), taken by the browser tests of the journeys
+## they show: the owner's booking (docs/booking.md), the national map (docs/dashboards.md), two
+## pages of the monthly PDF (docs/reports.md, the README).
+screenshots: install system-libs test-tools
+	PLUT_SCREENSHOTS=docs/img $(PY) -m pytest -q tests/browser/test_booking_journey.py \
+	  tests/browser/test_map_journey.py tests/reports/test_report_document.py
 
 ## make test-instants: the suite without the browser, in five shards, each with the clock of the
 ## whole process moved to an adversarial instant (docs/testing.md, "Time"). Embedded SQLite
@@ -88,6 +95,7 @@ system-libs:
 test-tools:
 	@missing=""; command -v chromium >/dev/null || missing="chromium"; \
 	  command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	  command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
 	  if [ -n "$$missing" ]; then \
 	    echo "Installing Debian packages for the tests:$$missing"; \
 	    sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

@@ -20,6 +20,10 @@ Each centre's bookable consultants and their weekly hours (``bookable_staff``), 
 free-slot page and every booking reads twice over, are kept the same way under a version of
 their own: staff memberships, their areas, working hours, and the users' active flag and role
 (a sign-in, which writes last_login, does not move it).
+
+The public directory's centres (with their regencies and service areas), the provinces and
+regencies its filters offer, and what a page builds of them (``kept_with_centres``) are kept the
+same way, so the home page reads nothing but the two versions.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from django.db.models import F
 from clinics.models import Centre, ServiceArea, StaffMembership, WorkingHours
 from plut.foundation.accounts.models import Role
 from plut.foundation.core import versions
-from plut.foundation.regions.models import Regency
+from plut.foundation.regions.models import Province, Regency
 
 logger = logging.getLogger(__name__)
 
@@ -114,9 +118,43 @@ def regencies_by_code(codes: Iterable[str]) -> dict[str, Regency]:
     return _read("regencies", regencies.in_bulk, lambda kept: wanted <= kept.keys())
 
 
+def all_regencies() -> list[Regency]:
+    """Every regency, with its province, in code order (the rows regencies_by_code() keeps)."""
+    return list(_read("regencies", Regency.objects.select_related("province").in_bulk).values())
+
+
+def provinces() -> list[Province]:
+    """Every province, in code order."""
+    return _read("provinces", lambda: list(Province.objects.all()))
+
+
 def service_areas() -> list[ServiceArea]:
     """Every service area, active or not, in their order."""
     return _read("areas", lambda: list(ServiceArea.objects.all()))
+
+
+def _load_public_centres() -> list[Centre]:
+    return list(
+        _centres()
+        .filter(is_active=True)
+        .select_related("regency")
+        .prefetch_related("service_areas")
+    )
+
+
+def public_centres() -> list[Centre]:
+    """The active centres, in their order, each with its province, its regency and all its
+    service areas (active or not): what the public directory lists."""
+    return _read("public_centres", _load_public_centres)
+
+
+def kept_with_centres(kind: str, build: Callable[[], T]) -> T:
+    """What ``build()`` makes of the centres, their areas and regions and who takes their
+    bookings, kept in this process like them: built again once the version of the centres or
+    of their staff moves, and each time with ``CENTRE_CACHE`` off. ``kind`` names it, with
+    whatever else it depends on (the language, say). It may be a dict its caller fills as it
+    goes (the home page's cards, drawn as they are first shown)."""
+    return _read(f"built:{kind}", build, group=(VERSIONS, STAFF_VERSIONS))
 
 
 Window = tuple[int, datetime.time, datetime.time]  # weekday (Monday = 0), start, end

@@ -199,7 +199,7 @@ class StaffMembership(models.Model):
         verbose_name_plural = _("keanggotaan staf")
 
     def __str__(self) -> str:
-        return f"{self.user} @ {self.centre}"
+        return f"{self.user.display_name} @ {self.centre}"
 
 
 class Weekday(models.IntegerChoices):

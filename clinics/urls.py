@@ -11,6 +11,7 @@ urlpatterns = [
     path("centres/", centres.centre_list, name="centres"),
     path("centres/<int:pk>/", centres.centre_edit, name="centre_edit"),
     path("centres/<int:pk>/staff/", centres.centre_staff, name="centre_staff"),
+    path("centres/<int:pk>/whatsapp/", centres.centre_whatsapp, name="centre_whatsapp"),
     path("availability/", availability.availability, name="availability"),
     path(
         "availability/<int:user_pk>/",

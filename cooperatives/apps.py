@@ -7,6 +7,8 @@ class CooperativesConfig(AppConfig):
     verbose_name = _("Koperasi dan UMKM")
 
     def ready(self) -> None:
+        # The lists' downloads, by name: a worker writing a large one rebuilds it from its name.
+        import cooperatives.exports  # noqa: F401
         from cooperatives.receivers import past_records_link
         from plut.foundation.accounts.signals import owner_email_verified
 

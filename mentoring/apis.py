@@ -276,10 +276,8 @@ FOLLOW_UP_STATUSES = [
 
 
 class FollowUpFilter(ApiFilterSet):
-    centre = django_filters.NumberFilter(field_name="session__centre", label=_("ID PLUT"))
-    province = django_filters.CharFilter(
-        field_name="session__centre__province", label=_("Kode provinsi")
-    )
+    centre = django_filters.NumberFilter(field_name="centre", label=_("ID PLUT"))
+    province = django_filters.CharFilter(field_name="centre__province", label=_("Kode provinsi"))
     area = _area_filter("session__service_area__code")
     assignee = django_filters.NumberFilter(field_name="assignee", label=_("ID penanggung jawab"))
     status = django_filters.ChoiceFilter(

@@ -32,7 +32,7 @@ from clinics.list_filters import (
 from clinics.models import Centre, ServiceArea
 from clinics.selectors import areas_by_code, centres_visible_to
 from mentoring.models import FollowUp, MentoringSession, Mode, SessionEnterprise
-from mentoring.selectors.records import on_centres_clock, overdue, sessions_matching
+from mentoring.selectors.records import on_centres_clock, overdue, sessions_matching, zones_of
 from plut.foundation.accounts.models import Role, User
 from plut.foundation.accounts.scope import scope_of
 from plut.foundation.core.calendar import local_midnight
@@ -69,9 +69,7 @@ def _local_days(lookup: str, day: datetime.date) -> Q:
     list shows times in the centre's zone, so "from 5 November" matches the dates on the
     screen. A range on the column, not a date cast, so the (centre, starts_at) index serves it.
     """
-    return on_centres_clock(
-        lambda zone: Q(**{f"starts_at__{lookup}": local_midnight(day, zone)}), zones=None
-    )
+    return on_centres_clock("starts_at", lookup, lambda zone: local_midnight(day, zone), zones=None)
 
 
 class SessionFilter(ListFilterSet):
@@ -223,7 +221,7 @@ class FollowUpFilter(ListFilterSet):
         if value == self.OPEN:
             return queryset.filter(done_at__isnull=True)
         if value == self.OVERDUE:
-            return queryset.filter(overdue())
+            return queryset.filter(overdue(zones_of(self.user)))
         if value == self.DONE:
             return queryset.filter(done_at__isnull=False)
         return queryset

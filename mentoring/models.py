@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -163,10 +165,24 @@ class FollowUp(TimestampedModel):
     )
     done_at = models.DateTimeField(_("selesai pada"), null=True, blank=True)
     done_note = models.TextField(_("catatan penyelesaian"), blank=True)
+    # Its session's centre, copied onto the row so that a centre's or a province's follow-ups
+    # are read in due order from an index of their own, not found through their sessions (half
+    # a million follow-ups among five million sessions: docs/performance.md, session 14: the
+    # workspace). A new follow-up takes it in save(); the database keeps it equal to the
+    # session's afterwards, when a session moves to another centre (triggers of migration
+    # 0017). Its index is the list's (centre, due_on, id).
+    centre = CentreKey(
+        "clinics.Centre",
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+        verbose_name=_("PLUT"),
+        editable=False,
+        db_index=False,
+    )
 
     scope_paths = ScopePaths(
-        province="session__centre__province",
-        centre="session__centre",
+        province="centre__province",
+        centre="centre",
         owner="session__enterprises__owner__user",
     )
 
@@ -174,16 +190,26 @@ class FollowUp(TimestampedModel):
         ordering = ["due_on", "id"]
         verbose_name = _("tindak lanjut")
         verbose_name_plural = _("tindak lanjut")
-        indexes = [models.Index(fields=["assignee", "done_at", "due_on"])]
+        indexes = [
+            models.Index(fields=["assignee", "done_at", "due_on"]),
+            # The lists in due order: a centre's (and each centre of a province's), and the
+            # national one (docs/performance.md, session 14: the workspace).
+            models.Index(fields=["centre", "due_on", "id"], name="follow_up_centre_due"),
+            models.Index(fields=["due_on", "id"], name="follow_up_due"),
+        ]
 
     def __str__(self) -> str:
         return self.action
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding and self.centre_id is None:
+            self.centre_id = self.session.centre_id
+        super().save(*args, **kwargs)
+
     @property
     def is_overdue(self) -> bool:
-        """Open past its due day on its centre's own calendar (select
-        ``session__centre__province``)."""
-        return self.done_at is None and self.due_on < today_in(self.session.centre.timezone)
+        """Open past its due day on its centre's own calendar."""
+        return self.done_at is None and self.due_on < today_in(self.centre.timezone)
 
 
 class BookingStatus(models.TextChoices):
@@ -205,6 +231,13 @@ BOOKING_TRANSITIONS: dict[str, frozenset[str]] = {
     BookingStatus.NO_SHOW: frozenset(),
 }
 ACTIVE_BOOKING_STATUSES = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
+CLOSED_BOOKING_STATUSES = tuple(
+    status for status in BookingStatus if status not in ACTIVE_BOOKING_STATUSES
+)
+# What staff must act on: a request to confirm or decline, or an active booking nobody holds.
+BOOKING_NEEDS_ACTION = models.Q(status=BookingStatus.REQUESTED) | models.Q(
+    status__in=ACTIVE_BOOKING_STATUSES, consultant__isnull=True
+)
 
 
 class Booking(TimestampedModel):
@@ -290,6 +323,12 @@ class Booking(TimestampedModel):
     language = models.CharField(
         _("bahasa"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
+    # The .ics SEQUENCE (RFC 5545): raised by every change the owner's calendar must take over
+    # (a move, a confirmation, a cancellation), so a calendar replaces its entry. A clock was
+    # not enough: two changes within one second carried the same number.
+    calendar_sequence = models.PositiveIntegerField(
+        _("urutan kalender"), default=0, db_default=0, editable=False
+    )
     # For online bookings; when staff leave it empty the reminder carries a room of its own
     # (mentoring.services.notifications.booking_video_link).
     meeting_link = models.URLField(_("tautan pertemuan daring"), blank=True)
@@ -306,6 +345,26 @@ class Booking(TimestampedModel):
             models.Index(fields=["centre", "starts_at"]),
             models.Index(fields=["consultant", "starts_at"]),
             models.Index(fields=["status", "starts_at"]),
+            # The inbox's tabs and Hari ini for an officer (every centre at once), the active
+            # bookings ahead, and what needs action, a centre's and everyone's: each read in
+            # date order without the rest of the table (docs/performance.md, session 14: the
+            # workspace).
+            models.Index(fields=["starts_at", "id"], name="booking_starts"),
+            models.Index(
+                fields=["starts_at", "id"],
+                condition=models.Q(status__in=ACTIVE_BOOKING_STATUSES),
+                name="booking_active",
+            ),
+            models.Index(
+                fields=["starts_at", "id"],
+                condition=BOOKING_NEEDS_ACTION,
+                name="booking_needs_action",
+            ),
+            models.Index(
+                fields=["centre", "starts_at", "id"],
+                condition=BOOKING_NEEDS_ACTION,
+                name="booking_centre_needs_action",
+            ),
             # The cap on open bookings per contact, asked at every public booking: only the
             # active ones, a small share of the table.
             models.Index(

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "plut.foundation.accounts",
     "plut.foundation.regions",
     "plut.foundation.messaging",
+    "plut.foundation.exports",
     "clinics",
     "cooperatives",
     "mentoring",
@@ -297,6 +298,9 @@ CELERY_BEAT_SCHEDULE = {
     # Import jobs (docs/background-jobs.md): resumes or fails those whose worker died, and
     # deletes uploads (personal data) a day after they came.
     "import-jobs-sweep": {"task": "plut.top.api.tasks.import_jobs_sweep_task", "schedule": 300.0},
+    # Downloads written in the background (docs/background-jobs.md#exports): queues again those
+    # whose worker died, deletes files past EXPORT_KEEP_HOURS.
+    "exports-sweep": {"task": "plut.foundation.exports.tasks.exports_sweep", "schedule": 300.0},
     "booking-reminders": {"task": "mentoring.tasks.booking_reminders", "schedule": 300.0},
     "consultant-agendas": {"task": "mentoring.tasks.consultant_agendas", "schedule": 1800.0},
     "unconfirmed-booking-nudges": {
@@ -311,6 +315,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "plut.top.dashboards.tasks.centre_utilisation_weekly",
         "schedule": 3600.0,
     },
+    # The dashboards' facts: each commit queues their refresh; this catches what a broker
+    # outage dropped (plut/top/dashboards/facts/).
+    "dashboard-facts": {
+        "task": "plut.top.dashboards.tasks.dashboard_facts_drain",
+        "schedule": 60.0,
+    },
     # Every place's default dashboard computed ahead; hourly because each place's day (and so
     # its rolling period) begins at its own midnight (WIB, WITA, WIT).
     "dashboard-snapshots": {
@@ -320,17 +330,48 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Messaging (outbox) -----------------------------------------------------------------------
-# Which class sends each channel; WhatsApp and SMS go to a JSON-over-HTTP provider, switched on
-# by giving its URL (and bearer token). Without a URL, owners who prefer them get email.
+# Which class sends each channel (docs/background-jobs.md#channels). WhatsApp goes through
+# Meta's Cloud API, SMS through Twilio; each is switched on by its credentials, and owners who
+# prefer one that is off get email. Every secret may be given as a file (..._FILE).
 MESSAGING_CHANNELS = {
     "email": "plut.foundation.messaging.channels.EmailChannel",
-    "whatsapp": "plut.foundation.messaging.channels.WhatsAppChannel",
-    "sms": "plut.foundation.messaging.channels.SmsChannel",
+    "whatsapp": "plut.foundation.messaging.whatsapp.WhatsAppChannel",
+    "sms": "plut.foundation.messaging.twilio.TwilioSmsChannel",
 }
-MESSAGING_WHATSAPP_URL = env.str("MESSAGING_WHATSAPP_URL", default="")
+# WhatsApp Business Platform (Cloud API). The national sender; a centre may have its own
+# number (its manager's WhatsApp page), whose secrets are named there, never stored.
+MESSAGING_WHATSAPP_API_URL = env.str(
+    "MESSAGING_WHATSAPP_API_URL", default="https://graph.facebook.com"
+)
+MESSAGING_WHATSAPP_API_VERSION = env.str("MESSAGING_WHATSAPP_API_VERSION", default="v23.0")
+MESSAGING_WHATSAPP_PHONE_NUMBER_ID = env.str("MESSAGING_WHATSAPP_PHONE_NUMBER_ID", default="")
 MESSAGING_WHATSAPP_TOKEN = env.str("MESSAGING_WHATSAPP_TOKEN", default="")
-MESSAGING_SMS_URL = env.str("MESSAGING_SMS_URL", default="")
-MESSAGING_SMS_TOKEN = env.str("MESSAGING_SMS_TOKEN", default="")
+# Signs the webhooks (X-Hub-Signature-256); centres with an app of their own name theirs.
+MESSAGING_WHATSAPP_APP_SECRET = env.str("MESSAGING_WHATSAPP_APP_SECRET", default="")
+# What the webhook's subscription handshake must echo (chosen by us, typed into Meta's form).
+MESSAGING_WHATSAPP_VERIFY_TOKEN = env.str("MESSAGING_WHATSAPP_VERIFY_TOKEN", default="")
+if MESSAGING_WHATSAPP_PHONE_NUMBER_ID and not (
+    MESSAGING_WHATSAPP_TOKEN and MESSAGING_WHATSAPP_APP_SECRET
+):
+    raise ImproperlyConfigured(
+        "MESSAGING_WHATSAPP_PHONE_NUMBER_ID needs MESSAGING_WHATSAPP_TOKEN (to send) and "
+        "MESSAGING_WHATSAPP_APP_SECRET (to trust its delivery receipts)."
+    )
+# Twilio Programmable Messaging: the account, and a Messaging Service (preferred: it holds
+# the registered sender ID and the opt-out keywords) or a sender.
+MESSAGING_SMS_API_URL = env.str("MESSAGING_SMS_API_URL", default="https://api.twilio.com")
+MESSAGING_TWILIO_ACCOUNT_SID = env.str("MESSAGING_TWILIO_ACCOUNT_SID", default="")
+MESSAGING_TWILIO_AUTH_TOKEN = env.str("MESSAGING_TWILIO_AUTH_TOKEN", default="")
+MESSAGING_TWILIO_MESSAGING_SERVICE_SID = env.str(
+    "MESSAGING_TWILIO_MESSAGING_SERVICE_SID", default=""
+)
+MESSAGING_SMS_FROM = env.str("MESSAGING_SMS_FROM", default="")
+if MESSAGING_TWILIO_ACCOUNT_SID and not MESSAGING_TWILIO_AUTH_TOKEN:
+    raise ImproperlyConfigured("MESSAGING_TWILIO_ACCOUNT_SID needs MESSAGING_TWILIO_AUTH_TOKEN.")
+# Where a centre's WhatsApp secret files are: one directory per centre, named by its id
+# (<dir>/<centre id>/token), apart from the portal's own secrets (plut/foundation/messaging/
+# secrets.py).
+MESSAGING_SECRETS_DIR = env.str("MESSAGING_SECRETS_DIR", default="/run/secrets/whatsapp")
 MESSAGING_HTTP_TIMEOUT = env.float("MESSAGING_HTTP_TIMEOUT", default=10.0)
 MESSAGING_MESSAGE_ID_DOMAIN = env.str("MESSAGING_MESSAGE_ID_DOMAIN", default="plut-kumkm")
 # Attempts per message before it is recorded as failed for good; backoff doubles from the base.
@@ -364,6 +405,7 @@ MESSAGING_QUEUE = env.str("MESSAGING_QUEUE", default="celery")
 # reminder. docker-compose.yml does.
 REPORTS_QUEUE = env.str("REPORTS_QUEUE", default="celery")
 CELERY_TASK_ROUTES = {
+    "plut.foundation.exports.tasks.*": {"queue": REPORTS_QUEUE},
     "plut.top.reports.tasks.*": {"queue": REPORTS_QUEUE},
     "plut.top.dashboards.tasks.*": {"queue": REPORTS_QUEUE},
 }
@@ -375,6 +417,24 @@ MESSAGING_VIDEO_ROOM_URL = env.str(
 )
 # Signed links in surveys and check-ins stop working after this many days.
 MESSAGING_LINK_MAX_AGE_DAYS = env.int("MESSAGING_LINK_MAX_AGE_DAYS", default=30)
+
+# The ministry's target for "Kenaikan omzet UMKM dampingan", in percent: the dashboards show the
+# indicator beside it.
+MINISTRY_TURNOVER_TARGET_PERCENT = env.float("MINISTRY_TURNOVER_TARGET_PERCENT", default=15.0)
+
+# --- Downloads of lists (docs/background-jobs.md#exports) ------------------------------------
+# A list longer than this is written by a background job instead of within the request: about
+# 3.500 rows a second leave the database as CSV, so this many take ~6 s, far inside the server's
+# timeout (plut/deploy/gunicorn.conf.py).
+EXPORT_STREAM_MAX_ROWS = env.int("EXPORT_STREAM_MAX_ROWS", default=20_000)
+# A finished file is kept this long, then deleted (it holds what its requester's scope showed).
+EXPORT_KEEP_HOURS = env.int("EXPORT_KEEP_HOURS", default=48)
+# A job silent this long (no chunk written) lost its worker; the sweep queues it again.
+EXPORT_STALE_SECONDS = env.int("EXPORT_STALE_SECONDS", default=600)
+# Behind the production proxy, the proxy sends a finished file (Django answers with
+# X-Accel-Redirect: its path under MEDIA_ROOT; plut/deploy/Caddyfile), not a gunicorn worker,
+# which may hold a request for 30 s at most. Off: Django sends it (make run, no proxy).
+EXPORT_SENT_BY_PROXY = env.bool("EXPORT_SENT_BY_PROXY", default=False)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -474,6 +534,19 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     # Centres come from public sources (source_url); what staff change afterwards is kept.
     {"model": "clinics.Centre", "m2m_fields": {"service_areas"}},
     {"model": "clinics.StaffMembership", "m2m_fields": {"areas"}},
+    # Who set a centre's WhatsApp number and secret references; who lifted an opt-out. The
+    # test send's results change on every test: not kept.
+    {
+        "model": "messaging.WhatsAppSender",
+        "exclude_fields": [
+            "last_test_at",
+            "last_test_result",
+            "last_test_provider_id",
+            "last_test_delivery",
+            "last_test_delivery_error",
+        ],
+    },
+    {"model": "messaging.OptOut", "mask_fields": ["phone"]},
 )
 # The masks the pages use (auditlog's default shows a NIK's second half: birth month and year).
 AUDITLOG_MASK_CALLABLE = "cooperatives.masking.audit_mask"
@@ -508,6 +581,10 @@ DASHBOARD_PRECOMPUTE = env.bool("DASHBOARD_PRECOMPUTE", default=_SHARED_CACHE)
 CENTRE_CACHE = env.bool("CENTRE_CACHE", default=_SHARED_CACHE)
 # Keys hold the period's dates, so a day-old snapshot is rarely asked for again.
 DASHBOARD_SNAPSHOT_TTL = env.int("DASHBOARD_SNAPSHOT_TTL", default=36 * 3600)
+# Changes a dashboard view works into the facts itself when Celery has not yet (each costs a
+# centre's month and the nation's: ~0,1-0,3 s at national scale); past it, the figures are
+# served marked as being updated. Empty: no limit (the tests, where no worker runs).
+DASHBOARD_FACTS_INLINE = env.int("DASHBOARD_FACTS_INLINE", default=20) or None
 # How long a queued refresh keeps others from queueing the same one (a dead worker's lock ends).
 DASHBOARD_REFRESH_LOCK_SECONDS = env.int("DASHBOARD_REFRESH_LOCK_SECONDS", default=600)
 # A worker that has not beaten for this long is reported as missing by /healthz.

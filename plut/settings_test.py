@@ -28,6 +28,9 @@ DASHBOARD_SNAPSHOTS = True
 # tests/plut/test_dashboard_snapshots.py turns serving stale ones on where it tests them.
 DASHBOARD_SERVE_STALE = False
 DASHBOARD_PRECOMPUTE = False
+# No Celery worker runs beside the tests: a dashboard view works every pending change into the
+# facts itself (the production limit is tested in tests/plut/test_dashboard_facts.py).
+DASHBOARD_FACTS_INLINE = None
 # Query counts are asserted on the uncached path (the most a page takes); the kept centres are
 # tested where they are turned on (tests/clinics/test_centre_cache.py).
 CENTRE_CACHE = False

@@ -2,9 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from mentoring.views.offline import offline_pages
 from plut.foundation.accounts.language import language_set
 from plut.foundation.accounts.views import LoginView, PasswordResetView
-from plut.foundation.core.pwa import favicon, web_manifest
+from plut.foundation.core.pwa import favicon, service_worker, web_manifest
 from plut.top.api import urls as api_urls
 
 urlpatterns = [
@@ -24,6 +25,9 @@ urlpatterns = [
     path("staff/", include("cooperatives.urls")),
     path("staff/team/", include("clinics.urls")),
     path("staff/outbox/", include("plut.foundation.messaging.urls")),
+    path("staff/unduhan/", include("plut.foundation.exports.urls")),
+    # Delivery receipts and owners' replies from WhatsApp and Twilio (signed, no login).
+    path("webhooks/", include("plut.foundation.messaging.webhook_urls")),
     path("dashboard/", include("plut.top.dashboards.urls")),
     path("privasi/", include("plut.top.privacy.urls")),
     path("api/", RedirectView.as_view(url="/api/v1/", permanent=False), name="api-root"),
@@ -34,6 +38,9 @@ urlpatterns = [
     # Installs the staff workspace on a phone's home screen (linked from staff pages).
     path("manifest.webmanifest", web_manifest, name="web_manifest"),
     path("favicon.ico", favicon, name="favicon"),
+    # Keeps a few staff pages on the phone for visits without signal (docs/workspace.md).
+    path("sw.js", service_worker, name="service_worker"),
+    path("staff/offline/pages/", offline_pages, name="offline_pages"),
     path("admin/", admin.site.urls),
 ]
 

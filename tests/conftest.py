@@ -8,6 +8,7 @@ import datetime
 import io
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -126,6 +127,23 @@ def browser_type_launch_args(browser_type_launch_args):
             "--no-first-run",
         ],
     }
+
+
+@pytest.fixture
+def shoot(tmp_path):
+    """Photograph a page as ``<name>.png`` ("booking/id-01-directory"): into PLUT_SCREENSHOTS
+    when set (``make screenshots`` keeps them in docs/img/ for the docs), else into the test's
+    temporary folder, so every run takes them."""
+    folder = Path(os.environ.get("PLUT_SCREENSHOTS") or tmp_path)
+
+    def take(target, name: str, *, full_page: bool = True) -> None:
+        """``target``: a page (whole, or only what the window shows), or a locator."""
+        path = folder / f"{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        is_page = hasattr(target, "set_viewport_size")
+        target.screenshot(path=path, **({"full_page": full_page} if is_page else {}))
+
+    return take
 
 
 @dataclass

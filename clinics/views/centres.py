@@ -24,6 +24,13 @@ from plut.foundation.accounts.decorators import role_required
 from plut.foundation.accounts.models import Role
 from plut.foundation.accounts.scope import visible_to
 from plut.foundation.core.history import history_for
+from plut.foundation.messaging.forms import WhatsAppSenderForm, WhatsAppTestForm
+from plut.foundation.messaging.senders import (
+    whatsapp_sender_of,
+    whatsapp_sender_secrets_found,
+    whatsapp_sender_set,
+    whatsapp_sender_test,
+)
 
 HISTORY_SHOWN = 20
 
@@ -83,3 +90,48 @@ def centre_staff(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-user__is_active", "user__first_name", "user__last_name", "user__pk")
     )
     return render(request, "clinics/centre_staff.html", {"centre": centre, "members": members})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.NATIONAL, Role.PROVINCIAL, Role.MANAGER)
+def centre_whatsapp(request: HttpRequest, pk: int) -> HttpResponse:
+    """The centre's own WhatsApp number (where its secrets are, never the secrets) and a test
+    send that shows WhatsApp's answer (docs/background-jobs.md, "A centre's WhatsApp set-up")."""
+    centre = _centre_or_404(request, pk)
+    sender = whatsapp_sender_of(centre.pk)
+    form = WhatsAppSenderForm(instance=sender, centre_id=centre.pk)
+    test_form = WhatsAppTestForm()
+    result: dict[str, object] | None = None
+    if request.method == "POST" and request.POST.get("action") == "test":
+        test_form = WhatsAppTestForm(request.POST)
+        if sender is not None and test_form.is_valid():
+            taken, answer = whatsapp_sender_test(sender=sender, to=test_form.cleaned_data["phone"])
+            result = {"taken": taken, "answer": answer}
+            sender = whatsapp_sender_of(centre.pk)
+    elif request.method == "POST":
+        # A copy: a form that fails leaves what was posted on its instance, not on the page's
+        # saved sender (whose secrets alone the page reports).
+        form = WhatsAppSenderForm(
+            request.POST, instance=whatsapp_sender_of(centre.pk), centre_id=centre.pk
+        )
+        if form.is_valid():
+            try:
+                whatsapp_sender_set(centre_id=centre.pk, **form.values())
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                messages.success(request, _("Pengaturan WhatsApp PLUT tersimpan."))
+                return redirect("clinics:centre_whatsapp", pk=centre.pk)
+    return render(
+        request,
+        "clinics/centre_whatsapp.html",
+        {
+            "centre": centre,
+            "sender": sender,
+            "form": form,
+            # Only the saved references of this centre: never what was just posted.
+            "found": whatsapp_sender_secrets_found(centre.pk),
+            "test_form": test_form,
+            "result": result,
+        },
+    )

@@ -25,7 +25,9 @@ database a few times per CHUNK of rows; new rows are written with COPY on Postgr
 ``make bench`` compares the import with a plain COPY of the same rows (plut/top/bench/imports.py;
 the target is a quarter of COPY's rate).
 
-Errors name the spreadsheet row (the header is row 1) and the column, in the active language.
+Errors name the spreadsheet row (the header is row 1) and the column. A file's errors are
+in the active language; a row's are kept untranslated (``RowError``) and stored in every
+language the site speaks, as a job runs in a worker and is read later, in either language.
 """
 
 from __future__ import annotations
@@ -56,8 +58,8 @@ from django.db.models import Field, Model
 from django.db.models.functions import Lower, Upper
 from django.http import HttpResponseBase
 from django.utils import timezone
-from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from openpyxl import load_workbook
 
 from clinics.models import Centre
@@ -72,6 +74,12 @@ from plut.foundation.core.copy import copy_rows, field_writer
 from plut.foundation.core.dates import BoundedDateField
 from plut.foundation.core.exports import export_response
 from plut.foundation.core.phone import phone_to_e164
+from plut.foundation.core.translation import (
+    every_language,
+    in_every_language,
+    in_reader_language,
+    said,
+)
 from plut.foundation.regions.models import Regency
 
 ENTERPRISES, COOPERATIVES = "enterprises", "cooperatives"
@@ -94,17 +102,48 @@ _Before = dict[tuple[type, Any], Any]
 
 
 class ImportFileError(Exception):
-    """The file as a whole cannot be read (wrong type, missing columns, empty)."""
+    """The file as a whole cannot be read (wrong type, missing columns, empty).
+
+    Keeps its msgid and parameters: ``str()`` says it in the active language, and a job, which
+    runs in no reader's language, stores ``every_language()``."""
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.message, self.params = message, params
+
+    def __str__(self) -> str:
+        return said(self.message, **self.params)
+
+    def every_language(self) -> dict[str, str]:
+        return every_language(self.message, **self.params)
 
 
 @dataclass(frozen=True)
 class RowError:
     row: int
     field: str
-    message: str
+    # One message, lazy text and its params, translated only when read.
+    error: ValidationError
+
+    @property
+    def message(self) -> str:
+        """The message in the active language."""
+        return " ".join(self.error.messages)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "field": self.field, "message": self.message}
+        """The error as a job stores it: the message in each of the site's languages (read it
+        back with ``row_error_read``)."""
+        messages = in_every_language(lambda: self.message)
+        return {"row": self.row, "field": self.field, "message": messages}
+
+
+def row_error_read(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored row error (``RowError.as_dict``) with its message in the active language."""
+    return {**stored, "message": in_reader_language(stored["message"])}
+
+
+def _row_error(number: int, column: str, message: Any, **params: Any) -> RowError:
+    return RowError(number, column, ValidationError(message, params=params))
 
 
 @dataclass
@@ -151,11 +190,11 @@ class _Deadline:
     def check(self) -> None:
         if time.monotonic() >= self.at:
             raise ImportFileError(
-                _t(
+                gettext_noop(
                     "Berkas tidak selesai dibaca dalam %(seconds)s detik; "
                     "bagi menjadi beberapa berkas yang lebih kecil."
-                )
-                % {"seconds": self.seconds}
+                ),
+                seconds=self.seconds,
             )
 
 
@@ -175,11 +214,11 @@ class _TimedBytes(io.BytesIO):
 
 def _too_many_rows(limit: int) -> ImportFileError:
     return ImportFileError(
-        _t(
+        gettext_noop(
             "Berkas berisi lebih dari %(max)s baris (baris kosong ikut dihitung); "
             "bagi menjadi beberapa berkas."
-        )
-        % {"max": limit}
+        ),
+        max=limit,
     )
 
 
@@ -193,8 +232,10 @@ def _package_check(source: io.BytesIO) -> None:
         limit = settings.IMPORT_MAX_XLSX_UNPACKED_BYTES
         if sum(member.file_size for member in members) > limit:
             raise ImportFileError(
-                _t("Isi berkas XLSX terlalu besar setelah diekstrak (maksimum %(mb)s MB).")
-                % {"mb": max(1, limit // (1024 * 1024))}
+                gettext_noop(
+                    "Isi berkas XLSX terlalu besar setelah diekstrak (maksimum %(mb)s MB)."
+                ),
+                mb=max(1, limit // (1024 * 1024)),
             )
         # A spreadsheet's parts shrink about 14 times; a part that shrank far more is a few KB
         # that unpack into millions of XML elements, which also parse for long between two
@@ -206,8 +247,10 @@ def _package_check(source: io.BytesIO) -> None:
             for member in members
         ):
             raise ImportFileError(
-                _t("Isi berkas XLSX mengembang lebih dari %(ratio)s kali saat diekstrak.")
-                % {"ratio": ratio}
+                gettext_noop(
+                    "Isi berkas XLSX mengembang lebih dari %(ratio)s kali saat diekstrak."
+                ),
+                ratio=ratio,
             )
         # openpyxl parses every sheet once to find its size before returning a row, each
         # empty row in Python; counting row tags in the unpacked XML runs in C. A tag cut
@@ -246,7 +289,7 @@ def _xlsx_rows(data: bytes, deadline: _Deadline) -> Iterator[Sequence[Any]]:
         # reading of each part (KeyError, ValueError, TypeError, IndexError...). Each of them
         # means this file is not a workbook we can read (our own checks raise ImportFileError).
         raise ImportFileError(
-            _t(
+            gettext_noop(
                 "Berkas tidak dapat dibaca sebagai XLSX. Simpan ulang dari Excel atau "
                 "LibreOffice sebagai .xlsx, atau gunakan templat impor."
             )
@@ -255,11 +298,13 @@ def _xlsx_rows(data: bytes, deadline: _Deadline) -> Iterator[Sequence[Any]]:
 
 def _csv_rows(data: bytes) -> Iterable[Sequence[Any]]:
     if b"\x00" in data[:4096]:
-        raise ImportFileError(_t("Berkas harus berupa CSV (UTF-8) atau XLSX."))
+        raise ImportFileError(gettext_noop("Berkas harus berupa CSV (UTF-8) atau XLSX."))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ImportFileError(_t("Berkas CSV harus disimpan dengan pengodean UTF-8.")) from error
+        raise ImportFileError(
+            gettext_noop("Berkas CSV harus disimpan dengan pengodean UTF-8.")
+        ) from error
     first_line = text.split("\n", 1)[0]
     # Indonesian Excel saves CSV with semicolons (the comma is the decimal separator).
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
@@ -278,15 +323,15 @@ def read_table(data: bytes, kind: str) -> list[tuple[int, dict[str, str]]]:
     try:
         header = [_text(cell).lower() for cell in next(rows)]
     except StopIteration:
-        raise ImportFileError(_t("Berkas kosong.")) from None
+        raise ImportFileError(gettext_noop("Berkas kosong.")) from None
     except csv.Error as error:
-        raise ImportFileError(_t("Berkas CSV tidak dapat dibaca.")) from error
+        raise ImportFileError(gettext_noop("Berkas CSV tidak dapat dibaca.")) from error
     columns = COLUMNS[kind]
     missing = [name for name in columns if columns[name][1] and name not in header]
     if missing:
         raise ImportFileError(
-            _t("Kolom wajib tidak ada: %(columns)s. Gunakan templat impor.")
-            % {"columns": ", ".join(missing)}
+            gettext_noop("Kolom wajib tidak ada: %(columns)s. Gunakan templat impor."),
+            columns=", ".join(missing),
         )
     # Where each template column is (a column named twice: its last one); other columns are
     # never looked at, however many the header has.
@@ -306,9 +351,9 @@ def read_table(data: bytes, kind: str) -> list[tuple[int, dict[str, str]]]:
             if any(values.values()):
                 table.append((number, values))
     except csv.Error as error:
-        raise ImportFileError(_t("Berkas CSV tidak dapat dibaca.")) from error
+        raise ImportFileError(gettext_noop("Berkas CSV tidak dapat dibaca.")) from error
     if not table:
-        raise ImportFileError(_t("Berkas tidak berisi baris data."))
+        raise ImportFileError(gettext_noop("Berkas tidak berisi baris data."))
     return table
 
 
@@ -405,6 +450,10 @@ def _phone(value: str, _regencies: set[str]) -> str:
     return phone_to_e164(value) if value else ""
 
 
+# A row -> (its cleaned values, [(column, error)]).
+_Clean = Callable[[dict[str, str]], tuple[dict[str, Any], list[tuple[str, ValidationError]]]]
+
+
 @dataclass(frozen=True)
 class _RowSchema:
     """A row's columns as form fields, cleaned one by one with ``Field.clean``: the same
@@ -422,15 +471,15 @@ class _RowSchema:
     # (and on the province's regencies, the same for the whole file).
     repeating: frozenset[str] = frozenset()
 
-    def cleaner(
-        self, regencies: set[str]
-    ) -> Callable[[dict[str, str]], tuple[dict[str, Any], list[tuple[str, str]]]]:
-        """For one file: row -> (cleaned values, [(column, message)]), every column checked."""
-        memo: dict[str, dict[str | None, tuple[Any, list[str]]]] = {
+    def cleaner(self, regencies: set[str]) -> _Clean:
+        """For one file: row -> (cleaned values, [(column, error)]), every column checked."""
+        memo: dict[str, dict[str | None, tuple[Any, list[ValidationError]]]] = {
             name: {} for name in self.repeating
         }
 
-        def clean_cell(name: str, column: forms.Field, text: str | None) -> tuple[Any, list[str]]:
+        def clean_cell(
+            name: str, column: forms.Field, text: str | None
+        ) -> tuple[Any, list[ValidationError]]:
             if name in self.numbers:
                 text = _number(text or "")
             try:
@@ -438,22 +487,24 @@ class _RowSchema:
                 check = self.checks.get(name)
                 return (check(value, regencies) if check else value), []
             except ValidationError as error:
-                return None, error.messages
+                return None, error.error_list
 
-        def clean(values: dict[str, str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        def clean(
+            values: dict[str, str],
+        ) -> tuple[dict[str, Any], list[tuple[str, ValidationError]]]:
             data: dict[str, Any] = {}
-            errors: list[tuple[str, str]] = []
+            errors: list[tuple[str, ValidationError]] = []
             for name, column in self.fields.items():
                 text = values.get(name)
                 seen = memo.get(name)
                 if seen is None:
-                    value, messages = clean_cell(name, column, text)
+                    value, cell_errors = clean_cell(name, column, text)
                 elif text in seen:
-                    value, messages = seen[text]
+                    value, cell_errors = seen[text]
                 else:
-                    value, messages = seen[text] = clean_cell(name, column, text)
-                if messages:
-                    errors.extend((name, message) for message in messages)
+                    value, cell_errors = seen[text] = clean_cell(name, column, text)
+                if cell_errors:
+                    errors.extend((name, error) for error in cell_errors)
                 else:
                     data[name] = value
             return data, errors
@@ -540,9 +591,9 @@ def _model_errors(number: int, instance: Any, columns: dict[str, str]) -> list[R
         instance.clean()
     except ValidationError as error:
         return [
-            RowError(number, columns.get(name, name), message)
-            for name, messages in error.message_dict.items()
-            for message in messages
+            RowError(number, columns.get(name, name), single)
+            for name, errors in error.error_dict.items()
+            for single in errors
         ]
     return []
 
@@ -779,7 +830,7 @@ def _row_errors_sorted(errors: list[RowError]) -> list[RowError]:
 
 def _cleaned(
     chunk: Sequence[tuple[int, dict[str, str]]],
-    clean: Callable[[dict[str, str]], tuple[dict[str, Any], list[tuple[str, str]]]],
+    clean: _Clean,
     tick: Callable[[], None],
 ) -> tuple[list[tuple[int, dict[str, Any]]], list[RowError]]:
     rows, errors = [], []
@@ -787,18 +838,18 @@ def _cleaned(
         tick()
         data, field_errors = clean(values)
         if field_errors:
-            errors += [RowError(number, name, message) for name, message in field_errors]
+            errors += [RowError(number, name, error) for name, error in field_errors]
         else:
             rows.append((number, data))
     return rows, errors
 
 
 def _same_record(number: int, column: str, earlier: int) -> RowError:
-    return RowError(
+    return _row_error(
         number,
         column,
-        _t("Baris ini dan baris %(row)s berkas ini menunjuk data tersimpan yang sama.")
-        % {"row": earlier},
+        _("Baris ini dan baris %(row)s berkas ini menunjuk data tersimpan yang sama."),
+        row=earlier,
     )
 
 
@@ -857,7 +908,7 @@ def _enterprise_by_key(
 def _plan_enterprises(
     chunk: Sequence[tuple[int, dict[str, str]]],
     centre: Centre,
-    clean: Callable[[dict[str, str]], tuple[dict[str, Any], list[tuple[str, str]]]],
+    clean: _Clean,
     seen: _Seen,
     tick: Callable[[], None],
 ) -> tuple[list[_Plan], list[RowError], int]:
@@ -884,35 +935,35 @@ def _plan_enterprises(
         key = _enterprise_key(data)
         if nib and nib in seen.identifiers:
             row_errors.append(
-                RowError(
+                _row_error(
                     number,
                     "nib",
-                    _t("NIB ini sudah ada di baris %(row)s berkas ini.")
-                    % {"row": seen.identifiers[nib]},
+                    _("NIB ini sudah ada di baris %(row)s berkas ini."),
+                    row=seen.identifiers[nib],
                 )
             )
         known = enterprises.get(nib) if nib else None
         if _elsewhere(known, centre):
             row_errors.append(
-                RowError(number, "nib", _t("NIB ini sudah terdaftar sebagai klien PLUT lain."))
+                _row_error(number, "nib", _("NIB ini sudah terdaftar sebagai klien PLUT lain."))
             )
         owner = persons.get(nik) if nik else None
         if _elsewhere(owner, centre):
             row_errors.append(
-                RowError(
-                    number, "nik_pemilik", _t("NIK ini sudah terdaftar sebagai klien PLUT lain.")
+                _row_error(
+                    number, "nik_pemilik", _("NIK ini sudah terdaftar sebagai klien PLUT lain.")
                 )
             )
         if not nib and key in seen.keys:
             row_errors.append(
-                RowError(
+                _row_error(
                     number,
                     "nama_usaha",
-                    _t(
+                    _(
                         "Usaha ini sudah ada di baris %(row)s berkas ini: nama usaha, nama "
                         "pemilik dan kabupaten/kota sama. Isi NIB-nya jika usahanya berbeda."
-                    )
-                    % {"row": seen.keys[key]},
+                    ),
+                    row=seen.keys[key],
                 )
             )
         elif known is None:
@@ -1098,7 +1149,7 @@ def _cooperative_values(data: dict[str, Any], centre: Centre) -> dict[str, Any]:
 def _plan_cooperatives(
     chunk: Sequence[tuple[int, dict[str, str]]],
     centre: Centre,
-    clean: Callable[[dict[str, str]], tuple[dict[str, Any], list[tuple[str, str]]]],
+    clean: _Clean,
     seen: _Seen,
     tick: Callable[[], None],
 ) -> tuple[list[_Plan], list[RowError], int]:
@@ -1129,32 +1180,32 @@ def _plan_cooperatives(
         key = (data["kode_kabupaten"], data["nama_koperasi"].lower())
         if official and official in seen.identifiers:
             row_errors.append(
-                RowError(
+                _row_error(
                     number,
                     "nomor_induk_koperasi",
-                    _t("Nomor Induk Koperasi ini sudah ada di baris %(row)s berkas ini.")
-                    % {"row": seen.identifiers[official]},
+                    _("Nomor Induk Koperasi ini sudah ada di baris %(row)s berkas ini."),
+                    row=seen.identifiers[official],
                 )
             )
         known = known_by_number.get(official) if official else None
         if _elsewhere(known, centre):
             row_errors.append(
-                RowError(
+                _row_error(
                     number,
                     "nomor_induk_koperasi",
-                    _t("Nomor Induk Koperasi ini sudah terdaftar sebagai klien PLUT lain."),
+                    _("Nomor Induk Koperasi ini sudah terdaftar sebagai klien PLUT lain."),
                 )
             )
         if not official and key in seen.keys:
             row_errors.append(
-                RowError(
+                _row_error(
                     number,
                     "nama_koperasi",
-                    _t(
+                    _(
                         "Koperasi ini sudah ada di baris %(row)s berkas ini: nama koperasi dan "
                         "kabupaten/kota sama."
-                    )
-                    % {"row": seen.keys[key]},
+                    ),
+                    row=seen.keys[key],
                 )
             )
         elif known is None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Model, PositiveBigIntegerField
+from django.db.models import IntegerField, Model, PositiveBigIntegerField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -51,6 +51,7 @@ from cooperatives.services.records import enterprise_register as enterprise_regi
 from plut.foundation.accounts.decorators import STAFF_ROLES, role_required
 from plut.foundation.accounts.models import CENTRE_ROLES, Role
 from plut.foundation.core.phone import phone_mask
+from plut.foundation.core.tables import integer
 from plut.foundation.core.templatetags.plut import rupiah
 
 
@@ -136,6 +137,8 @@ def _shown(record: Model, name: str, value: Any) -> str:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(field, PositiveBigIntegerField):  # the model's money fields: whole Rupiah
         return rupiah(value)
+    if isinstance(field, IntegerField):  # counts: members, workforce, employees
+        return integer(value)
     if isinstance(value, datetime.date):
         return date_format(value, "j M Y")
     return str(value)

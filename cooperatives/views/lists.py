@@ -6,19 +6,20 @@ exactly the rows the screen shows. Lists never show a NIK, and phones only maske
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any
-
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from clinics.list_filters import offered_choices
+from cooperatives.exports import (
+    COOPERATIVES,
+    ENTERPRISES,
+    cooperatives_filtered,
+    enterprises_filtered,
+)
 from cooperatives.filters import CooperativeFilter, EnterpriseFilter
-from cooperatives.models import Cooperative, Enterprise, Scale
-from cooperatives.selectors import cooperatives_visible_to, enterprises_visible_to
+from cooperatives.models import Enterprise, Scale
 from cooperatives.tables import (
     cooperative_table,
     cooperatives_for_table,
@@ -26,9 +27,8 @@ from cooperatives.tables import (
     enterprises_for_table,
 )
 from plut.foundation.accounts.decorators import STAFF_ROLES, role_required
-from plut.foundation.core.exports import export_filtered
 from plut.foundation.core.pagination import keyset_page
-from plut.foundation.core.phone import phone_mask
+from plut.foundation.exports.views import list_download
 
 
 def _scale_label(enterprise: Enterprise) -> str:
@@ -40,9 +40,7 @@ def _scale_label(enterprise: Enterprise) -> str:
 
 
 def _enterprise_filter(request: HttpRequest) -> EnterpriseFilter:
-    return EnterpriseFilter(
-        request.GET, queryset=enterprises_visible_to(request.user), user=request.user
-    )
+    return enterprises_filtered(request.user, request.GET)
 
 
 @require_safe
@@ -74,55 +72,17 @@ def enterprise_filter_options(request: HttpRequest) -> JsonResponse:
     return JsonResponse(offered_choices(_enterprise_filter(request), ("regency",)))
 
 
-ENTERPRISE_HEADERS = [
-    _("ID"),
-    _("Nama usaha"),
-    _("NIB"),
-    _("KBLI"),
-    _("Pemilik"),
-    _("Telepon pemilik (disamarkan)"),
-    _("Skala usaha"),
-    _("Jumlah tenaga kerja"),
-    _("Kabupaten/kota"),
-    _("PLUT"),
-]
-
-
-def _enterprise_rows(enterprises: Iterable[Enterprise]) -> Iterator[list[Any]]:
-    for enterprise in enterprises:
-        yield [
-            enterprise.pk,
-            enterprise.name,
-            enterprise.nib or "",
-            enterprise.kbli,
-            enterprise.owner.full_name,
-            phone_mask(enterprise.owner.phone),
-            _scale_label(enterprise),
-            enterprise.employees,
-            enterprise.regency.name,
-            enterprise.centre.name if enterprise.centre else "",
-        ]
-
-
 @require_safe
 @role_required(*STAFF_ROLES)
 def enterprise_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    return export_filtered(
-        filterset=_enterprise_filter(request),
-        rows=_enterprise_rows,
-        headers=ENTERPRISE_HEADERS,
-        filename="umkm",
-        fmt=fmt,
-    )
+    return list_download(request, ENTERPRISES, fmt)
 
 
 # --- Cooperatives ---------------------------------------------------------------------------
 
 
 def _cooperative_filter(request: HttpRequest) -> CooperativeFilter:
-    # Active or not is worked out by the database for every row at once.
-    queryset = cooperatives_visible_to(request.user).with_is_active()
-    return CooperativeFilter(request.GET, queryset=queryset, user=request.user)
+    return cooperatives_filtered(request.user, request.GET)
 
 
 @require_safe
@@ -144,19 +104,6 @@ def cooperative_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-COOPERATIVE_HEADERS = [
-    _("ID"),
-    _("Nama koperasi"),
-    _("Nomor Induk Koperasi"),
-    _("Jenis koperasi"),
-    _("Kabupaten/kota"),
-    _("PLUT"),
-    _("Jumlah anggota"),
-    _("Tanggal RAT terakhir"),
-    _("Aktif"),
-]
-
-
 @require_safe
 @role_required(*STAFF_ROLES)
 def cooperative_filter_options(request: HttpRequest) -> JsonResponse:
@@ -164,29 +111,7 @@ def cooperative_filter_options(request: HttpRequest) -> JsonResponse:
     return JsonResponse(offered_choices(_cooperative_filter(request), ("regency",)))
 
 
-def _cooperative_rows(cooperatives: Iterable[Cooperative]) -> Iterator[list[Any]]:
-    yes, no = _t("Ya"), _t("Tidak")
-    for cooperative in cooperatives:
-        yield [
-            cooperative.pk,
-            cooperative.name,
-            cooperative.number or "",
-            cooperative.get_type_display(),
-            cooperative.regency.name,
-            cooperative.centre.name if cooperative.centre else "",
-            cooperative.members,
-            cooperative.last_rat_on,
-            yes if cooperative.is_active_now else no,
-        ]
-
-
 @require_safe
 @role_required(*STAFF_ROLES)
 def cooperative_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    return export_filtered(
-        filterset=_cooperative_filter(request),
-        rows=_cooperative_rows,
-        headers=COOPERATIVE_HEADERS,
-        filename="koperasi",
-        fmt=fmt,
-    )
+    return list_download(request, COOPERATIVES, fmt)

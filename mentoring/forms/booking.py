@@ -103,7 +103,12 @@ class BookingDetailsForm(forms.Form):
         self.fields["regency"].queryset = Regency.objects.filter(province_id=centre.province_id)
         if centre.regency_id:
             self.fields["regency"].initial = centre.regency_id
-        offered = [(v, label) for v, label in Channel.choices if channel_available(v)]
+        offered = [
+            (value, label)
+            for value, label in Channel.choices
+            # A centre with its own WhatsApp number offers WhatsApp without a national one.
+            if channel_available(value, centre.pk)
+        ]
         if len(offered) > 1:
             self.fields["preferred_channel"].choices = offered
         else:

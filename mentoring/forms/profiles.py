@@ -9,13 +9,21 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cooperatives.models import Enterprise
 from mentoring.models import MentoringSession, Outcome
-from mentoring.selectors.profiles import enterprise_merge_candidates, enterprise_zone
+from mentoring.selectors.profiles import (
+    Figure,
+    enterprise_baseline,
+    enterprise_merge_candidates,
+    enterprise_zone,
+)
 from mentoring.selectors.records import sessions_visible_to
 from plut.foundation.core.dates import BoundedDateField, TimeZone
+from plut.foundation.core.tables import integer
+from plut.foundation.core.templatetags.plut import rupiah
 from plut.foundation.core.widgets import DateInput
 
 # Dots group thousands ("3.900.000"); a lone dot elsewhere ("3.9") is a typo or a decimal.
@@ -60,6 +68,16 @@ class RupiahField(forms.Field):
         if amount > self.max_value:
             raise forms.ValidationError(self.error_messages["too_big"], code="too_big")
         return amount
+
+
+def _baseline_note(figure: Figure, shown: Any) -> str:
+    """The baseline beside the field that measures it anew, in the reader's format."""
+    if figure.value is None:
+        return gettext("Data awal belum tercatat.")
+    return gettext("Data awal: %(value)s, dicatat %(date)s.") % {
+        "value": shown(figure.value),
+        "date": formats.date_format(figure.on, "j M Y"),
+    }
 
 
 def _filled(value: Any) -> bool:
@@ -141,6 +159,11 @@ class OutcomeForm(forms.ModelForm):
             timezone.now(), ZoneInfo(enterprise_zone(enterprise))
         ).date()
         self.fields["recorded_on"].initial = self.today
+        # Each new figure is read against the baseline: its help text says it.
+        baseline = enterprise_baseline(enterprise)
+        turnover = self.fields["turnover"]
+        turnover.help_text = f"{_baseline_note(baseline.turnover, rupiah)} {turnover.help_text}"
+        self.fields["employees"].help_text = _baseline_note(baseline.employees, integer)
         self.fields["sessions"].queryset = (
             sessions_visible_to(user)
             .filter(sessionenterprise__enterprise=enterprise)

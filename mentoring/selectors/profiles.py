@@ -1,7 +1,9 @@
-"""Reads for the client profiles: the timeline of what happened, and the formalisation ladder.
+"""Reads for the client profiles: the timeline of what happened, the formalisation ladder, and
+the enterprise's turnover and jobs against its baseline.
 
 Each read is a fixed number of queries whatever the size of the history: the timeline merges
-three capped querysets in Python, the ladder is one aggregate over the enterprise's outcomes.
+three capped querysets in Python, the ladder is one aggregate over the enterprise's outcomes,
+the latest figures are subqueries of the query that reads the enterprise.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinics.selectors import attach_centres
 from cooperatives.models import Cooperative, Enterprise, Person
 from cooperatives.selectors import enterprise_possible_duplicates, enterprises_visible_to
-from mentoring.models import Booking, Outcome, SessionEnterprise
+from mentoring.models import Booking, Outcome, OutcomeSource, SessionEnterprise
 from mentoring.selectors.records import (
     bookings_visible_to,
     outcomes_visible_to,
@@ -78,7 +81,8 @@ def enterprise_timeline(
 ) -> Timeline:
     """Sessions, bookings and outcomes of one enterprise that ``user`` may see, newest first.
 
-    Attaches their centres and the enterprise's own (clinics.selectors.attach_centres)."""
+    Attaches their centres and the enterprise's own (clinics.selectors.attach_centres), and
+    to each outcome its change against the baseline (``attach_changes``)."""
     sessions, more_sessions = _newest(
         sessions_visible_to(user)
         .filter(sessionenterprise__enterprise=enterprise)
@@ -105,6 +109,7 @@ def enterprise_timeline(
         .order_by("-recorded_on", "-id"),
         limit,
     )
+    attach_changes(outcomes, enterprise_baseline(enterprise))
     zone = enterprise_zone(enterprise)
     # An outcome has a date, not a time: it sorts after everything else on that day.
     end_of_day = datetime.time(23, 59, 59)
@@ -141,6 +146,116 @@ def cooperative_timeline(
         limit,
     )
     return Timeline(items=_session_items(sessions), truncated=more, limit=limit)
+
+
+# --- Turnover and jobs: the baseline, the latest, the change -------------------------------
+
+# The baseline is what the enterprise's own record holds: the turnover and jobs given when it
+# was registered (the session form's inline registration, the import, the API), as corrected
+# since with "Ubah data". The record keeps no date for those figures, so the baseline is dated
+# the day the record was created, in the enterprise's zone. Outcome -> baseline figure:
+BASELINE_FIELDS = {"turnover": "annual_turnover", "employees": "employees"}
+
+# Outcomes whose figures count: those staff record, and the owner's own answers (check-ins)
+# once staff have verified them.
+COUNTED_OUTCOMES = Q(source=OutcomeSource.STAFF) | Q(verified_at__isnull=False)
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: int | None  # None: never given
+    on: datetime.date | None  # the day it was measured (None with no value)
+    is_baseline: bool  # the registration's figure; else the newest counted outcome's
+
+
+@dataclass(frozen=True)
+class Change:
+    """A figure against the baseline: +Rp 400.000.000 (+10 %)."""
+
+    amount: int  # new minus baseline
+    base: int  # the baseline: no percentage from 0
+
+    @property
+    def size(self) -> int:
+        return abs(self.amount)
+
+    @property
+    def sign(self) -> str:
+        return "+" if self.amount > 0 else "\u2212" if self.amount < 0 else ""
+
+
+def figure_change(value: int | None, baseline: Figure) -> Change | None:
+    if value is None or baseline.value is None:
+        return None
+    return Change(amount=value - baseline.value, base=baseline.value)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    turnover: Figure
+    employees: Figure
+
+
+def enterprise_baseline(enterprise: Enterprise) -> Baseline:
+    """The turnover and jobs the enterprise started from (``BASELINE_FIELDS``), dated the day
+    its record was created. No query: expects what ``enterprise_zone`` does."""
+    on = timezone.localtime(enterprise.created_at, ZoneInfo(enterprise_zone(enterprise))).date()
+    figures = {
+        name: Figure(getattr(enterprise, field), on, is_baseline=True)
+        for name, field in BASELINE_FIELDS.items()
+    }
+    return Baseline(**figures)
+
+
+def with_latest_figures(enterprises: QuerySet[Enterprise]) -> QuerySet[Enterprise]:
+    """Each enterprise with ``latest_<figure>`` and ``latest_<figure>_on``: the newest counted
+    outcome that measured that figure (turnover, employees), or None. Subqueries of the same
+    query, served by the outcomes' (enterprise, -recorded_on) index."""
+    annotations = {}
+    for name in BASELINE_FIELDS:
+        newest = Outcome.objects.filter(
+            COUNTED_OUTCOMES, enterprise=OuterRef("pk"), **{f"{name}__isnull": False}
+        ).order_by("-recorded_on", "-id")
+        annotations[f"latest_{name}"] = Subquery(newest.values(name)[:1])
+        annotations[f"latest_{name}_on"] = Subquery(newest.values("recorded_on")[:1])
+    return enterprises.annotate(**annotations)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One figure on the profile's headline: as it stands now, its baseline, the change."""
+
+    now: Figure  # the newest counted outcome's, else the baseline itself
+    baseline: Figure
+    change: Change | None  # None while ``now`` is the baseline
+
+
+@dataclass(frozen=True)
+class Figures:
+    turnover: Standing
+    employees: Standing
+
+
+def enterprise_figures(enterprise: Enterprise) -> Figures:
+    """The latest turnover and jobs against the baseline. Expects ``with_latest_figures``."""
+    baseline = enterprise_baseline(enterprise)
+    standings = {}
+    for name in BASELINE_FIELDS:
+        base = getattr(baseline, name)
+        value = getattr(enterprise, f"latest_{name}")
+        if value is None:
+            standings[name] = Standing(now=base, baseline=base, change=None)
+        else:
+            now = Figure(value, getattr(enterprise, f"latest_{name}_on"), is_baseline=False)
+            standings[name] = Standing(now=now, baseline=base, change=figure_change(value, base))
+    return Figures(**standings)
+
+
+def attach_changes(outcomes: list[Outcome], baseline: Baseline) -> None:
+    """Give each outcome ``turnover_change`` and ``employees_change`` against ``baseline``."""
+    for outcome in outcomes:
+        outcome.turnover_change = figure_change(outcome.turnover, baseline.turnover)
+        outcome.employees_change = figure_change(outcome.employees, baseline.employees)
 
 
 @dataclass(frozen=True)

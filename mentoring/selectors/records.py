@@ -6,8 +6,6 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from functools import reduce
-from operator import or_
 from typing import Any
 
 from django.db import connection
@@ -15,7 +13,8 @@ from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import StrIndex, Upper
 from django.db.models.lookups import GreaterThan
 
-from clinics.selectors import centre_of
+from clinics.centre_cache import centres_by_id
+from clinics.selectors import centres_in_zone
 from cooperatives.models import Enterprise
 from mentoring.models import Booking, FollowUp, MentoringSession, Outcome, SessionEnterprise
 from plut.foundation.accounts.scope import scope_of, visible_to
@@ -32,39 +31,61 @@ def sessions_visible_to(user: Any) -> QuerySet[MentoringSession]:
 
 
 def zones_of(user: Any) -> list[str] | None:
-    """The one zone of a centre's staff, or None: every zone, each centre on its own clock."""
-    if scope_of(user).centre_id is None:
-        return None
-    centre = centre_of(user)
-    return [centre.timezone] if centre else None
+    """The one zone of a centre's or a province's staff, or None: every zone, each centre on
+    its own clock."""
+    scope = scope_of(user)
+    if scope.centre_id is not None:
+        centre = centres_by_id([scope.centre_id]).get(scope.centre_id)
+        return [centre.timezone] if centre else None
+    if scope.province_code is not None:
+        return [user.province.timezone]
+    return None
+
+
+# The comparison that holds exactly where the other one fails (the two sides of a bound).
+_OTHER_SIDE = {"lt": "gte", "lte": "gt", "gt": "lte", "gte": "lt"}
 
 
 def on_centres_clock(
-    build: Callable[[str], Q],
+    column: str,
+    lookup: str,
+    bound: Callable[[str], Any],
     *,
     zones: list[str] | None,
-    zone_path: str = "centre__province__timezone",
+    centre_path: str = "centre",
 ) -> Q:
-    """``build(zone)`` for the rows of the centres in each zone: "today", "this week" and
-    "overdue" are each centre's own (at 00:30 WIT it is still yesterday in WIB).
+    """``column`` compared (``lookup``: "lt", "gte"...) with ``bound(zone)`` for the rows of
+    the centres in each zone: "today", "this week" and "overdue" are each centre's own (at
+    00:30 WIT it is still yesterday in WIB). ``zones``: the zones the rows can be in (zones_of),
+    None for every zone.
 
-    ``build`` compares the column with that zone's bounds, not a date cast, so the indexes
-    serve it; with one zone (a centre's staff) the province is not joined.
+    The column is compared with the loosest of the zones' bounds, never cast to a local date:
+    a range an index seeks to. Then the rows of a zone whose own bound is tighter are left out
+    where they fall between the two bounds, a few hours' worth: stated as that narrow window,
+    the planner sees it removes next to nothing, where a test of each zone's whole bound made
+    it expect a handful of rows and pick a plan for a handful. The zone of a row is its
+    centre's, from the centres each process keeps (no join to the provinces).
     """
     if zones is not None and len(zones) == 1:
-        return build(zones[0])
-    return reduce(
-        or_, (Q(**{zone_path: zone}) & build(zone) for zone in (zones or TimeZone.values))
-    )
+        return Q(**{f"{column}__{lookup}": bound(zones[0])})
+    bounds = {zone: bound(zone) for zone in zones or TimeZone.values}
+    loosest = (max if lookup in ("lt", "lte") else min)(bounds.values())
+    condition = Q(**{f"{column}__{lookup}": loosest})
+    for zone, value in bounds.items():
+        if value != loosest:
+            condition &= ~Q(
+                **{
+                    f"{centre_path}__in": centres_in_zone(zone),
+                    f"{column}__{_OTHER_SIDE[lookup]}": value,
+                    f"{column}__{lookup}": loosest,
+                }
+            )
+    return condition
 
 
-def overdue() -> Q:
+def overdue(zones: list[str] | None = None) -> Q:
     """Follow-ups open past their due day on their own centre's calendar."""
-    return Q(done_at__isnull=True) & on_centres_clock(
-        lambda zone: Q(due_on__lt=today_in(zone)),
-        zones=None,
-        zone_path="session__centre__province__timezone",
-    )
+    return Q(done_at__isnull=True) & on_centres_clock("due_on", "lt", today_in, zones=zones)
 
 
 def client_names(sessions: Iterable[MentoringSession]) -> dict[int, list[str]]:

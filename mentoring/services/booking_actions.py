@@ -22,7 +22,8 @@ from typing import Any
 
 from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,6 +39,7 @@ from mentoring.services.deletion import (
     reason_clean,
 )
 from mentoring.services.notifications import BookingNotice, booking_notify_later
+from mentoring.services.overlaps import Overlaps, overlap_checked
 from plut.foundation.accounts.models import CENTRE_ROLES, Role, User
 from plut.foundation.core.tables import moment
 
@@ -135,7 +137,12 @@ def _transition(
     with transaction.atomic():
         changed = Booking.objects.filter(
             pk=booking.pk, status=seen_status, consultant_id=booking.consultant_id
-        ).update(status=target, status_reason=reason, updated_at=timezone.now())
+        ).update(
+            status=target,
+            status_reason=reason,
+            updated_at=timezone.now(),
+            calendar_sequence=F("calendar_sequence") + 1,
+        )
         if changed != 1:
             raise _changed_meanwhile(booking)
         changes: dict[str, list[Any]] = {"status": [seen_status, target]}
@@ -263,12 +270,11 @@ def booking_assign(*, booking: Booking, consultant: User, by: User) -> Booking:
         if connection.vendor != "postgresql" and _busy(consultant, booking):
             raise busy
         try:
-            # A savepoint: the constraint's refusal must not spoil the outer transaction.
-            with transaction.atomic():
+            with overlap_checked():
                 changed = Booking.objects.filter(
                     pk=booking.pk, status=booking.status, consultant_id=booking.consultant_id
                 ).update(consultant=consultant, updated_at=timezone.now())
-        except IntegrityError:
+        except Overlaps:
             raise busy from None
         if changed != 1:
             raise _changed_meanwhile(booking)
@@ -301,7 +307,7 @@ def booking_reopen(*, booking: Booking, by: User, consultant: User) -> Booking:
     if connection.vendor != "postgresql" and _busy(held_by, booking):
         raise busy
     try:
-        with transaction.atomic():
+        with overlap_checked():
             changed = Booking.objects.filter(
                 pk=booking.pk, status=BookingStatus.COMPLETED, session_id=booking.session_id
             ).update(
@@ -310,7 +316,7 @@ def booking_reopen(*, booking: Booking, by: User, consultant: User) -> Booking:
                 consultant=held_by,
                 updated_at=timezone.now(),
             )
-    except IntegrityError:
+    except Overlaps:
         raise busy from None
     if changed != 1:
         raise _changed_meanwhile(booking)

@@ -17,8 +17,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Count, Q
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,11 +28,11 @@ from cooperatives.models import Enterprise, Person
 from mentoring.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus, Mode
 from mentoring.selectors.bookings import SlotOffer, SlotTaken, owner_may_change, slots_for
 from mentoring.services.notifications import BookingNotice, booking_notify_later, booking_notify_new
+from mentoring.services.overlaps import Overlaps, overlap_checked
 from mentoring.slots import Slot
 from plut.foundation.accounts.models import ConsentText
 from plut.foundation.messaging.models import Channel
 
-DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 # What an owner hears past the centre's cut-off, on the manage page and from the API alike.
 OWNER_TOO_LATE = gettext_lazy(
     "Pemesanan ini tidak dapat diubah lagi; hubungi PLUT secara langsung."
@@ -72,23 +72,12 @@ def _place(booking: Booking, slot: Slot, now: datetime.datetime) -> None:
     for consultant_id in _least_booked_first(slot.consultant_ids, now):
         booking.consultant_id = consultant_id
         try:
-            # A savepoint: losing the race for one consultant must not end the transaction.
-            with transaction.atomic():
+            with overlap_checked():
                 booking.save()
             return
-        except IntegrityError:
-            continue
-        except OperationalError as error:
-            if not _deadlocked(error):
-                raise
-            # Lost too: two overlapping inserts each waited in the exclusion constraint for
-            # the other, and PostgreSQL gave up this one; the other goes on to its booking.
-            continue
+        except Overlaps:
+            continue  # another request took this consultant: try the next one
     raise SlotTaken
-
-
-def _deadlocked(error: OperationalError) -> bool:
-    return getattr(error.__cause__, "pgcode", None) == DEADLOCK_DETECTED
 
 
 def _the_slot(offer: SlotOffer) -> Slot:
@@ -267,6 +256,7 @@ def booking_reschedule(
             at=starts_at,
             ignore_booking=booking,
         )
+        booking.calendar_sequence += 1  # under the row lock taken above
         _place(booking, _the_slot(offer), now)
         booking_notify_later(booking, BookingNotice.RESCHEDULED)
     return booking
@@ -287,6 +277,8 @@ def booking_cancel_by_owner(
     with transaction.atomic():
         changed = Booking.objects.filter(pk=booking.pk, status__in=ACTIVE_BOOKING_STATUSES).update(
             status=BookingStatus.CANCELLED,
+            calendar_sequence=F("calendar_sequence") + 1,
+            updated_at=timezone.now(),
             # Stored for the centre's staff, who read Indonesian whatever the owner's language.
             status_reason=f"Dibatalkan oleh pelaku usaha: {reason}"
             if reason

@@ -74,6 +74,7 @@ def check_ins_queue(*, now: datetime.datetime | None = None) -> int:
                     key=f"check-in:{enterprise.pk}:{months}m",
                     kind=f"check-in-{months}m",
                     template="mentoring/email/check_in",
+                    whatsapp_template="check_in",
                     context={"enterprise": enterprise, "months": months, "url": url},
                     centre=enterprise.centre,
                     **contact,

@@ -30,7 +30,7 @@ def follow_up_can_complete(*, user: User, follow_up: FollowUp) -> bool:
     if user.role != Role.MANAGER:
         return False
     membership = getattr(user, "staff_membership", None)
-    return membership is not None and membership.centre_id == follow_up.session.centre_id
+    return membership is not None and membership.centre_id == follow_up.centre_id
 
 
 @transaction.atomic
@@ -60,11 +60,10 @@ def follow_up_can_delete(*, user: User, follow_up: FollowUp) -> bool:
     """The centre's manager, any follow-up of the centre; its assignee or the session's
     consultant, within ``MISTAKE_WINDOW`` of adding it. No query beyond the user's
     membership (``follow_up.session`` selected)."""
-    session = follow_up.session
     return own_recent(
         user,
-        session.centre_id,
-        (follow_up.assignee_id, session.consultant_id),
+        follow_up.centre_id,
+        (follow_up.assignee_id, follow_up.session.consultant_id),
         follow_up.created_at,
     )
 

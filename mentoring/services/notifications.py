@@ -60,7 +60,7 @@ def booking_calendar(booking: Booking, notice: BookingNotice) -> bytes:
     event = Event()
     event.add("uid", f"booking-{booking.pk}@plut-kumkm")
     # Each change must carry a higher sequence for calendars to replace the old entry.
-    event.add("sequence", int(booking.updated_at.timestamp()))
+    event.add("sequence", booking.calendar_sequence)
     event.add("dtstamp", datetime.datetime.now(datetime.UTC))
     event.add("dtstart", booking.starts_at.astimezone(datetime.UTC))
     event.add("dtend", booking.ends_at.astimezone(datetime.UTC))
@@ -105,16 +105,22 @@ def booking_room(booking: Booking) -> str:
     return booking_video_link(booking)
 
 
-def booking_contact(booking: Booking) -> tuple[str, str] | None:
-    """(channel, address) for the owner of ``booking``, or None when there is nobody to tell."""
+def _booking_addresses(booking: Booking) -> tuple[str, str]:
+    """(email, phone) of the owner of ``booking``."""
     # The contact typed with the booking; bookings made by staff (or before it existed) fall
     # back to the owner's details on file.
     if booking.contact_email or booking.contact_phone:
-        email, phone = booking.contact_email, booking.contact_phone
-    else:
-        owner = booking.enterprise.owner
-        email, phone = owner.email, owner.phone
-    return contact_choose(email=email, phone=phone, preferred=booking.preferred_channel)
+        return booking.contact_email, booking.contact_phone
+    owner = booking.enterprise.owner
+    return owner.email, owner.phone
+
+
+def booking_contact(booking: Booking) -> tuple[str, str] | None:
+    """(channel, address) for the owner of ``booking``, or None when there is nobody to tell."""
+    email, phone = _booking_addresses(booking)
+    return contact_choose(
+        email=email, phone=phone, preferred=booking.preferred_channel, centre_id=booking.centre_id
+    )
 
 
 def _booking_message(
@@ -123,6 +129,7 @@ def _booking_message(
     key: str,
     kind: str,
     template: str,
+    whatsapp_template: str,
     attachments: tuple[Attachment, ...] = (),
     **extra: object,
 ) -> None:
@@ -130,6 +137,7 @@ def _booking_message(
     if contact is None:
         return
     channel, address = contact
+    email, _phone = _booking_addresses(booking)
     message_queue(
         key=key,
         kind=kind,
@@ -146,6 +154,10 @@ def _booking_message(
         centre=booking.centre,
         about=booking,
         attachments=attachments if channel == Channel.EMAIL else (),
+        # WhatsApp sends the approved template (plut.foundation.messaging.whatsapp_templates);
+        # if it fails, the owner's email (when no SMS) gets the short text instead.
+        whatsapp_template=whatsapp_template,
+        fallback_email=email,
     )
 
 
@@ -180,6 +192,7 @@ def _notice(booking: Booking, kind: BookingNotice) -> None:
         key=f"booking:{booking.pk}:{kind.value}:{stamp}",
         kind=f"booking-{kind.value}",
         template="mentoring/email/booking",
+        whatsapp_template=f"booking_{kind.value}",
         notice=kind.value,
         attachments=(
             Attachment("konsultasi-plut.ics", booking_calendar(booking, kind), "text/calendar"),
@@ -220,6 +233,7 @@ def booking_reminders_queue(*, now: datetime.datetime | None = None) -> int:
             key=key,
             kind=kind,
             template="mentoring/email/reminder",
+            whatsapp_template=kind.replace("-", "_"),  # reminder_24h, reminder_2h
         )
     return len(missing)
 

@@ -67,7 +67,9 @@ def _attach(
 
 def _follow_ups_add(session: MentoringSession, actions: list[dict[str, Any]]) -> None:
     for values in actions:
-        follow_up = FollowUp(session=session, assignee=session.consultant, **values)
+        follow_up = FollowUp(
+            session=session, centre_id=session.centre_id, assignee=session.consultant, **values
+        )
         follow_up.full_clean()
         follow_up.save()
 

@@ -43,6 +43,7 @@ def owner_contact(enterprise: Enterprise, booking: Booking | None = None) -> dic
         email=owner.email,
         phone=owner.phone,
         preferred=booking.preferred_channel if booking else "email",
+        centre_id=enterprise.centre_id,
     )
     if choice is None:
         return None
@@ -50,7 +51,13 @@ def owner_contact(enterprise: Enterprise, booking: Booking | None = None) -> dic
         language = user_language(owner.user)
     else:
         language = booking.language if booking else settings.LANGUAGE_CODE
-    return {"channel": choice[0], "to": choice[1], "language": language}
+    # The email is where a WhatsApp message that fails goes instead (when there is no SMS).
+    return {
+        "channel": choice[0],
+        "to": choice[1],
+        "language": language,
+        "fallback_email": owner.email,
+    }
 
 
 def survey_token(survey: SatisfactionSurvey) -> str:
@@ -91,6 +98,7 @@ def surveys_send(*, session: MentoringSession) -> int:
             key=f"survey:{survey.pk}",
             kind="survey",
             template="mentoring/email/survey",
+            whatsapp_template="survey",
             context={"session": session, "enterprise": enterprise, "url": url},
             centre=session.centre,
             about=session,

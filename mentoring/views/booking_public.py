@@ -74,6 +74,9 @@ TAKEN = gettext_noop("Maaf, slot ini baru saja diambil orang lain. Silakan pilih
 class SlotDay:
     date: datetime.date  # the centre's calendar day
     label: str  # "Senin, 30 November 2026"
+    weekday: str  # "Sen", on the day picker
+    short: str  # "30 Nov", on the day picker
+    count: int  # free times that day
     items: SafeString  # its slots as <li> elements (_slot_days)
 
 
@@ -138,7 +141,16 @@ def _slot_days(
                 f"{hidden}{local:%H:%M} {zone_text}</button></li>"
                 for local, value in choices
             )
-        days.append(SlotDay(date=day, label=label, items=mark_safe("".join(items))))
+        days.append(
+            SlotDay(
+                date=day,
+                label=label,
+                weekday=formats.date_format(day, "D"),
+                short=formats.date_format(day, "j M"),
+                count=len(choices),
+                items=mark_safe("".join(items)),
+            )
+        )
     return days
 
 

@@ -57,7 +57,7 @@ from mentoring.services.outcomes import (
 from mentoring.services.sessions import session_can_delete, session_delete, session_delete_plan
 from plut.foundation.accounts.decorators import role_required
 from plut.foundation.accounts.models import CENTRE_ROLES
-from plut.foundation.core.tables import moment
+from plut.foundation.core.tables import integer, moment
 
 # --- What every correction page shares ------------------------------------------------------
 
@@ -259,11 +259,11 @@ def session_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
             count = len(plan.follow_ups)
             said.append(
                 ngettext(
-                    "%(count)d tindak lanjut ikut dihapus.",
-                    "%(count)d tindak lanjut ikut dihapus.",
+                    "%(count)s tindak lanjut ikut dihapus.",
+                    "%(count)s tindak lanjut ikut dihapus.",
                     count,
                 )
-                % {"count": count}
+                % {"count": integer(count)}
             )
         if plan.booking is not None:
             said.append(_("Pemesanannya kembali berstatus Dikonfirmasi."))
@@ -313,11 +313,11 @@ def booking_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
         if withdrawn:
             said.append(
                 ngettext(
-                    "%(count)d pesan yang belum terkirim ditarik.",
-                    "%(count)d pesan yang belum terkirim ditarik.",
+                    "%(count)s pesan yang belum terkirim ditarik.",
+                    "%(count)s pesan yang belum terkirim ditarik.",
                     withdrawn,
                 )
-                % {"count": withdrawn}
+                % {"count": integer(withdrawn)}
             )
         return " ".join(said)
 

@@ -10,9 +10,9 @@ page comes back with a message.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from functools import partial
+from collections.abc import Callable, Iterable
+from functools import partial, reduce
+from operator import or_
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,11 +29,24 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
-from clinics.list_filters import ListFilterSet, OfferedChoiceFilter, scoped_choices
+from clinics.list_filters import (
+    NOTHING,
+    ListFilterSet,
+    OfferedChoiceFilter,
+    chosen_centre,
+    narrow_to_centre,
+    scoped_choices,
+)
 from clinics.models import ServiceArea, StaffMembership
-from clinics.selectors import areas_by_code, centres_visible_to
+from clinics.selectors import areas_by_code, attach_centres, centres_visible_to
 from mentoring.filters import StaffChoiceFilter
-from mentoring.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus
+from mentoring.models import (
+    ACTIVE_BOOKING_STATUSES,
+    BOOKING_NEEDS_ACTION,
+    CLOSED_BOOKING_STATUSES,
+    Booking,
+    BookingStatus,
+)
 from mentoring.selectors.profiles import booking_likely_duplicates
 from mentoring.selectors.records import bookings_visible_to, on_centres_clock, zones_of
 from mentoring.services.booking_actions import (
@@ -52,6 +65,7 @@ from mentoring.services.booking_actions import (
     booking_no_show,
 )
 from mentoring.services.merge import enterprise_can_merge
+from mentoring.tables import InboxRow, RowForms, booking_rows
 from plut.foundation.accounts.decorators import STAFF_ROLES, role_required
 from plut.foundation.accounts.models import Role, User
 from plut.foundation.accounts.scope import scope_of
@@ -97,16 +111,6 @@ class BookingAssignForm(forms.Form):
 
 
 # --- The list's tabs and filters ------------------------------------------------------------
-
-
-def _by_local_day(zones: list[str] | None, now: datetime.datetime, build: Any) -> Q:
-    """``build(start of today, start of tomorrow)`` on each centre's own calendar."""
-    return on_centres_clock(lambda zone: build(*day_bounds(now, zone)), zones=zones)
-
-
-NEEDS_ACTION = Q(status=BookingStatus.REQUESTED) | Q(
-    status__in=ACTIVE_BOOKING_STATUSES, consultant__isnull=True
-)
 
 
 class BookingInboxFilter(ListFilterSet):
@@ -161,6 +165,15 @@ class BookingInboxFilter(ListFilterSet):
         self.filters["consultant"].queryset = User.objects.filter(
             role=Role.CONSULTANT, staff_membership__centre__in=centres_visible_to(user)
         ).order_by("first_name", "last_name", "username")
+        # The country's thousand consultants made a dropdown nobody scrolls, and a fifth of
+        # the national page (docs/performance.md, session 14: the workspace): listed once a
+        # centre is chosen, as the session list does. Any consultant in the scope filters.
+        centre = chosen_centre(self)
+        if centre:
+            consultants: Q | None = Q(staff_membership__centre=centre)
+        else:
+            consultants = NOTHING if scope_of(user).national else None
+        narrow_to_centre(self, {"consultant": consultants})
         if user.role != Role.CONSULTANT:
             del self.filters["mine"]
 
@@ -173,26 +186,44 @@ class BookingInboxFilter(ListFilterSet):
         return self.LATEST if self.current_tab == self.OTHER else self.SOONEST
 
     def by_tab(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(self.tab_condition(value))
+        return queryset.filter(reduce(or_, self.tab_parts(value)))
 
-    def tab_condition(self, tab: str) -> Q:
+    @property
+    def row_parts(self) -> list[QuerySet]:
+        """The rows, as the parts of their tab (for ``keyset_page``)."""
+        rows = self.rows
+        parts = self.tab_parts(self.current_tab)
+        return [rows.filter(part) for part in parts] if len(parts) > 1 else [rows]
+
+    def tab_parts(self, tab: str) -> list[Q]:
+        """The tab's rows as conditions that share no row, each of which an index reads in
+        the tab's order. "Other" is two: as one OR, the database walked past every coming
+        booking (all active) before it found the first past one."""
+        now, zones = self.now, self.zones
+
+        def today(zone: str) -> datetime.datetime:
+            return day_bounds(now, zone)[0]
+
+        def tomorrow(zone: str) -> datetime.datetime:
+            return day_bounds(now, zone)[1]
+
+        def horizon(zone: str) -> datetime.datetime:
+            return tomorrow(zone) + datetime.timedelta(days=UPCOMING_DAYS)
+
+        def since(bound: Callable[[str], datetime.datetime]) -> Q:
+            return on_centres_clock("starts_at", "gte", bound, zones=zones)
+
+        def before(bound: Callable[[str], datetime.datetime]) -> Q:
+            return on_centres_clock("starts_at", "lt", bound, zones=zones)
+
         if tab == self.NEEDS:
-            return NEEDS_ACTION
+            return [BOOKING_NEEDS_ACTION]
         if tab == self.TODAY:
-            return _by_local_day(
-                self.zones, self.now, lambda start, end: Q(starts_at__gte=start, starts_at__lt=end)
-            )
+            return [since(today) & before(tomorrow)]
         if tab == self.UPCOMING:
-            horizon = datetime.timedelta(days=UPCOMING_DAYS)
-            return Q(status__in=ACTIVE_BOOKING_STATUSES) & _by_local_day(
-                self.zones,
-                self.now,
-                lambda start, end: Q(starts_at__gte=end, starts_at__lt=end + horizon),
-            )
+            return [Q(status__in=ACTIVE_BOOKING_STATUSES) & since(tomorrow) & before(horizon)]
         # Everything before today, and whatever is closed (completed, cancelled, no-show).
-        return ~Q(status__in=ACTIVE_BOOKING_STATUSES) | _by_local_day(
-            self.zones, self.now, lambda start, end: Q(starts_at__lt=start)
-        )
+        return [before(today), Q(status__in=CLOSED_BOOKING_STATUSES) & since(today)]
 
     def only_mine(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return queryset.filter(consultant=self.user) if value else queryset
@@ -201,62 +232,31 @@ class BookingInboxFilter(ListFilterSet):
 # --- One booking's card ---------------------------------------------------------------------
 
 
-@dataclass
-class InboxRow:
-    booking: Booking
-    can_confirm: bool = False
-    can_assign: bool = False  # the manager's choice of consultant
-    can_take: bool = False  # a consultant takes an unassigned booking for themselves
-    can_decline: bool = False
-    can_cancel: bool = False
-    can_no_show: bool = False
-    can_log: bool = False
-    needs_consultant: bool = False
-    several_centres: bool = False
-    plain: bool = False  # forms post without htmx (the detail page reloads its history)
-    covering: list[User] = field(default_factory=list)
-    others: list[User] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    failed: str = ""  # the action whose form should open again with its error
-    notice: str = ""
-
-    @property
-    def can_act(self) -> bool:
-        return any(
-            (
-                self.can_confirm,
-                self.can_assign,
-                self.can_take,
-                self.can_decline,
-                self.can_cancel,
-                self.can_no_show,
-                self.can_log,
-            )
-        )
-
-
-def _consultants_of(user: Any) -> list[StaffMembership]:
-    """The centre's active consultants with their areas, for a manager's assign menu."""
+def _consultants_of(user: Any) -> list[tuple[User, set[int]]]:
+    """The centre's active consultants, each with the ids of the areas they cover, for a
+    manager's assign menu."""
     if user.role != Role.MANAGER:
         return []
     membership = getattr(user, "staff_membership", None)
     if membership is None:
         return []
-    return list(
-        StaffMembership.objects.filter(
+    return [
+        (member.user, {area.pk for area in member.areas.all()})
+        for member in StaffMembership.objects.filter(
             centre_id=membership.centre_id, user__role=Role.CONSULTANT, user__is_active=True
         )
         .select_related("user")
         .prefetch_related(Prefetch("areas", queryset=ServiceArea.objects.only("id")))
         .order_by("user__first_name", "user__last_name", "user__pk")
-    )
+    ]
 
 
 def _row(
     booking: Booking,
     user: Any,
     now: datetime.datetime,
-    consultants: Iterable[StaffMembership] = (),
+    forms: RowForms,
+    consultants: Iterable[tuple[User, set[int]]] = (),
     **extra: Any,
 ) -> InboxRow:
     status = booking.status
@@ -265,12 +265,14 @@ def _row(
     def can(action: str, **kwargs: Any) -> bool:
         return booking_can(user=user, booking=booking, action=action, **kwargs)
 
-    zone = ZoneInfo(booking.centre.province.timezone)
+    zone = ZoneInfo(booking.centre.timezone)
     started_by_today = (
         timezone.localtime(booking.starts_at, zone).date() <= timezone.localtime(now, zone).date()
     )
     row = InboxRow(
         booking=booking,
+        forms=forms,
+        viewer=user.pk,
         can_confirm=status == BookingStatus.REQUESTED
         and booking.consultant_id is not None
         and can(CONFIRM),
@@ -288,9 +290,9 @@ def _row(
         **extra,
     )
     if row.can_assign:
-        for membership in consultants:
-            covers = any(area.pk == booking.service_area_id for area in membership.areas.all())
-            (row.covering if covers else row.others).append(membership.user)
+        for consultant, areas in consultants:
+            covers = booking.service_area_id in areas
+            (row.covering if covers else row.others).append(consultant)
     return row
 
 
@@ -312,17 +314,20 @@ def inbox(request: HttpRequest) -> HttpResponse:
     user = request.user
     now = timezone.now()
     filterset = BookingInboxFilter(
-        request.GET, queryset=bookings_visible_to(user), user=user, now=now
+        request.GET, queryset=booking_rows(bookings_visible_to(user)), user=user, now=now
     )
     page = keyset_page(
-        filterset.rows,
+        filterset.row_parts,
         order=filterset.ordering,
         cursor=request.GET.get("cursor"),
     )
+    attach_centres(page.items)
     consultants = _consultants_of(user)
     several = filterset.several_centres
+    forms = RowForms.of(request, request.get_full_path())
     rows = [
-        _row(booking, user, now, consultants, several_centres=several) for booking in page.items
+        _row(booking, user, now, forms, consultants, several_centres=several)
+        for booking in page.items
     ]
     return render(
         request,
@@ -331,7 +336,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "filterset": filterset,
             "tabs": filterset.TABS,
             "tab": filterset.current_tab,
-            "needs_count": bookings_visible_to(user).filter(NEEDS_ACTION).count(),
+            "needs_count": bookings_visible_to(user).filter(BOOKING_NEEDS_ACTION).count(),
             "page": page,
             "rows": rows,
             "next_url": request.get_full_path(),
@@ -350,6 +355,7 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
         booking,
         user,
         timezone.now(),
+        RowForms.of(request, request.get_full_path()),
         _consultants_of(user),
         several_centres=scope_of(user).centre_id is None,
         plain=True,
@@ -428,17 +434,14 @@ def booking_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             booking,
             user,
             now,
+            RowForms.of(request, request.POST.get("next", "")),
             _consultants_of(user),
             several_centres=scope_of(user).centre_id is None,
             errors=errors,
             failed=action if errors else "",
             notice="" if errors else str(SUCCESS[action]),
         )
-        return render(
-            request,
-            "mentoring/_inbox_row.html",
-            {"row": row, "next_url": request.POST.get("next", "")},
-        )
+        return render(request, "mentoring/_inbox_row.html", {"row": row})
     for message in errors:
         messages.error(request, message)
     if not errors:

@@ -6,24 +6,21 @@ exactly the rows the screen shows, in the same order, and never a row outside th
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Iterable, Iterator
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
-from cooperatives.models import Enterprise
+from clinics.selectors import attach_centres
+from mentoring.exports import FOLLOW_UPS, SESSIONS, follow_ups_filtered
 from mentoring.filters import FollowUpFilter, SessionFilter
 from mentoring.models import FollowUp, MentoringSession
 from mentoring.selectors.records import client_names, follow_ups_visible_to, sessions_visible_to
@@ -32,19 +29,17 @@ from mentoring.services.follow_ups import (
     follow_up_can_delete,
     follow_up_complete,
 )
-from mentoring.tables import session_rows, session_table
+from mentoring.tables import (
+    FollowUpRow,
+    RowForms,
+    client_links,
+    session_rows,
+    session_table,
+)
 from plut.foundation.accounts.decorators import STAFF_ROLES, role_required
 from plut.foundation.accounts.scope import scope_of
-from plut.foundation.core.exports import export_filtered
 from plut.foundation.core.pagination import keyset_page
-
-
-def _local(moment: datetime.datetime | None, zone: str) -> datetime.datetime | None:
-    """A moment as the centre's wall clock shows it (spreadsheets have no time zones)."""
-    if moment is None:
-        return None
-    return timezone.localtime(moment, ZoneInfo(zone)).replace(tzinfo=None)
-
+from plut.foundation.exports.views import list_download
 
 # --- Sessions -------------------------------------------------------------------------------
 
@@ -87,53 +82,10 @@ def session_filter_options(request: HttpRequest) -> JsonResponse:
     return JsonResponse(filterset.offered_choices())
 
 
-SESSION_HEADERS = [
-    _("ID"),
-    _("Mulai (waktu setempat)"),
-    _("Zona waktu"),
-    _("PLUT"),
-    _("Bidang layanan"),
-    _("Cara"),
-    _("Topik"),
-    _("Konsultan"),
-    _("UMKM"),
-    _("Waktu kontak (menit)"),
-]
-
-
-def _session_rows(sessions: Iterable[MentoringSession]) -> Iterator[list[Any]]:
-    for session in sessions:
-        province = session.centre.province
-        yield [
-            session.pk,
-            _local(session.starts_at, province.timezone),
-            province.timezone_label,
-            session.centre.name,
-            session.service_area.name,
-            session.get_mode_display(),
-            session.topic,
-            session.consultant.display_name,
-            "; ".join(enterprise.name for enterprise in session.enterprises.all()),
-            session.contact_minutes,
-        ]
-
-
 @require_safe
 @role_required(*STAFF_ROLES)
 def session_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    return export_filtered(
-        # Read in chunks: each chunk prefetches its clients' names.
-        filterset=_session_filter(
-            request,
-            sessions_visible_to(request.user).prefetch_related(
-                Prefetch("enterprises", queryset=Enterprise.objects.only("id", "name"))
-            ),
-        ),
-        rows=_session_rows,
-        headers=SESSION_HEADERS,
-        filename="sesi",
-        fmt=fmt,
-    )
+    return list_download(request, SESSIONS, fmt)
 
 
 # --- Follow-ups -----------------------------------------------------------------------------
@@ -148,36 +100,33 @@ class FollowUpDoneForm(forms.Form):
 
 
 def _follow_up_filter(request: HttpRequest) -> FollowUpFilter:
-    queryset = follow_ups_visible_to(request.user).select_related("session__centre__province")
-    return FollowUpFilter(request.GET, queryset=queryset, user=request.user)
+    return follow_ups_filtered(request.user, request.GET)
 
 
-def _row_context(
-    item: FollowUp, user: Any, *, several_centres: bool, **extra: Any
-) -> dict[str, Any]:
-    """What one row of the follow-up list needs (the list and the htmx swap share it)."""
-    return {
-        "item": item,
-        "can_complete": item.done_at is None and follow_up_can_complete(user=user, follow_up=item),
-        "can_delete": follow_up_can_delete(user=user, follow_up=item),
-        "several_centres": several_centres,
+def _row(
+    item: FollowUp, clients: dict[int, str], user: Any, forms: RowForms, **extra: Any
+) -> FollowUpRow:
+    """One row of the follow-up list (the list and the htmx swap share it)."""
+    return FollowUpRow(
+        item=item,
+        clients=clients.get(item.session_id, ""),
+        can_complete=item.done_at is None and follow_up_can_complete(user=user, follow_up=item),
+        can_delete=follow_up_can_delete(user=user, follow_up=item),
+        several_centres=scope_of(user).centre_id is None,
+        forms=forms,
         **extra,
-    }
+    )
 
 
 @require_safe
 @role_required(*STAFF_ROLES)
 def follow_up_list(request: HttpRequest) -> HttpResponse:
     filterset = _follow_up_filter(request)
-    page = keyset_page(
-        filterset.rows,
-        order=filterset.ordering,
-        cursor=request.GET.get("cursor"),
-    )
-    rows = [
-        _row_context(item, request.user, several_centres=filterset.several_centres)
-        for item in page.items
-    ]
+    page = keyset_page(filterset.rows, order=filterset.ordering, cursor=request.GET.get("cursor"))
+    attach_centres(page.items)
+    clients = client_links(item.session_id for item in page.items)
+    forms = RowForms.of(request, request.get_full_path())
+    rows = [_row(item, clients, request.user, forms) for item in page.items]
     return render(
         request,
         "mentoring/follow_up_list.html",
@@ -191,51 +140,10 @@ def follow_up_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-FOLLOW_UP_HEADERS = [
-    _("ID"),
-    _("Tenggat"),
-    _("Tindak lanjut"),
-    _("Sesi"),
-    _("PLUT"),
-    _("Penanggung jawab"),
-    _("Status"),
-    _("Selesai pada (waktu setempat)"),
-    _("Catatan penyelesaian"),
-]
-
-
-def _follow_up_rows(follow_ups: Iterable[FollowUp]) -> Iterator[list[Any]]:
-    for item in follow_ups:
-        centre = item.session.centre
-        if item.done_at:
-            status = _t("Selesai")
-        elif item.is_overdue:
-            status = _t("Terlambat")
-        else:
-            status = _t("Terbuka")
-        yield [
-            item.pk,
-            item.due_on,
-            item.action,
-            item.session.topic,
-            centre.name,
-            item.assignee.display_name,
-            status,
-            _local(item.done_at, centre.province.timezone),
-            item.done_note,
-        ]
-
-
 @require_safe
 @role_required(*STAFF_ROLES)
 def follow_up_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    return export_filtered(
-        filterset=_follow_up_filter(request),
-        rows=_follow_up_rows,
-        headers=FOLLOW_UP_HEADERS,
-        filename="tindak-lanjut",
-        fmt=fmt,
-    )
+    return list_download(request, FOLLOW_UPS, fmt)
 
 
 def _back_to_list(request: HttpRequest) -> str:
@@ -253,9 +161,7 @@ def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark a follow-up done with a short note: the row again for htmx, else back to the list."""
     # Outside the scope: 404 from the selector. In scope but not theirs to close: 403 (the
     # service enforces the same rule for any other caller).
-    follow_up = get_object_or_404(
-        follow_ups_visible_to(request.user).select_related("session__centre__province"), pk=pk
-    )
+    follow_up = get_object_or_404(follow_ups_visible_to(request.user), pk=pk)
     if not follow_up_can_complete(user=request.user, follow_up=follow_up):
         raise PermissionDenied
     form = FollowUpDoneForm(request.POST)
@@ -269,20 +175,10 @@ def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
             follow_up.refresh_from_db(fields=["done_at", "done_note"])
     errors = [message for field_errors in form.errors.values() for message in field_errors]
     if request.htmx:
-        row = _row_context(
-            follow_up,
-            request.user,
-            several_centres=scope_of(request.user).centre_id is None,
-            errors=errors,
-        )
-        return render(
-            request,
-            "mentoring/_follow_up_row.html",
-            {
-                "row": row,
-                "next_url": request.POST.get("next", ""),
-            },
-        )
+        forms = RowForms.of(request, request.POST.get("next", ""))
+        clients = client_links([follow_up.session_id])
+        row = _row(follow_up, clients, request.user, forms, errors=errors)
+        return render(request, "mentoring/_follow_up_row.html", {"row": row})
     if errors:
         for message in errors:
             messages.error(request, message)

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from clinics.selectors import attach_centres
 from cooperatives.selectors import cooperatives_visible_to, enterprises_visible_to
 from mentoring.models import ACTIVE_BOOKING_STATUSES
 from mentoring.selectors.bookings import manage_token
@@ -29,14 +30,28 @@ def owner_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     next, and how the business has changed. Every list comes through the owner scope."""
     user = request.user
     now = timezone.now()
+    # Only the relations the cards show are joined: with the centres and their provinces as
+    # well, the owner's scope (a subquery of four tables) and the rows made more than eight
+    # tables, which PostgreSQL no longer orders freely; it read all five million sessions
+    # (docs/performance.md, session 14: the workspace). The centres are the kept ones.
     # Each coming booking with the token of its manage link, the same signed link the
     # confirmation email carries (no query).
     bookings = {
         booking: manage_token(booking)
         for booking in bookings_visible_to(user)
+        .select_related(None)
+        .select_related("service_area")
         .filter(status__in=ACTIVE_BOOKING_STATUSES, ends_at__gt=now)
         .order_by("starts_at", "id")[:OWNER_PAGE_ROWS]
     }
+    sessions = list(
+        sessions_visible_to(user)
+        .select_related(None)
+        .select_related("service_area", "consultant")
+        .filter(starts_at__lt=now)
+        .order_by("-starts_at", "-id")[:OWNER_PAGE_ROWS]
+    )
+    attach_centres([*bookings, *sessions])
     return render(
         request,
         "mentoring/owner_home.html",
@@ -44,9 +59,7 @@ def owner_home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "enterprises": enterprises_visible_to(user),
             "cooperatives": cooperatives_visible_to(user),
             "bookings": bookings,
-            "sessions": sessions_visible_to(user)
-            .filter(starts_at__lt=now)
-            .order_by("-starts_at", "-id")[:OWNER_PAGE_ROWS],
+            "sessions": sessions,
             "follow_ups": follow_ups_visible_to(user)
             .filter(done_at__isnull=True)
             .order_by("due_on", "id")[:OWNER_PAGE_ROWS],

@@ -20,30 +20,36 @@ from mentoring.selectors.profiles import (
     cooperative_board,
     cooperative_members,
     cooperative_timeline,
+    enterprise_figures,
     enterprise_ladder,
     enterprise_merge_counts,
     enterprise_merge_search,
     enterprise_timeline,
+    with_latest_figures,
 )
 from mentoring.services import merge as services_merge
 from mentoring.services.outcomes import outcome_can_record, outcome_record
 from plut.foundation.accounts.decorators import STAFF_ROLES, role_required
-from plut.foundation.accounts.scope import visible_among
+from plut.foundation.accounts.models import User
+from plut.foundation.accounts.scope import scope_of, visible_among
 from plut.foundation.core.history import history_for
 from plut.foundation.core.phone import phone_mask
 
 
-def _enterprise(request: HttpRequest, pk: int) -> Enterprise:
+def _enterprise(request: HttpRequest, pk: int, *, figures: bool = False) -> Enterprise:
     """The enterprise, if the user may see it, with its owner and cooperative; its regency and
     that regency's province from those each process keeps (joined, each table added to
     PostgreSQL's planning; docs/performance.md#measurements-behind-the-codes-shape). Not its
-    centre: ``enterprise.centre`` reads it from the kept centres (clinics.models.CentreKey)."""
-    enterprise = get_object_or_404(
+    centre: ``enterprise.centre`` reads it from the kept centres (clinics.models.CentreKey).
+    With ``figures``, its latest turnover and jobs too (``with_latest_figures``)."""
+    enterprises = (
         enterprises_visible_to(request.user)
         .select_related(None)
-        .select_related("owner", "cooperative"),
-        pk=pk,
+        .select_related("owner", "cooperative")
     )
+    if figures:
+        enterprises = with_latest_figures(enterprises)
+    enterprise = get_object_or_404(enterprises, pk=pk)
     owner = enterprise.owner
     # The owner's regency too, in the same read: it places the owner in a province's scope.
     regencies = regencies_by_code({enterprise.regency_id, owner.regency_id} - {None})
@@ -54,9 +60,15 @@ def _enterprise(request: HttpRequest, pk: int) -> Enterprise:
     return enterprise
 
 
+def _can_log_session(user: User, centre_id: int | None) -> bool:
+    """Whether "Catat sesi" may start from this client: sessions are logged by a centre's
+    manager and consultants (session_create), for that centre's clients (the form's scope)."""
+    return centre_id is not None and scope_of(user).centre_id == centre_id
+
+
 @role_required(*STAFF_ROLES)
 def enterprise_profile(request: HttpRequest, pk: int) -> HttpResponse:
-    enterprise = _enterprise(request, pk)
+    enterprise = _enterprise(request, pk, figures=True)
     owner = enterprise.owner
     # The cooperative may belong to another centre: link it only if the user may open it.
     cooperative_visible = bool(
@@ -79,8 +91,10 @@ def enterprise_profile(request: HttpRequest, pk: int) -> HttpResponse:
             "owner_nik": nik_mask(owner.nik),
             "owner_phone": phone_mask(owner.phone),
             "timeline": timeline,
+            "figures": enterprise_figures(enterprise),
             "ladder": enterprise_ladder(enterprise, timeline),
             "can_record": outcome_can_record(user=request.user, enterprise=enterprise),
+            "can_log_session": _can_log_session(request.user, enterprise.centre_id),
             "can_merge": services_merge.enterprise_can_merge(
                 user=request.user, enterprise=enterprise
             ),
@@ -104,6 +118,7 @@ def cooperative_profile(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "members": members,
             "more_members": more_members,
+            "can_log_session": _can_log_session(request.user, cooperative.centre_id),
             "timeline": cooperative_timeline(request.user, cooperative),
             "history": history_for(cooperative),
         },

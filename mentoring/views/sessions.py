@@ -69,6 +69,37 @@ def _booking_initial(booking: Booking, centre: Centre) -> dict[str, Any]:
     }
 
 
+# "Catat sesi" on a client's profile: ?enterprise=<id> or ?cooperative=<id> -> the form's field.
+PRESELECT = {"enterprise": "enterprises", "cooperative": "cooperatives"}
+
+
+def _preselect(request: HttpRequest, form: SessionForm) -> None:
+    """Start the form with the client a profile's link names. The form's own choices are the
+    scope (the centre's clients the user may see): any other id is a 404."""
+    for param, field in PRESELECT.items():
+        wanted = request.GET.get(param)
+        if wanted:
+            client = get_object_or_404(
+                form.fields[field].queryset, pk=wanted if wanted.isdigit() else 0
+            )
+            form.initial[field] = [client.pk]
+            if field == "enterprises":
+                form.initial["attended"] = [client.pk]  # as a client picked by search is
+
+
+def _draft_key(request: HttpRequest, booking: Booking | None) -> str:
+    """Where the form keeps its draft on the device (static/js/session_form.js): one per
+    booking and per profile's client, so "Catat sesi" from one client's profile does not
+    restore a half-typed session about another, nor add that other client to it."""
+    if booking is not None:
+        return f"session-new-booking-{booking.pk}"
+    for param in PRESELECT:
+        wanted = request.GET.get(param, "")
+        if wanted.isdigit():
+            return f"session-new-{param}-{wanted}"
+    return "session-new"
+
+
 @require_http_methods(["GET", "POST"])
 @role_required(*CENTRE_ROLES)
 def session_create(request: HttpRequest) -> HttpResponse:
@@ -86,6 +117,8 @@ def session_create(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     initial = _booking_initial(booking, centre) if booking else {}
     form = SessionForm(data, initial=initial, user=request.user, centre=centre)
+    if data is None and booking is None:
+        _preselect(request, form)
     session_date = form.cleaned_data.get("date") if data and form.is_valid() else None
     follow_ups = FollowUpFormSet(data, prefix="fu", session_date=session_date)
     if data is not None and form.is_valid() and follow_ups.is_valid():
@@ -108,7 +141,9 @@ def session_create(request: HttpRequest) -> HttpResponse:
             else:
                 messages.info(request, _("Sesi ini sudah tersimpan sebelumnya."))
             return redirect("mentoring:session_detail", pk=session.pk)
-    return _render_form(request, form, follow_ups, centre, booking=booking)
+    return _render_form(
+        request, form, follow_ups, centre, booking=booking, draft_key=_draft_key(request, booking)
+    )
 
 
 @role_required(*STAFF_ROLES)
@@ -119,6 +154,9 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
+    # Each follow-up's centre is its session's (FollowUp.centre): no query for its "overdue".
+    for item in session.follow_ups.all():
+        item.centre = session.centre
     return render(
         request,
         "mentoring/session_detail.html",

@@ -37,3 +37,12 @@ access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"
 limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
+
+# How long a worker may spend on one request before gunicorn replaces it (gunicorn's default,
+# written down as a decision). Every request path answers well within it: a list longer than
+# EXPORT_STREAM_MAX_ROWS is written by a background job (plut/foundation/exports), a finished
+# file is sent by the proxy (X-Accel-Redirect), monthly reports and imports are jobs. The proxy
+# waits a little longer for an answer than this (plut/deploy/Caddyfile), so a stuck worker is
+# gunicorn's to end, not the proxy's.
+timeout = 30
+graceful_timeout = 30

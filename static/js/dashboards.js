@@ -23,6 +23,9 @@
       borderColor: round ? "#fff" : palette[i % palette.length],
     }));
     const options = {
+      // Axis ticks and tooltips group and mark decimals as the page does (Chart.js formats
+      // with Intl.NumberFormat, in the browser's own language unless told).
+      locale: document.documentElement.lang,
       responsive: true,
       maintainAspectRatio: false,
       animation: false,

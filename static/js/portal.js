@@ -13,3 +13,21 @@ function scrollingTablesFocusable() {
 document.addEventListener("DOMContentLoaded", scrollingTablesFocusable);
 document.addEventListener("htmx:afterSettle", scrollingTablesFocusable);
 window.addEventListener("resize", scrollingTablesFocusable);
+
+// The header's menu button (base.html): on a phone the links fold behind it. portal.css
+// shows or hides them by the button's aria-expanded, so the state a screen reader hears is
+// the state on the screen. Escape closes it, and focus goes back to the button only when it
+// was inside the menu (it would otherwise be lost in a hidden element).
+function menuButton() {
+  const button = document.querySelector(".menu-toggle");
+  if (!button) return;
+  const menu = document.getElementById(button.getAttribute("aria-controls"));
+  const isOpen = () => button.getAttribute("aria-expanded") === "true";
+  button.addEventListener("click", () => button.setAttribute("aria-expanded", String(!isOpen())));
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || !isOpen()) return;
+    button.setAttribute("aria-expanded", "false");
+    if (menu.contains(document.activeElement)) button.focus();
+  });
+}
+document.addEventListener("DOMContentLoaded", menuButton);

@@ -1,14 +1,12 @@
 // The session form on a phone in the field: pick clients, register one inline, and never lose
-// a half-filled form when the signal drops. Drafts live in localStorage; a form submitted while
-// offline waits in a queue on the device and is sent when the connection returns. The
+// a half-filled form when the signal drops. Drafts live on the device; a form submitted while
+// offline joins the device's outbox, which static/js/offline.js sends when the connection
+// returns, from whichever staff page is open then (both are kept per user by offline.js). The
 // form's submission key makes a re-sent form harmless: the server saves it once.
 (() => {
   "use strict";
 
-  const DRAFTS = "plut:drafts";
-  const QUEUE = "plut:outbox";
-  const read = (key) => JSON.parse(localStorage.getItem(key) || "{}");
-  const write = (key, value) => localStorage.setItem(key, JSON.stringify(value));
+  const device = window.plutOffline;
 
   // The status line carries its own messages, translated on the server (data-* attributes):
   // no user-facing text lives in this file, so the message catalogue covers them all.
@@ -17,6 +15,27 @@
     const box = statusBox();
     if (box) box.textContent = box.dataset[id] || "";
   };
+  // Once sent, the status leads to the saved session.
+  const statusLink = (url) => {
+    const link = document.createElement("a");
+    link.href = url;
+    link.textContent = statusBox().dataset.view;
+    statusBox().append(" ", link);
+  };
+
+  // What became of the sessions in the outbox, said next to the submit button. Listened to
+  // at once: offline.js may report before this page's DOMContentLoaded.
+  document.addEventListener("plut:outbox", (event) => {
+    if (!statusBox()) return;
+    event.preventDefault();
+    const { state, url } = event.detail;
+    if (state === "queued") status("queued");
+    else if (state === "synced") {
+      status("synced");
+      statusLink(url);
+    }
+    else status("refused");
+  });
 
   // ---- Clients picked for the session --------------------------------------------------
   function addChip(form, kind, id, label) {
@@ -63,16 +82,15 @@
   }
 
   function saveDraft(form) {
-    const drafts = read(DRAFTS);
-    drafts[draftKey(form)] = { fields: fieldsOf(form), chips: chipsOf(form), saved: Date.now() };
-    write(DRAFTS, drafts);
+    device.draftSave(draftKey(form), { fields: fieldsOf(form), chips: chipsOf(form), saved: Date.now() });
     status("draftSaved");
   }
 
+  // True when a draft filled the form.
   function restoreDraft(form) {
-    const draft = read(DRAFTS)[draftKey(form)];
+    const draft = device.draft(draftKey(form));
     // A form the server sent back with errors holds the newest truth; keep it.
-    if (!draft || form.querySelector(".errors")) return;
+    if (!draft || form.querySelector(".errors")) return false;
     for (const [name, value] of Object.entries(draft.fields)) {
       const els = form.querySelectorAll(`[name="${CSS.escape(name)}"]`);
       els.forEach((el) => {
@@ -86,63 +104,25 @@
       if (box) box.checked = chip.attended;
     }
     status("draftRestored");
-  }
-
-  function forgetDraft(submissionKey) {
-    const drafts = read(DRAFTS);
-    for (const [key, draft] of Object.entries(drafts)) {
-      if (draft.fields.submission_key === submissionKey) delete drafts[key];
-    }
-    write(DRAFTS, drafts);
+    return true;
   }
 
   // ---- The outbox: forms submitted while offline ------------------------------------------
   function queue(form) {
-    const outbox = read(QUEUE);
     const body = new URLSearchParams(new FormData(form)).toString();
-    outbox[form.elements.submission_key.value] = { url: form.action || location.href, body };
-    write(QUEUE, outbox);
+    device.queue(form.elements.submission_key.value, form.action || location.href, body);
     status("queued");
-  }
-
-  // One flush at a time: the browser's "online" event and the page load can fire together, and
-  // two overlapping flushes would post the same queued form twice.
-  let flushing = null;
-  function flush() {
-    if (!flushing) flushing = send().finally(() => { flushing = null; });
-    return flushing;
-  }
-
-  async function send() {
-    const outbox = read(QUEUE);
-    const keys = Object.keys(outbox);
-    if (!keys.length || !navigator.onLine) return;
-    for (const key of keys) {
-      const item = outbox[key];
-      try {
-        const response = await fetch(item.url, {
-          method: "POST",
-          body: item.body,
-          credentials: "same-origin",
-          headers: { "Content-Type": "application/x-www-form-urlencoded" },
-        });
-        // Saved (the server redirects to the session page) or refused for good: either way it
-        // leaves the queue; a refused one stays as a draft for the user to correct.
-        if (response.redirected || response.ok) {
-          delete outbox[key];
-          if (response.redirected) forgetDraft(key);
-        }
-      } catch (error) {
-        return; // still offline; try again on the next "online" event
-      }
-    }
-    write(QUEUE, outbox);
-    status("synced");
   }
 
   // ---- Wiring ------------------------------------------------------------------------------
   function setUp(form) {
-    restoreDraft(form);
+    // A new form gets a key of its own unless a draft or the server's errors bring one: a
+    // page the service worker shows without signal carries the key it was stored with, which
+    // a session already sent may hold, and the server would take a second one for a repeat.
+    const fresh = !restoreDraft(form) && !form.querySelector(".errors");
+    if (fresh && form.dataset.draft.startsWith("session-new")) {
+      form.elements.submission_key.value = crypto.randomUUID();
+    }
     form.addEventListener("input", () => saveDraft(form));
     form.addEventListener("change", () => saveDraft(form));
     form.addEventListener("click", (event) => {
@@ -173,13 +153,11 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     const saved = document.querySelector("[data-saved-submission]");
-    if (saved && saved.dataset.savedSubmission) forgetDraft(saved.dataset.savedSubmission);
+    if (saved && saved.dataset.savedSubmission) device.draftForget(saved.dataset.savedSubmission);
     const form = document.querySelector("form[data-draft]");
     if (form) setUp(form);
     // Sessions still waiting on the device are said so on every visit, until they are sent.
-    if (Object.keys(read(QUEUE)).length) status("queued");
-    flush();
+    if (device.pending()) status("queued");
   });
-  window.addEventListener("online", flush);
   window.addEventListener("offline", () => status("offline"));
 })();

@@ -68,7 +68,7 @@ def test_a_running_job_whose_worker_died_is_resumed_and_finishes(
     assert counts == {"expired": 0, "failed": 0, "resumed": 1}
     job.refresh_from_db()
     assert (job.status, job.created_count, job.attempts) == (ImportStatus.DONE, 3, 2)
-    assert job.message == ""  # what the interrupted run said is gone
+    assert job.message == {}  # what the interrupted run said is gone
     assert bytes(job.payload) == b""
 
 
@@ -156,7 +156,8 @@ def test_uploads_past_the_retention_are_deleted_and_recent_ones_kept(world: Worl
     assert finished_long_ago.status == ImportStatus.DONE
     assert bytes(stuck.payload) == b""
     assert stuck.status == ImportStatus.FAILED
-    assert "24 jam" in stuck.message
+    assert "24 jam" in stuck.message["id"]
+    assert "24 hours" in stuck.message["en"]
     assert bytes(recent.payload) == as_csv(ROWS)
     assert recent.status == ImportStatus.RUNNING
 

@@ -100,6 +100,7 @@ def _cases() -> dict[str, Case]:
         "docs": Case("get", lambda w: "/api/docs/", everyone(200)),
         "provinces": Case("get", lambda w: "/api/v1/provinces/", everyone(200)),
         "regencies": Case("get", lambda w: "/api/v1/regencies/", everyone(200)),
+        "regency": Case("get", lambda w: "/api/v1/regencies/18.71/", everyone(200)),
         "service-areas": Case("get", lambda w: "/api/v1/service-areas/", everyone(200)),
         "centres": Case("get", lambda w: "/api/v1/centres/", everyone(200)),
         "centre": Case("get", lambda w: f"/api/v1/centres/{w.a.centre.pk}/", everyone(200)),

@@ -14,7 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import BrowserContext, Locator, Page
 
 from clinics.models import WorkingHours
 from mentoring.models import OutcomeCheckIn, SatisfactionSurvey
@@ -32,6 +32,7 @@ AXE_SOURCE = (
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 BLOCKING = {"serious", "critical"}
 PHONE = {"width": 360, "height": 640}
+DESK = {"width": 1280, "height": 900}  # the other size the workspace journeys are walked at
 
 
 def log_in(context: BrowserContext, live_server, user: User) -> None:
@@ -42,6 +43,15 @@ def log_in(context: BrowserContext, live_server, user: User) -> None:
     context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
     )
+
+
+def nav_link(page: Page, name: str) -> Locator:
+    """A link of the header's navigation, as a user reaches it: on a phone the links fold
+    behind the menu button (base.html), which is tapped first."""
+    toggle = page.locator(".menu-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
+        toggle.click()
+    return page.locator("#site-menu").get_by_role("link", name=name, exact=True)
 
 
 def open_desk(world) -> None:

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from clinics.models import Centre
-from tests.browser.pages import axe_violations, broken_references
+from tests.browser.pages import axe_violations, broken_references, nav_link
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,7 +32,7 @@ def test_manager_fills_in_the_centres_details_and_sees_them_on_the_public_page(
     page.set_viewport_size(PHONE)
     _log_in(page, live_server, "manager_a")
     expect(page).to_have_url(f"{live_server.url}/staff/")
-    page.get_by_role("link", name="Profil PLUT").click()
+    nav_link(page, "Profil PLUT").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(centre.name)
     _no_sideways_scroll(page)
 

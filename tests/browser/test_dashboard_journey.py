@@ -7,6 +7,8 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
+from tests.browser.pages import nav_link
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = {"width": 360, "height": 720}
@@ -22,7 +24,7 @@ def test_officer_drills_down_to_a_centre_and_exports_what_is_shown(
     page.get_by_label("Nama pengguna").fill("officer_a")
     page.get_by_label("Kata sandi").fill("rahasia-123")
     page.get_by_role("button", name="Masuk").click()
-    page.get_by_role("link", name="Dasbor").click()
+    nav_link(page, "Dasbor").click()
     expect(page.locator("#place-name")).to_have_text("Lampung")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 

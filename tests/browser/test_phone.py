@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.urls import reverse
 from django.utils import translation
 from playwright.sync_api import BrowserContext, expect
 
@@ -75,8 +76,12 @@ def test_the_session_form_says_what_happens_to_a_session_while_offline(
 
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    expect(status).to_have_text(_en("Sesi yang tersimpan di perangkat sudah terkirim."))
+    expect(status).to_contain_text(_en("Sesi yang tersimpan di perangkat sudah terkirim."))
     assert MentoringSession.objects.filter(topic="Pembukuan sederhana").count() == 1
+    # Once sent, the status links to the session as saved.
+    saved = MentoringSession.objects.get(topic="Pembukuan sederhana")
+    link = status.get_by_role("link", name=_en("Lihat sesi yang tersimpan"))
+    expect(link).to_have_attribute("href", reverse("mentoring:session_detail", args=[saved.pk]))
 
 
 def _en(text: str) -> str:

@@ -178,7 +178,9 @@ def test_the_history_shows_who_changed_the_status(world, notices):
     booking_confirm(booking=booking, by=world.a.manager)
     entry = history_for(booking)[0]
     assert entry.actor == world.a.manager
-    assert any(change.old == "requested" and change.new == "confirmed" for change in entry.changes)
+    assert any(
+        change.old == "Diajukan" and change.new == "Dikonfirmasi" for change in entry.changes
+    )
 
 
 # --- Decline and cancel ---------------------------------------------------------------------
@@ -329,7 +331,9 @@ def test_reassigning_a_confirmed_booking_keeps_it_confirmed_and_quiet(world, not
     assert notices == []
     entry = history_for(booking)[0]
     assert entry.actor == world.a.manager
-    assert [(c.old, c.new) for c in entry.changes] == [(str(world.a.consultant), str(colleague))]
+    assert [(c.old, c.new) for c in entry.changes] == [
+        (world.a.consultant.display_name, colleague.display_name)
+    ]
 
 
 def test_two_consultants_taking_the_same_booking_get_it_once(world, waiting, notices):

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import OperationalError, connection, connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +32,7 @@ from mentoring.selectors.bookings import SlotTaken, manage_token, slots_for
 from mentoring.services import bookings
 from mentoring.services.booking_actions import booking_assign
 from mentoring.services.bookings import booking_request
+from mentoring.services.overlaps import Overlaps, overlap_checked
 from plut.foundation.accounts.consent import consent_current
 from plut.foundation.regions.models import Regency
 from plut.top.bench.harness import double_bookings
@@ -397,3 +398,29 @@ def test_a_manager_assigning_adjacent_bookings_to_one_consultant_keeps_the_buffe
     assert _race([assign(first), assign(second)]) == {"assigned": 1, "ValidationError": 1}
     assert Booking.objects.filter(consultant=target).count() == 1
     assert _held_apart(_active())
+
+
+# --- Losing a race reads as "taken", however PostgreSQL says it ---------------------------
+
+
+class _PostgresError(Exception):
+    def __init__(self, pgcode: str) -> None:
+        super().__init__(pgcode)
+        self.pgcode = pgcode
+
+
+def _refused_with(pgcode: str) -> None:
+    """Raise what Django raises when PostgreSQL ends a statement with ``pgcode``."""
+    raise OperationalError(pgcode) from _PostgresError(pgcode)
+
+
+def test_a_deadlock_between_two_overlapping_writes_is_a_lost_race():
+    # Two overlapping writes in flight each wait in the exclusion constraint for the other;
+    # PostgreSQL ends one with "deadlock detected" (seen in CI with two assignments).
+    with pytest.raises(Overlaps), overlap_checked():
+        _refused_with("40P01")
+
+
+def test_any_other_database_failure_is_not_mistaken_for_a_lost_race():
+    with pytest.raises(OperationalError), overlap_checked():
+        _refused_with("57P01")  # the server was shut down: a fault, not "taken"

@@ -8,13 +8,17 @@ Makassar's rows, as its staff do, and a follow-up due on Sunday is already late 
 from __future__ import annotations
 
 import datetime
+import operator
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from mentoring.models import BookingStatus, MentoringSession
+from mentoring.models import Booking, BookingStatus, MentoringSession
+from mentoring.selectors.records import on_centres_clock, zones_of
+from plut.foundation.core.calendar import day_bounds
 from tests.factories.cooperatives import CooperativeFactory
 from tests.factories.mentoring import BookingFactory, FollowUpFactory
 
@@ -71,7 +75,7 @@ def test_a_follow_up_due_on_sunday_is_late_on_the_centres_monday(client, world, 
     assert home.content.decode().count("(terlambat)") == 1
 
     overdue = client.get("/staff/follow-ups/", {"who": "all", "status": "overdue"})
-    assert [row["item"] for row in overdue.context["rows"]] == [late]
+    assert [row.item for row in overdue.context["rows"]] == [late]
 
 
 @time_machine.travel(NOW, tick=False)
@@ -99,3 +103,49 @@ def test_a_rat_held_this_morning_in_makassar_is_not_in_the_future(world):
     cooperative.last_rat_on = MONDAY + datetime.timedelta(days=1)
     with pytest.raises(ValidationError, match="masa depan"):
         cooperative.full_clean()
+
+
+COMPARE = {"lt": operator.lt, "lte": operator.le, "gt": operator.gt, "gte": operator.ge}
+
+
+@pytest.mark.parametrize("kept", [True, False])
+@pytest.mark.parametrize("lookup", sorted(COMPARE))
+@time_machine.travel(NOW, tick=False)
+def test_each_centre_is_compared_with_its_own_zones_bound(world, settings, kept, lookup):
+    # One filter for both zones: a range on the column from the loosest bound, and the rows
+    # between the bounds kept or dropped by their own centre's (from the kept centres or a
+    # subquery). Bookings every half hour around the two midnights, at both centres.
+    settings.CENTRE_CACHE = kept
+    first = datetime.datetime(2026, 12, 6, 14, tzinfo=datetime.UTC)  # Sunday 21:00 WIB
+    made = []
+    for side in (world.a, world.b):
+        for step in range(10):
+            at = first + datetime.timedelta(minutes=30 * step)
+            made.append(
+                BookingFactory(
+                    enterprise=side.enterprise,
+                    status=BookingStatus.CANCELLED,
+                    starts_at=at,
+                    ends_at=at + datetime.timedelta(minutes=15),
+                )
+            )
+
+    def today(zone: str) -> datetime.datetime:
+        return day_bounds(timezone.now(), zone)[0]
+
+    rows = Booking.objects.filter(pk__in=[booking.pk for booking in made])
+    found = set(rows.filter(on_centres_clock("starts_at", lookup, today, zones=None)))
+    expected = {
+        booking
+        for booking in made
+        if COMPARE[lookup](booking.starts_at, today(booking.centre.timezone))
+    }
+    assert found == expected
+    assert 0 < len(expected) < len(made)
+
+
+def test_the_zones_of_a_reader_are_their_centres_or_their_provinces(world):
+    assert zones_of(world.b.manager) == ["Asia/Makassar"]
+    assert zones_of(world.a.consultant) == ["Asia/Jakarta"]
+    assert zones_of(world.b.officer) == ["Asia/Makassar"]
+    assert zones_of(world.national) is None

@@ -39,7 +39,7 @@ def test_the_consultant_deletes_their_follow_up_and_the_session_stays(client, wo
     assert not FollowUp.objects.filter(pk=follow_up.pk).exists()
     assert MentoringSession.objects.filter(pk=world.a.session.pk).exists()
     listed = client.get(reverse("mentoring:follow_up_list")).context["rows"]
-    assert [row["item"].pk for row in listed] == []
+    assert [row.item.pk for row in listed] == []
 
 
 def test_from_the_list_it_goes_back_to_the_list(client, world):

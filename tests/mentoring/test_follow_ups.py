@@ -16,6 +16,7 @@ from mentoring.models import FollowUp
 from mentoring.selectors.records import follow_ups_visible_to
 from mentoring.services.follow_ups import follow_up_complete
 from tests.factories.clinics import StaffFactory
+from tests.factories.cooperatives import CooperativeFactory, EnterpriseFactory
 from tests.factories.mentoring import FollowUpFactory, SessionFactory
 
 LIST = reverse("mentoring:follow_up_list")
@@ -218,25 +219,40 @@ def test_only_those_who_may_close_a_row_get_the_button(client, named, colleague)
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_the_export_follows_the_filters(client, named, colleague, fmt):
+    session = FollowUp.objects.get(action="Tugas Rina").session
+    session.enterprises.set(
+        [EnterpriseFactory(name="Warung Bu Sri"), EnterpriseFactory(name="Batik Ayu")]
+    )
+    session.cooperatives.set([CooperativeFactory(name="Koperasi Tani Makmur")])
     client.force_login(named.a.manager)
     url = reverse("mentoring:follow_up_export", args=[fmt])
     rows = _export_rows(client.get(url, {"assignee": colleague.pk}), fmt)
     assert [row[2] for row in rows[1:]] == ["Tugas Rina"]
-    assert rows[1][6] == "Terbuka"
+    # The clients by name, enterprises then cooperatives, each in alphabetical order.
+    assert rows[0][3] == "Klien"
+    assert rows[1][3] == "Batik Ayu; Warung Bu Sri; Koperasi Tani Makmur"
+    assert rows[1][7] == "Terbuka"
 
 
 def _grow(world, extra):
+    # Each on a session of its own with clients of its own: the client column's prefetch.
     for _ in range(extra):
-        FollowUpFactory(session=world.a.session)
+        session = SessionFactory(
+            consultant=world.a.consultant, enterprises=[EnterpriseFactory(centre=world.a.centre)]
+        )
+        session.cooperatives.add(CooperativeFactory(centre=world.a.centre))
+        FollowUpFactory(session=session)
 
 
 @pytest.mark.parametrize(
     ("user_name", "queries"),
     [
-        # session + user, the page, the assignees dropdown
-        ("national", 4),
-        ("manager_a", 5),  # + the membership behind the scope
-        ("consultant_a", 5),  # + the membership behind the scope
+        # session + user, the page, the sessions' enterprises and cooperatives (the client
+        # column), the rows' centres (kept by each process: no query there), the assignees
+        # dropdown
+        ("national", 7),
+        ("manager_a", 8),  # + the membership behind the scope
+        ("consultant_a", 8),  # + the membership behind the scope
     ],
 )
 @pytest.mark.parametrize("extra_rows", [0, 49])
@@ -251,6 +267,44 @@ def test_query_count_does_not_grow_with_rows(
     # Every open follow-up in these scopes is consultant_a's, so the defaults list them all.
     visible = follow_ups_visible_to(world.user(user_name)).filter(done_at__isnull=True).count()
     assert len(response.context["rows"]) == min(visible, 50)
+
+
+# --- The client column ----------------------------------------------------------------------
+
+
+def _group_session_with_clients(world) -> list[str]:
+    """Side a's follow-up on a session of two enterprises and a cooperative: the links its
+    client cell should hold, in order (enterprises by name, "Abon" before "Keripik", then
+    cooperatives)."""
+    other = EnterpriseFactory(centre=world.a.centre, name="Abon Sapi Bu Tini")
+    world.a.session.enterprises.add(other)
+    world.a.session.cooperatives.add(world.a.cooperative)
+    return [
+        f'<a href="{reverse("mentoring:enterprise_profile", args=[other.pk])}">{other.name}</a>',
+        f'<a href="{reverse("mentoring:enterprise_profile", args=[world.a.enterprise.pk])}">'
+        f"{world.a.enterprise.name}</a>",
+        f'<a href="{reverse("mentoring:cooperative_profile", args=[world.a.cooperative.pk])}">'
+        f"{world.a.cooperative.name}</a>",
+    ]
+
+
+def _row(body: str, follow_up) -> str:
+    return body.split(f'<tr id="follow-up-{follow_up.pk}"')[1].split("</tr>")[0]
+
+
+def test_each_row_names_its_clients_linked_to_their_profiles(client, world):
+    links = _group_session_with_clients(world)
+    client.force_login(world.a.manager)
+    body = client.get(LIST).content.decode()
+    assert '<th scope="col">Klien</th>' in body
+    assert ", ".join(links) in _row(body, world.a.follow_up)
+
+
+def test_the_row_swapped_in_by_htmx_keeps_its_clients(client, world):
+    links = _group_session_with_clients(world)
+    client.force_login(world.a.consultant)
+    body = client.post(_done_url(world.a.follow_up), {"note": "Beres"}, **HTMX).content.decode()
+    assert ", ".join(links) in _row(body, world.a.follow_up)
 
 
 # --- Marking done ---------------------------------------------------------------------------
@@ -359,7 +413,9 @@ def test_export_query_count_does_not_grow_with_rows(
 ):
     _grow(world, extra_rows)
     client.force_login(world.a.consultant)
-    # session + user + membership, then the rows with their sessions and centres in one query
-    with django_assert_num_queries(4):
+    # session + user + membership, the count up to EXPORT_STREAM_MAX_ROWS (short enough to
+    # send at once?), then the rows with their sessions and centres in one query, and their
+    # sessions' enterprises and cooperatives in one query each
+    with django_assert_num_queries(7):
         rows = _export_rows(client.get(reverse("mentoring:follow_up_export", args=[fmt])), fmt)
     assert len(rows) == 2 + extra_rows  # the header and every row

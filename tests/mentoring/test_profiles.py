@@ -245,6 +245,30 @@ def test_the_actions_shown_follow_the_role(client, world, user_name, record, mer
     assert ("Gabungkan duplikat" in body) == merge
 
 
+# "Catat sesi" is for the client's own centre's staff (session_create is theirs alone);
+# "Ubah data" for whoever may open the profile (cooperatives.views.clients corrects in scope).
+@pytest.mark.parametrize(
+    ("user_name", "log_session"),
+    [("national", False), ("officer_a", False), ("manager_a", True), ("consultant_a", True)],
+)
+@pytest.mark.parametrize("page", ["enterprise", "cooperative"])
+def test_the_profile_offers_to_log_a_session_and_to_edit_to_whoever_may(
+    client, world, user_name, log_session, page
+):
+    record = getattr(world.a, page)
+    client.force_login(world.user(user_name))
+    body = client.get(_url(world, page)).content.decode()
+    log_url = f"{reverse('mentoring:session_create')}?{page}={record.pk}"
+    assert (f'href="{log_url}"' in body) is log_session
+    assert ("Catat sesi</a>" in body.split("<main")[1]) is log_session
+    edit_url = reverse(f"cooperatives:{page}_edit", args=[record.pk])
+    assert f'href="{edit_url}">Ubah data</a>' in body
+    # Each link opens: the form with the client chosen, the edit page.
+    if log_session:
+        assert client.get(log_url).status_code == 200
+    assert client.get(edit_url).status_code == 200
+
+
 def test_the_profile_shows_the_change_history(client, world):
     enterprise = world.a.enterprise
     enterprise.kbli = "10792"
@@ -290,12 +314,13 @@ def _grow_cooperative(world, n: int) -> None:
     [
         # + enterprise, sessions and their centres and provinces, bookings, outcomes (the
         # ladder reads them), history, 3 history names (owner, regency, centre of the
-        # creation entry)
-        ("consultant_a", "enterprise", 13),
-        ("national", "enterprise", 12),
-        # + cooperative, board, members, sessions, history, 2 history names (regency, centre)
-        ("consultant_a", "cooperative", 10),
-        ("officer_a", "cooperative", 9),
+        # creation entry), the owner's opt-out from WhatsApp and SMS
+        ("consultant_a", "enterprise", 14),
+        ("national", "enterprise", 13),
+        # + cooperative, board, members, sessions, history, its centre's province (the
+        # history's times are in its zone), 2 history names (regency, centre)
+        ("consultant_a", "cooperative", 11),
+        ("officer_a", "cooperative", 10),
     ],
 )
 @pytest.mark.parametrize("extra_rows", [0, 49])

@@ -144,7 +144,7 @@ def test_a_booking_it_completed_goes_back_to_confirmed(manager, world, days):
     assert "Pemesanannya kembali berstatus Dikonfirmasi." in _said(response)[0]
     change = history_for(booking)[0]
     assert change.actor == world.a.manager
-    assert {(c.old, c.new) for c in change.changes} >= {("completed", "confirmed")}
+    assert {(c.old, c.new) for c in change.changes} >= {("Selesai", "Dikonfirmasi")}
 
 
 def test_a_booking_whose_time_was_taken_meanwhile_stops_the_delete(manager, world):

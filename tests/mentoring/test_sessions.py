@@ -229,3 +229,62 @@ def test_detail_query_count_does_not_grow(client, world, django_assert_num_queri
     # users, service area: one query per related model, however long the history)
     with django_assert_num_queries(13):
         assert client.get(f"/staff/sessions/{session.pk}/").status_code == 200
+
+
+# --- "Catat sesi" from a client's profile ------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["enterprise", "cooperative"])
+@pytest.mark.parametrize("user_name", ["consultant_a", "manager_a"])
+def test_starting_from_a_profile_preselects_the_client(client, world, user_name, kind):
+    record = getattr(world.a, kind)
+    client.force_login(world.user(user_name))
+    response = client.get(f"/staff/sessions/new/?{kind}={record.pk}")
+    assert response.status_code == 200
+    assert response.context["form"].initial[f"{kind}s"] == [record.pk]
+    chosen = response.context[f"chosen_{kind}s"]
+    assert [c[0] if kind == "enterprise" else c for c in chosen] == [record]
+    body = response.content.decode()
+    assert f'<input type="hidden" name="{kind}s" value="{record.pk}">' in body
+    if kind == "enterprise":
+        assert f'name="attended" value="{record.pk}" checked' in body
+
+
+@pytest.mark.parametrize("kind", ["enterprise", "cooperative"])
+@pytest.mark.parametrize("user_name", ["consultant_b", "manager_b"])
+def test_another_centres_client_cannot_be_preselected(client, world, user_name, kind):
+    client.force_login(world.user(user_name))
+    record = getattr(world.a, kind)
+    assert client.get(f"/staff/sessions/new/?{kind}={record.pk}").status_code == 404
+
+
+@pytest.mark.parametrize("wanted", ["999999", "abc", "-1"])
+def test_an_unknown_preselected_client_is_a_404(client, world, wanted):
+    client.force_login(world.a.consultant)
+    assert client.get(f"/staff/sessions/new/?enterprise={wanted}").status_code == 404
+
+
+def test_a_preselected_client_is_logged_like_a_searched_one(client, world):
+    client.force_login(world.a.consultant)
+    url = f"/staff/sessions/new/?enterprise={world.a.enterprise.pk}"
+    response = client.post(url, _post_data(world.a))
+    assert response.status_code == 302
+    session = MentoringSession.objects.get(topic="Pengajuan KUR mikro")
+    assert list(session.enterprises.all()) == [world.a.enterprise]
+
+
+@pytest.mark.parametrize(
+    ("query", "key"),
+    [
+        ("", "session-new"),
+        ("?enterprise={enterprise}", "session-new-enterprise-{enterprise}"),
+        ("?cooperative={cooperative}", "session-new-cooperative-{cooperative}"),
+    ],
+)
+def test_each_starting_point_keeps_its_own_draft_on_the_device(client, world, query, key):
+    """A half-typed session about one client is not restored into "Catat sesi" from another
+    client's profile (static/js/session_form.js restores by this key)."""
+    ids = {"enterprise": world.a.enterprise.pk, "cooperative": world.a.cooperative.pk}
+    client.force_login(world.a.consultant)
+    body = client.get("/staff/sessions/new/" + query.format(**ids)).content.decode()
+    assert f'data-draft="{key.format(**ids)}"' in body

@@ -7,10 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.urls import reverse
 from django.utils import timezone
 
 from mentoring.models import BookingStatus, MentoringSession
-from tests.factories.cooperatives import EnterpriseFactory
+from tests.factories.cooperatives import CooperativeFactory, EnterpriseFactory
 from tests.factories.mentoring import BookingFactory, FollowUpFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -111,10 +112,31 @@ def test_today_query_count_is_the_same_for_1_and_50_rows(
             starts_at=start - datetime.timedelta(hours=3),
             ends_at=start - datetime.timedelta(hours=2),
         )
+        session.cooperatives.add(CooperativeFactory(centre=world.a.centre))
         FollowUpFactory(session=session, due_on=datetime.date(2026, 11, 26))
     client.force_login(world.a.consultant)
-    with django_assert_num_queries(8):
+    # session + user + membership, the centre, bookings, follow-ups with their sessions'
+    # enterprises and cooperatives (the client column), sessions with their enterprises, the
+    # rows' centres (kept by each process: no query there)
+    with django_assert_num_queries(11):
         response = client.get("/staff/")
     assert len(response.context["bookings"]) == rows
     assert len(response.context["follow_ups"]) == rows
     assert len(response.context["sessions"]) == rows
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_due_follow_up_names_its_clients_linked_to_their_profiles(client, world):
+    session = world.a.session
+    session.cooperatives.add(world.a.cooperative)
+    FollowUpFactory(session=session, due_on=datetime.date(2026, 11, 27))
+    client.force_login(world.a.consultant)
+    body = client.get("/staff/").content.decode()
+    section = body.split("Tindak lanjut jatuh tempo dan terlambat</h2>")[1].split("</table>")[0]
+    assert '<th scope="col">Klien</th>' in section
+    enterprise = reverse("mentoring:enterprise_profile", args=[world.a.enterprise.pk])
+    cooperative = reverse("mentoring:cooperative_profile", args=[world.a.cooperative.pk])
+    assert (
+        f'<a href="{enterprise}">{world.a.enterprise.name}</a>, '
+        f'<a href="{cooperative}">{world.a.cooperative.name}</a>'
+    ) in section

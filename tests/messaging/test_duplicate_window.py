@@ -1,6 +1,7 @@
 """At least once to the channel: the window between the channel taking a message and the outbox
 recording it sent. A worker killed inside it leaves the row "sending"; after the lease the sweep
-sends it again, under the same Message-ID or Idempotency-Key, so the receiver can fold the two.
+sends it again, under the same Message-ID (email) or outbox key (WhatsApp's
+biz_opaque_callback_data), so the receiver or the receipts can tell the two are one.
 
 ``test_the_window_is_measured`` times that window over real sends (the SMTP backend against a
 local server, the test mail backend, the HTTP channel against the fake provider) and prints
@@ -36,7 +37,8 @@ def _queue(key: str, channel: str) -> Message:
         channel=channel,
         to="pemilik@contoh.id" if channel == "email" else PHONE,
         template="messaging/plain",
-        context={"subject": "Halo", "body": "Isi pesan"},
+        context={"subject": "Halo", "body": "Isi pesan", "months": 3, "url": "https://x.id/"},
+        whatsapp_template="check_in",
     )
 
 
@@ -77,12 +79,15 @@ def test_an_email_resent_after_a_crash_carries_the_same_message_id(
 
 
 @pytest.mark.django_db
-def test_a_whatsapp_message_resent_after_a_crash_is_delivered_once(
+def test_a_whatsapp_message_resent_after_a_crash_carries_the_same_outbox_key(
     phone_channels, published, monkeypatch, settings
 ):
+    """The Cloud API has no idempotency key: the second copy reaches the owner too (the
+    window's cost, docs/background-jobs.md). Both carry the outbox key, so their receipts
+    land on the one row."""
     message = _queue("crash:wa", "whatsapp")
     _crash_in_the_window_then_sweep(monkeypatch, settings, message)
-    sent = [request["headers"]["Idempotency-Key"] for request in phone_channels.requests]
+    sent = [request["json"]["biz_opaque_callback_data"] for request in phone_channels.requests]
     assert sent == ["crash:wa", "crash:wa"]
     assert phone_channels.delivered_keys() == ["crash:wa"]
 

@@ -164,12 +164,12 @@ def test_a_stale_worker_cannot_overwrite_its_successors_result():
     message = _queue()
     message_deliver(message_id=message.pk)
     # A worker whose lease ran out reports a failure late: its claim is no longer the row's.
-    Message.objects.filter(pk=message.pk).update(last_error="")
+    Message.objects.filter(pk=message.pk).update(last_error_texts={})
     from plut.foundation.messaging.services import _settle
 
     stale = Message.objects.get(pk=message.pk)
     stale.claim = None
-    _settle(stale, status=MessageStatus.FAILED_PERMANENT, last_error="late")
+    assert _settle(stale, status=MessageStatus.FAILED_PERMANENT, last_error_texts={"id": "x"}) == 0
     message.refresh_from_db()
     assert message.status == MessageStatus.SENT
 
@@ -225,50 +225,57 @@ def test_a_permanent_smtp_failure_is_recorded_and_not_retried(flaky_smtp):
     assert messages_sweep(now=timezone.now() + datetime.timedelta(days=1)) == 0
 
 
-def test_whatsapp_goes_to_the_provider_with_token_and_idempotency_key(phone_channels):
-    message = _queue(channel="whatsapp", to="+6281234567890")
+def test_whatsapp_goes_to_the_cloud_api_as_a_template_message(phone_channels):
+    message = _queue(
+        channel="whatsapp",
+        to="+6281234567890",
+        whatsapp_template="check_in",
+        context={"months": 3, "url": "https://plut.example.id/kabar-usaha/x/"},
+    )
     message_deliver(message_id=message.pk)
     (request,) = phone_channels.requests
-    assert request["headers"]["Authorization"] == "Bearer wa-token"
-    assert request["headers"]["Idempotency-Key"] == "test:1"
-    assert request["json"]["to"] == "+6281234567890"
-    assert request["json"]["channel"] == "whatsapp"
-    assert "survei" in request["json"]["body"]
+    assert request["path"] == "/v23.0/106540352242922/messages"
+    assert request["headers"]["authorization"] == "Bearer wa-token"
+    assert request["json"]["to"] == "6281234567890"
+    assert request["json"]["biz_opaque_callback_data"] == "test:1"
     message.refresh_from_db()
     assert message.status == MessageStatus.SENT
-    assert message.provider_id == "fake-1"
+    assert message.provider_id == "wamid.FAKE000001"
     assert mail.outbox == []
 
 
 @pytest.mark.parametrize(
     ("script", "status"),
     [
-        ([503], MessageStatus.FAILED_TEMPORARY),
-        ([429], MessageStatus.FAILED_TEMPORARY),
-        ([400], MessageStatus.FAILED_PERMANENT),
-        ([401], MessageStatus.FAILED_PERMANENT),
+        ([(503, {"code": 20500, "message": "Internal Server Error", "status": 503})], "temp"),
+        ([(429, {"code": 20429, "message": "Too Many Requests", "status": 429})], "temp"),
+        ([(400, {"code": 21211, "message": "Invalid 'To' Phone Number", "status": 400})], "perm"),
+        ([(401, {"code": 20003, "message": "Authenticate", "status": 401})], "perm"),
     ],
 )
-def test_provider_errors_are_sorted_into_temporary_and_permanent(phone_channels, script, status):
-    phone_channels.script = list(script)
+def test_provider_errors_are_sorted_into_temporary_and_permanent(sms_channel, script, status):
+    sms_channel.script = list(script)
     message = _queue(channel="sms", to="+6281234567890")
     message_deliver(message_id=message.pk)
     message.refresh_from_db()
-    assert message.status == status
-    assert message.last_error == f"HTTP {script[0]}"
+    expected = (
+        MessageStatus.FAILED_TEMPORARY if status == "temp" else MessageStatus.FAILED_PERMANENT
+    )
+    assert message.status == expected
+    assert message.last_error.startswith(f"Twilio {script[0][1]['code']}")
 
 
 def test_a_provider_timeout_is_temporary(phone_channels, settings):
     settings.MESSAGING_HTTP_TIMEOUT = 0.3
     phone_channels.delay = 1
-    message = _queue(channel="sms", to="+6281234567890")
+    message = _queue(channel="whatsapp", to="+6281234567890", whatsapp_template="check_in")
     message_deliver(message_id=message.pk)
     message.refresh_from_db()
     assert message.status == MessageStatus.FAILED_TEMPORARY
 
 
-def test_an_unreachable_provider_is_temporary(settings):
-    settings.MESSAGING_SMS_URL = "http://127.0.0.1:1/send"
+def test_an_unreachable_provider_is_temporary(sms_channel, settings):
+    settings.MESSAGING_SMS_API_URL = "http://127.0.0.1:1"
     message = _queue(channel="sms", to="+6281234567890")
     message_deliver(message_id=message.pk)
     message.refresh_from_db()

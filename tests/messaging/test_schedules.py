@@ -26,6 +26,7 @@ from plut.foundation.messaging.selectors import messages_about
 from tests.factories.clinics import StaffFactory
 from tests.factories.cooperatives import EnterpriseFactory
 from tests.factories.mentoring import BookingFactory, FollowUpFactory, SessionFactory
+from tests.messaging.fixtures import whatsapp_on
 
 pytestmark = pytest.mark.django_db
 
@@ -161,7 +162,7 @@ def test_the_owners_preferred_channel_is_used_when_configured(centres, settings,
     # No WhatsApp provider configured: the owner still hears, by email.
     assert Message.objects.get().channel == "email"
     Message.objects.all().delete()
-    settings.MESSAGING_WHATSAPP_URL = fake_provider.url
+    whatsapp_on(settings, fake_provider)
     with time_machine.travel(_at("WIB", 2, 10), tick=False):
         booking_reminders_queue()
     message = Message.objects.get()

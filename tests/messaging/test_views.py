@@ -63,7 +63,12 @@ def test_phones_are_masked_in_the_outbox(client, world, outbox):
 
 
 def test_the_outbox_filters_by_status(client, world, outbox):
-    failed = _message(world.a, 1, status=MessageStatus.FAILED_PERMANENT, last_error="HTTP 400")
+    failed = _message(
+        world.a,
+        1,
+        status=MessageStatus.FAILED_PERMANENT,
+        last_error_texts={"id": "HTTP 400", "en": "HTTP 400"},
+    )
     client.force_login(world.a.manager)
     response = client.get(OUTBOX, {"status": "failed_permanent"})
     assert [m.pk for m in response.context["page"].items] == [failed.pk]
@@ -85,10 +90,53 @@ def test_the_outbox_costs_the_same_with_1_or_31_messages(
 
 
 def test_a_permanent_failure_shows_on_the_booking(client, world):
-    _message(world.a, status=MessageStatus.FAILED_PERMANENT, last_error="HTTP 400", attempts=1)
-    _message(world.b, status=MessageStatus.FAILED_PERMANENT, last_error="Lain")
+    _message(
+        world.a,
+        status=MessageStatus.FAILED_PERMANENT,
+        last_error_texts={"id": "HTTP 400", "en": "HTTP 400"},
+        attempts=1,
+    )
+    _message(
+        world.b,
+        status=MessageStatus.FAILED_PERMANENT,
+        last_error_texts={"id": "Lain", "en": "Lain"},
+    )
     client.force_login(world.a.consultant)
     body = client.get(reverse("mentoring:booking_detail", args=[world.a.booking.pk])).content
     body = body.decode()
     assert "Gagal permanen" in body and "HTTP 400" in body
     assert "+62812****7890" in body and "Lain" not in body
+
+
+@pytest.mark.parametrize(
+    ("language", "shown", "hidden"),
+    [
+        ("en", "The recipient has stopped", "Penerima sudah"),
+        ("id", "Penerima sudah", "The recipient"),
+    ],
+)
+def test_a_failure_reason_is_shown_in_the_readers_language(
+    client, world, phone_channels, language, shown, hidden
+):
+    """The worker that failed the message ran in no reader's language: the outbox shows its
+    reason in the manager's."""
+    from plut.foundation.messaging.models import OptOut
+    from plut.foundation.messaging.services import message_deliver, message_queue
+
+    OptOut.objects.create(phone="+6281234567890", channel="whatsapp", source="whatsapp")
+    message = message_queue(
+        key="wa:stopped",
+        kind="check-in-3m",
+        to="+6281234567890",
+        channel="whatsapp",
+        template="mentoring/email/check_in",
+        context={"months": 3, "url": "https://x.id/"},
+        whatsapp_template="check_in",
+        centre=world.a.centre,
+    )
+    message_deliver(message_id=message.pk)
+    world.a.manager.language = language  # the reader's remembered choice
+    world.a.manager.save(update_fields=["language"])
+    client.force_login(world.a.manager)
+    page = client.get(OUTBOX).content.decode()
+    assert shown in page and hidden not in page

@@ -9,14 +9,17 @@ import datetime
 import io
 
 import pytest
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from cooperatives.models import Enterprise
-from mentoring.models import ACTIVE_BOOKING_STATUSES, Booking
-from plut.foundation.accounts.models import User
-from plut.top.bench import data, harness
+from clinics.models import StaffMembership
+from cooperatives.models import Enterprise, Person
+from mentoring.models import ACTIVE_BOOKING_STATUSES, Booking, MentoringSession
+from plut.foundation.accounts.models import Role, User
+from plut.foundation.exports.models import ExportJob, ExportStatus
+from plut.top.bench import cold_dashboards, data, exports, harness, routes
 from plut.top.bench.middleware import HEADER
 from plut.top.demo.scale import Sizes, generate_scale
 from tests.factories.cooperatives import EnterpriseFactory
@@ -38,7 +41,22 @@ def bench(reference_data, settings):
     for role, username in data.ACCOUNTS.items():
         clients[role] = harness.InProcessClient()
         clients[role].login(username, harness.BENCH_PASSWORD)
+    clients["anonymous"] = harness.InProcessClient()
     return centre, data.context_for(centre), clients
+
+
+@pytest.mark.django_db
+def test_the_bench_has_one_account_per_role_around_its_centre(bench):
+    centre, _ctx, _clients = bench
+    assert data.bench_accounts() == centre  # a second run changes nothing
+    users = {user.role: user for user in User.objects.filter(username__in=data.ACCOUNTS.values())}
+    assert set(users) == set(Role.values)
+    assert all(user.check_password(harness.BENCH_PASSWORD) for user in users.values())
+    assert users[Role.PROVINCIAL].province_id == centre.province_id
+    for role in (Role.MANAGER, Role.CONSULTANT):
+        assert StaffMembership.objects.get(user=users[role]).centre == centre
+    owned = Person.objects.get(user=users[Role.OWNER])
+    assert owned.enterprises.filter(centre=centre).exists()
 
 
 @pytest.mark.django_db
@@ -150,8 +168,9 @@ def test_dashboards_are_computed_ahead_and_then_read_from_their_snapshots(
     assert set(seconds) == {"national", "province", "centre"}
     client.force_login(User.objects.get(username=data.ACCOUNTS["national"]))
     # Computing the national overview takes a dozen queries; read from its snapshot, only the
-    # session, the user, the filter form's choices and the place remain.
-    with django_assert_max_num_queries(4):
+    # session, the user, the filter form's choices, the place and the facts' pending changes
+    # (none) remain.
+    with django_assert_max_num_queries(5):
         response = client.get(reverse("dashboards:national"))
     assert response.status_code == 200
     assert not response.context["figures"].stale
@@ -254,3 +273,146 @@ def test_double_bookings_are_counted_in_sql(bench):
     else:
         overlap.save()
         assert harness.double_bookings(since) == 1
+
+
+# Pages each role must be able to open, by the route walk's labels: a walk that reports one of
+# them "not open" (a wrong id, a lost account, a broken scope) fails here.
+OPEN = [
+    ("portal:home", "anonymous"),
+    ("directory:centre_detail", "anonymous"),
+    ("booking:manage", "anonymous"),
+    ("api:centre-slots", "anonymous"),
+    ("booking:start", "owner"),
+    ("owner:home", "owner"),
+    ("privacy:my_data", "owner"),
+    ("api:session-list", "owner"),
+    ("mentoring:staff_home", "national"),
+    ("mentoring:staff_home", "provincial"),
+    ("mentoring:staff_home", "manager"),
+    ("mentoring:staff_home", "consultant"),
+    ("mentoring:session_list", "provincial"),
+    ("mentoring:session_detail", "consultant"),
+    ("mentoring:session_update", "manager"),
+    ("mentoring:follow_up_list", "provincial"),
+    ("mentoring:inbox", "provincial"),
+    ("mentoring:inbox", "consultant"),
+    ("mentoring:booking_detail", "manager"),
+    ("mentoring:cooperative_profile", "consultant"),
+    ("cooperatives:enterprise_edit", "consultant"),
+    ("clinics:team_list", "manager"),
+    ("clinics:availability", "consultant"),
+    ("clinics:centre_staff", "provincial"),
+    ("exports:jobs", "consultant"),
+    ("dashboards:national (section)", "national"),
+    ("dashboards:province (key)", "provincial"),
+    ("dashboards:centre (key, section)", "manager"),
+    ("privacy:audit_log", "provincial"),
+    ("api:dashboard", "provincial"),
+]
+
+
+@pytest.mark.django_db
+def test_every_route_is_opened_as_every_role_that_may(bench):
+    centre, ctx, clients = bench
+    pages, report = routes.measure(clients, ctx, centre, requests=1, pages=harness.PAGES)
+    assert report.routes > 100
+    timed = {page.label: page for page in pages if page.stats is not None}
+    assert report.timed == len(timed) > 200
+    for name, role in OPEN:
+        page = timed.get(f"route {name} [{role}]")
+        assert page is not None, (name, role, report.not_open.get(role), report.skipped)
+        assert page.status == 200 and page.queries is not None
+        assert page.floor is not None and page.floor.count == 1
+    # What a role may not open is said, and not timed.
+    assert "mentoring:staff_home" in report.not_open["owner"]
+    assert "mentoring:inbox" in report.not_open["anonymous"]
+    assert "mentoring:follow_up_done" in report.post_only
+    # The key pages are not measured twice; the other roles' views of them are.
+    assert "route mentoring:session_list [national]" not in timed
+    assert "route mentoring:session_list [consultant]" in timed
+    printed = routes.table(report.as_dict())
+    for line in (
+        "Routes of the URL configuration:",
+        "left out, the admin",
+        "left out, logout: logout",
+        "POST only (405, not timed): ",
+        "not open to owner (403, 404 or sign in first): ",
+        "skipped: no id for uidb64: password_reset_confirm [national]",
+    ):
+        assert line in printed
+    result = harness.Result(scale=1, floor=next(iter(timed.values())).floor, pages=pages)
+    assert "route mentoring:follow_up_list [provincial]" in harness.table(result)
+
+
+@pytest.mark.django_db
+def test_the_route_walk_takes_only_the_routes_asked_for(bench):
+    centre, ctx, clients = bench
+    pages, report = routes.measure(
+        clients, ctx, centre, requests=1, pages=harness.PAGES, match="[owner]"
+    )
+    assert pages and all(page.label.endswith("[owner]") for page in pages)
+    assert set(report.not_open) == {"owner"}
+
+
+@pytest.mark.django_db
+def test_cold_dashboard_views_are_sampled_per_level_and_timed(bench):
+    _centre, ctx, clients = bench
+    emptied = []
+
+    def empty_cache() -> None:
+        emptied.append(True)
+        cache.clear()
+
+    cold = cold_dashboards.measure(clients["national"], ctx, samples=3, empty_cache=empty_cache)
+    assert len(emptied) == 9  # before every view
+    assert set(cold["levels"]) == {"national", "province", "centre"}
+    for found in cold["levels"].values():
+        assert found["summary"]["count"] == 3 and found["summary"]["errors"] == 0
+        assert all(view["status"] == 200 and view["ms"] > 0 for view in found["views"])
+    # Seeded: the same views again.
+    again = cold_dashboards.sample_urls(ctx, samples=3)
+    assert again == {level: [v["url"] for v in f["views"]] for level, f in cold["levels"].items()}
+    before = harness.Result(scale=0.01, floor=harness.Stats.of([0.01]))
+    before.extra["dashboards_cold"] = cold
+    printed = cold_dashboards.table(cold, baseline=before)
+    assert "Cold first views of the dashboards: 3 random filter combinations per level" in printed
+    assert "(seed 22)" in printed and "growth vs 0.01" in printed
+    assert "The slowest 3 views of each level:" in printed
+
+
+@pytest.mark.django_db
+def test_cold_dashboard_filters_stay_within_what_each_level_offers(bench):
+    _centre, ctx, _clients = bench
+    urls = cold_dashboards.sample_urls(ctx, samples=40, seed=7)
+    assert all("regency=" not in url for url in urls["national"])
+    assert all("centre=" not in url for url in urls["centre"])
+    assert any("period=custom" in url for level in urls.values() for url in level)
+    for url in urls["province"] + urls["centre"]:
+        assert "regency=" not in url or f"regency={ctx.province_code}." in url
+
+
+@pytest.mark.django_db
+def test_the_session_export_is_measured_whole_when_streamed(bench):
+    _centre, _ctx, clients = bench
+    result = exports.measure(clients["national"])
+    assert result.how == "streamed at once"
+    assert result.rows == MentoringSession.objects.count() == TINY.sessions
+    assert result.complete
+    assert "complete: yes" in exports.table(result.as_dict())
+
+
+@pytest.mark.django_db
+def test_a_large_session_export_is_run_as_its_job_and_counted(bench, settings, tmp_path):
+    _centre, _ctx, clients = bench
+    settings.EXPORT_STREAM_MAX_ROWS = 50
+    settings.MEDIA_ROOT = tmp_path
+    result = exports.measure(clients["national"])
+    assert result.how == "a background job"
+    assert result.status == ExportStatus.DONE
+    assert result.rows == TINY.sessions and result.complete
+    printed = exports.table(result.as_dict())
+    assert "a background job (done): 140 rows" in printed and "complete: yes" in printed
+    # The file is gone at once; the job's page stays, as an expired download's.
+    job = ExportJob.objects.get()
+    assert job.status == ExportStatus.EXPIRED and not job.file
+    assert not any(tmp_path.rglob("*.csv"))

@@ -7,7 +7,7 @@ import time
 import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
-from django.db import connections
+from django.db import OperationalError, connections
 
 from plut.celery import app as celery_app
 from plut.foundation.core.models import WorkerHeartbeat
@@ -20,6 +20,16 @@ def _close_worker_connections(**_: object) -> None:
     connections.close_all()
 
 
+def _heartbeat_seen() -> bool:
+    try:
+        return WorkerHeartbeat.objects.exists()
+    except OperationalError:
+        # SQLite's in-memory test database is shared between this thread and the worker's
+        # through its shared cache, which locks a table for a reader while the worker writes
+        # it ("database table is locked"): the heartbeat is being written; look again.
+        return False
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_task_sent_through_the_broker_is_run_by_a_worker():
     task_postrun.connect(_close_worker_connections, weak=False)
@@ -27,7 +37,7 @@ def test_a_task_sent_through_the_broker_is_run_by_a_worker():
         with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
             worker_heartbeat.delay()
             deadline = time.monotonic() + 30
-            while not WorkerHeartbeat.objects.exists() and time.monotonic() < deadline:
+            while not _heartbeat_seen() and time.monotonic() < deadline:
                 time.sleep(0.2)
     finally:
         task_postrun.disconnect(_close_worker_connections)

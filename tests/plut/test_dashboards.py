@@ -196,3 +196,45 @@ def test_charts_carry_their_numbers_as_tables_and_json_without_inline_script(cli
     assert '<script id="chart-data" type="application/json">' in body
     assert "chartjs-4.6.1/chart.umd.min.js" in body
     assert "<script>" not in body and " style=" not in body and "onclick" not in body
+
+
+def test_the_published_count_of_active_cooperatives_stands_beside_the_portals(client, world):
+    """BPS's count (shipped with its source) and the portal's coverage of it, for the nation
+    and in each province's row; a province without a published count says so."""
+    Cooperative.objects.all().delete()
+    _cooperatives(1200, 600, Regency.objects.get(code="35.78"))  # Kota Surabaya, Jawa Timur
+    client.force_login(world.national)
+    response = client.get("/dashboard/national/cooperatives/")
+    body = response.content.decode()
+    block = response.context["data"]["cooperatives"]
+    assert [figure["year"] for figure in block["official"]] == [2024, 2021]
+    assert block["official"][0]["active"] == 51505
+    # 600 of BPS 2024's 51.505 active cooperatives: 1 %.
+    assert (
+        '<p id="coop-coverage"><strong>Cakupan portal: 1 % dari koperasi aktif menurut BPS 2024.'
+        in body
+    )
+    assert "https://nextindonesia.id/Update/2025/06/04/143/" in body
+    (east_java,) = block["rows"]
+    assert east_java["official"]["active"] == 12358  # Jawa Timur, 2024
+    assert east_java["coverage"] == 4.9  # 600 of 12.358
+    assert "<td>12.358 (2024)</td><td>5 %</td>" in body
+
+    # A filtered view narrows the portal's count, not BPS's: no coverage is claimed.
+    filtered = client.get(f"/dashboard/national/cooperatives/?centre={world.a.centre.pk}")
+    assert filtered.context["data"]["cooperatives"]["coverage"] is None
+
+    client.force_login(world.a.officer)
+    lampung = client.get("/dashboard/province/18/cooperatives/").content.decode()
+    assert "Belum ada statistik resmi yang dimuat untuk wilayah ini." in lampung
+
+
+def test_the_cooperatives_export_carries_the_published_counts(client, world):
+    Cooperative.objects.all().delete()
+    _cooperatives(1200, 600, Regency.objects.get(code="35.78"))
+    client.force_login(world.national)
+    text = client.get("/dashboard/national/cooperatives/export.csv")
+    rows = list(csv.reader(io.StringIO(b"".join(text.streaming_content).decode("utf-8-sig"))))
+    assert rows[0][-3:] == ["Koperasi aktif menurut BPS", "Tahun", "Cakupan portal"]
+    assert rows[1][0] == "Jawa Timur" and rows[1][-3:] == ["12358", "2024", "4.9"]
+    assert rows[-1][0] == "Jumlah" and rows[-1][-3:] == ["51505", "2024", "1.2"]

@@ -144,3 +144,26 @@ def test_demo_sessions_happen_in_each_centres_working_hours(reference_data, demo
     for session in MentoringSession.objects.select_related("centre__province")[:100]:
         local = session.starts_at.astimezone(ZoneInfo(session.centre.timezone))
         assert 8 <= local.hour <= 15
+
+
+def test_the_ministrys_indicator_has_a_value_at_every_level_of_the_demo(reference_data, demo_mode):
+    """Enterprises are registered (their turnover: the baseline) before the year of outcomes, so
+    "Kenaikan omzet UMKM dampingan" tells a story in the nation, the province and each centre."""
+    from django.http import QueryDict
+
+    from plut.top.dashboards.facts import keep
+    from plut.top.dashboards.filters import CENTRE, NATIONAL, PROVINCE, filters_from, place_for
+    from plut.top.dashboards.selectors import kpis
+
+    demo_load()
+    keep.drain()  # the demo's sessions, into the facts (what the worker of `make run` does)
+    national = User.objects.get(username="nasional")
+    places = [place_for(national, NATIONAL), place_for(national, PROVINCE, "18")]
+    places += [
+        place_for(national, CENTRE, Centre.objects.get(name=name).pk) for name in DEMO_CENTRES
+    ]
+    for place in places:
+        _form, filters = filters_from(QueryDict(), user=national, place=place)
+        cards = {card["key"]: card["current"] for card in kpis(national, place, filters)["cards"]}
+        assert cards["turnover_enterprises"] >= 3, place
+        assert 0 < cards["turnover_increase"] < 60, place  # a believable growth, in percent

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import runpy
 from pathlib import Path
 from types import SimpleNamespace
@@ -79,3 +80,13 @@ def test_the_image_starts_gunicorn_with_this_file():
     assert cmd[:2] == ["gunicorn", "plut.wsgi:application"]
     config = Path(settings.BASE_DIR) / cmd[cmd.index("--config") + 1]
     assert config == CONF
+
+
+def test_a_request_may_take_30_seconds_and_the_proxy_waits_longer(monkeypatch):
+    """The timeout is a decision (long downloads are jobs, plut/foundation/exports); the proxy
+    waits past it, so a stuck worker is gunicorn's to end and say so."""
+    values = _settings(monkeypatch)
+    assert values["timeout"] == 30
+    caddyfile = (Path(settings.BASE_DIR) / "plut" / "deploy" / "Caddyfile").read_text()
+    proxy_wait = int(re.search(r"response_header_timeout (\d+)s", caddyfile).group(1))
+    assert proxy_wait > values["timeout"]

@@ -141,3 +141,31 @@ def test_no_page_counts_rows_or_skips_them(sessions):
 def test_the_order_must_end_with_the_unique_id(sessions):
     with pytest.raises(ValueError):
         keyset_page(sessions, order=("-starts_at",), cursor=None)
+
+
+# --- A page of several parts (an OR no one index orders, read part by part) ---------------
+
+
+@pytest.mark.parametrize("order", [NEWEST, ("starts_at", "id")])
+@pytest.mark.parametrize("size", [50, 4])
+def test_parts_page_through_their_union_in_order(sessions, order, size):
+    # Split by mode (the ties on starts_at fall in both parts): every row once, in order.
+    parts = [sessions.filter(mode=mode) for mode in MODES]
+    pages = _walk(parts, order, size=size)
+    assert all(len(items) == size for items in pages[:-1])
+    assert [row.pk for items in pages for row in items] == _expected(sessions, order)
+
+
+def test_parts_cost_a_query_each_a_page(sessions):
+    parts = [sessions.filter(mode=mode) for mode in MODES]
+    with CaptureQueriesContext(connection) as captured:
+        pages = _walk(parts, NEWEST)
+    assert len(pages) == 3
+    assert len(captured.captured_queries) == 6
+    assert all("LIMIT 51" in query["sql"].upper() for query in captured.captured_queries)
+
+
+def test_parts_merge_only_on_numbers_and_dates(sessions):
+    parts = [sessions.filter(mode=mode) for mode in MODES]
+    with pytest.raises(ValueError):
+        keyset_page(parts, order=("mode", "id"), cursor=None)

@@ -35,7 +35,7 @@ SHEET = "xl/worksheets/sheet1.xml"
 WORKBOOK = "xl/workbook.xml"
 MAIN_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 UNREADABLE = "tidak dapat dibaca sebagai XLSX"
-TOO_MANY_ROWS = "lebih dari 100000 baris"
+TOO_MANY_ROWS = "lebih dari 100.000 baris"  # IMPORT_MAX_ROWS, grouped the reader's way
 MILLIONS = 2_000_000
 
 

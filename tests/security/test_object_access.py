@@ -23,9 +23,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from plut.foundation.accounts.models import User
+from plut.foundation.exports.models import ExportJob, ExportStatus
 from plut.top.api.models import ApiToken, ImportJob
 from plut.top.privacy.services import erasure_request
 from plut.top.reports.models import Report
@@ -84,6 +86,24 @@ def _erasure(world: World, side: Side) -> int:
     return erasure_request(user=side.owner).pk
 
 
+def _export_job(world: World, side: Side) -> int:
+    """A finished download of side's consultant: theirs alone (not even their centre's)."""
+    job = ExportJob.objects.filter(user=side.consultant).first()
+    if job is None:
+        job = ExportJob(
+            user=side.consultant,
+            export="sessions",
+            fmt="csv",
+            request_key=f"test-{side.consultant.pk}",
+            language="id",
+            filename="sesi.csv",
+            status=ExportStatus.DONE,
+            total_rows=0,
+        )
+        job.file.save("uji.csv", ContentFile(b"ID\r\n"))
+    return job.pk
+
+
 def _pk(attr: str) -> Callable[[World, Side], dict[str, Any]]:
     return lambda world, side: {"pk": getattr(side, attr).pk}
 
@@ -118,6 +138,7 @@ SCOPED: dict[str, Case] = {
     ),
     "clinics:team_move": Case(lambda w, s: {"pk": s.consultant.pk}, insider="officer"),
     "clinics:centre_edit": Case(lambda w, s: {"pk": s.centre.pk}, insider="manager"),
+    "clinics:centre_whatsapp": Case(lambda w, s: {"pk": s.centre.pk}, insider="manager"),
     "clinics:centre_staff": Case(lambda w, s: {"pk": s.centre.pk}, insider="officer"),
     # Dashboards, their exports and the monthly reports
     "dashboards:province": Case(lambda w, s: {"key": s.centre.province_id}, insider="officer"),
@@ -133,6 +154,9 @@ SCOPED: dict[str, Case] = {
     "dashboards:reports:download": Case(
         lambda w, s: {"pk": _report(w, s), "fmt": "xlsx"}, insider=None
     ),
+    # Downloads written in the background (plut.foundation.exports)
+    "exports:job": Case(lambda w, s: {"pk": _export_job(w, s)}),
+    "exports:download": Case(lambda w, s: {"pk": _export_job(w, s)}),
     # Imports and API tokens
     "api_pages:import_detail": Case(lambda w, s: {"pk": _import_job(w, s)}, insider="manager"),
     "api_pages:token_revoke": Case(lambda w, s: {"pk": _token(w, s)}, insider=None, method="post"),

@@ -85,7 +85,7 @@ def test_the_api_answers_a_json_503(world):
 def test_any_other_failure_is_the_portals_own_500(world, monkeypatch):
     client = _client()
     monkeypatch.setattr(
-        "plut.top.portal.views.centres_public", mock.Mock(side_effect=RuntimeError("bug"))
+        "plut.top.portal.views.centre_cards", mock.Mock(side_effect=RuntimeError("bug"))
     )
     response = client.get("/")
     assert response.status_code == 500

@@ -16,6 +16,7 @@ from django.utils import timezone
 from cooperatives.models import Cooperative, Enterprise, NikView, Person
 from mentoring.models import Booking, FollowUp, MentoringSession, Outcome
 from plut.foundation.accounts.models import ConsentText, Role, User
+from plut.foundation.messaging.models import OptOut, WhatsAppSender
 from plut.top.privacy.models import ErasureRequest
 from plut.top.privacy.services import erasure_request
 from tests.factories.mentoring import SessionFactory
@@ -130,6 +131,34 @@ def test_managers_read_the_audit_trail_of_their_centre(client, world):
     assert _queries(client, url) == one
     client.force_login(world.national)
     assert world.b.enterprise.name in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "sees_a", "sees_b", "sees_opt_out"),
+    [
+        ("manager_a", True, False, False),
+        ("manager_b", False, True, False),
+        ("officer_a", False, False, False),
+        ("national", True, True, True),
+    ],
+)
+def test_the_messaging_settings_trail_follows_the_centre(
+    client, world, name, sees_a, sees_b, sees_opt_out
+):
+    """Who set a centre's WhatsApp number is its manager's (and national staff's) to read; a
+    number's opt-out belongs to no centre, so only national staff read its trail."""
+    for side, number in ((world.a, "1111111111"), (world.b, "2222222222")):
+        WhatsAppSender.objects.create(centre_id=side.centre.pk, phone_number_id=number)
+    OptOut.objects.create(phone="+6281234567890", channel="sms", source="provider")
+    client.force_login(world.user(name))
+    response = client.get(reverse("privacy:audit_log"))
+    assert response.status_code == 200
+    shown = {entry.object_repr for entry in response.context["page"].items}
+    centres = {s.centre_id for s in WhatsAppSender.objects.all() if str(s) in shown}
+    expected = {world.a.centre.pk} if sees_a else set()
+    expected |= {world.b.centre.pk} if sees_b else set()
+    assert centres == expected
+    assert any("(sms)" in repr_ for repr_ in shown) is sees_opt_out
 
 
 @pytest.mark.parametrize("name", ["consultant_a", "owner_a"])

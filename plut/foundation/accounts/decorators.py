@@ -1,18 +1,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 
-from plut.foundation.accounts.models import Role, User
+from plut.foundation.accounts.models import CENTRE_ROLES, Role, User
 
 STAFF_ROLES = (Role.NATIONAL, Role.PROVINCIAL, Role.MANAGER, Role.CONSULTANT)
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 class AuthenticatedHttpRequest(HttpRequest):
@@ -25,6 +26,23 @@ class AuthenticatedHttpRequest(HttpRequest):
     user: User
 
 
+@dataclass(frozen=True)
+class RoleRule:
+    """Who may open a page behind ``role_required``: kept on the view (``view.role_rule``), so
+    the navigation offers a link by the very rule that answers it (accounts.nav)."""
+
+    roles: frozenset[str]
+    superuser: bool
+
+    def allows(self, user: User) -> bool:
+        if user.role in self.roles:
+            return True
+        # A page only for centre roles works on the user's own centre, and only managers and
+        # consultants are ever placed at one (clinics' staff_member_place): a superuser of
+        # another role would pass here only to be refused by the page, with less to say.
+        return self.superuser and user.is_superuser and not self.roles <= CENTRE_ROLES
+
+
 def role_required(*roles: str, superuser: bool = True) -> Callable[[View], View]:
     """Log in first; then only these roles may open the page (others get 403).
 
@@ -33,16 +51,20 @@ def role_required(*roles: str, superuser: bool = True) -> Callable[[View], View]
     of pages about the user's own records (an owner's "my data"): through the national scope they
     would list the whole country as "mine".
     """
+    rule = RoleRule(frozenset(roles), superuser)
 
     def decorator(view: View) -> View:
-        @login_required
         @wraps(view)
-        def wrapper(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            passes = superuser and request.user.is_superuser
-            if not (passes or request.user.role in roles):
+        def wrapper(
+            request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any
+        ) -> HttpResponseBase:
+            if not rule.allows(request.user):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
-        return wrapper
+        checked = login_required(wrapper)
+        # Decorators applied above this one copy it along (functools.wraps copies __dict__).
+        checked.role_rule = rule  # type: ignore[attr-defined]
+        return checked
 
     return decorator

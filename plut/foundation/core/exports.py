@@ -11,8 +11,8 @@ from __future__ import annotations
 import csv
 import datetime
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, BinaryIO
 
 from django.http import (
     FileResponse,
@@ -29,10 +29,7 @@ from django.utils.translation import gettext
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from plut.foundation.core.pagination import ordered
-
 EXPORT_FORMATS = ("csv", "xlsx")
-EXPORT_CHUNK = 2000
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_MAX_CELL = 32_767  # characters Excel keeps in one cell
@@ -87,33 +84,52 @@ def _xlsx_cell(value: Any) -> Any:
     return value[:XLSX_MAX_CELL] if isinstance(value, str) else value
 
 
+def export_write(
+    handle: BinaryIO, *, rows: Iterable[Sequence[Any]], headers: Sequence[Any], sheet: str, fmt: str
+) -> None:
+    """Write ``rows`` under ``headers`` into the binary file ``handle`` as ``fmt``, row by row:
+    CSV as it goes, XLSX through openpyxl's write-only mode (rows go to a temporary file, not
+    into memory). ``sheet`` names the XLSX sheet."""
+    if fmt == "csv":
+        for line in _csv_lines(headers, rows):
+            handle.write(line.encode("utf-8"))
+        return
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(title=sheet[:31])
+    worksheet.append([_xlsx_cell(h) for h in headers])
+    for row in rows:
+        worksheet.append([_xlsx_cell(value) for value in row])
+    workbook.save(handle)
+
+
 def export_response(
     *, rows: Iterable[Sequence[Any]], headers: Sequence[Any], filename: str, fmt: str
 ) -> HttpResponseBase:
     """A download of ``rows`` under ``headers`` as ``<filename>-<today>.<fmt>``.
 
     ``fmt`` is "csv" or "xlsx"; anything else is a 404. ``rows`` is read once, lazily, so a
-    queryset ``.iterator()`` keeps memory flat however long the list is.
+    queryset ``.iterator()`` keeps memory flat however long the list is. For lists short
+    enough to be sent within one request (plut.foundation.exports decides which).
     """
     if fmt not in EXPORT_FORMATS:
         raise Http404
-    name = f"{filename}-{timezone.localdate().isoformat()}.{fmt}"
+    name = export_filename(filename, fmt)
     if fmt == "csv":
         response = StreamingHttpResponse(
             _csv_lines(headers, rows), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = content_disposition_header(True, name)
         return response
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=filename[:31])
-    sheet.append([_xlsx_cell(h) for h in headers])
-    for row in rows:
-        sheet.append([_xlsx_cell(value) for value in row])
-    # Write-only sheets stream to a temporary file; the response streams it back and closes it.
+    # An XLSX is whole only at its end: written to a temporary file, which the response then
+    # streams back and closes.
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
-    workbook.save(handle)
+    export_write(handle, rows=rows, headers=headers, sheet=filename, fmt=fmt)
     handle.seek(0)
     return FileResponse(handle, as_attachment=True, filename=name, content_type=XLSX_CONTENT_TYPE)
+
+
+def export_filename(filename: str, fmt: str) -> str:
+    return f"{filename}-{timezone.localdate().isoformat()}.{fmt}"
 
 
 def filters_refused(form: Any) -> HttpResponse:
@@ -125,25 +141,3 @@ def filters_refused(form: Any) -> HttpResponse:
         label = f"{field.label}: " if field is not None and field.label else ""
         lines += [f"{label}{message}" for message in messages]
     return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")
-
-
-def export_filtered(
-    *,
-    filterset: Any,
-    rows: Callable[[Iterator[Any]], Iterable[Sequence[Any]]],
-    headers: Sequence[Any],
-    filename: str,
-    fmt: str,
-) -> HttpResponseBase:
-    """Export a list exactly as it is shown: the same scope, filters and order.
-
-    ``filterset`` is the list's FilterSet (its ``rows`` and ``ordering``); ``rows`` turns the
-    objects into cells. Objects are read in chunks, so memory stays flat. Filters that do not
-    validate are a 400 naming them (``filters_refused``).
-    """
-    if fmt not in EXPORT_FORMATS:
-        raise Http404
-    if not filterset.is_valid():
-        return filters_refused(filterset.form)
-    objects = ordered(filterset.rows, filterset.ordering).iterator(chunk_size=EXPORT_CHUNK)
-    return export_response(rows=rows(objects), headers=headers, filename=filename, fmt=fmt)

@@ -16,7 +16,7 @@ import datetime
 import decimal
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import reduce
+from functools import partial, reduce
 from operator import or_
 from typing import Any, Generic, TypeVar
 
@@ -126,6 +126,12 @@ def _value_at(row: models.Model, path: str) -> Any:
     return value
 
 
+def _sort_key(key: _Key, row: models.Model) -> tuple[bool, Any]:
+    """``row``'s value for ``key``, with its NULL last whichever way the key sorts."""
+    value = _value_at(row, key.path)
+    return (value is None) != key.descending, value
+
+
 def _salt(order: Sequence[str]) -> str:
     # A cursor is only valid for the order it was made in.
     return f"{_SALT}:{','.join(order)}"
@@ -157,7 +163,7 @@ PAGE_SIZE = 50
 
 
 def keyset_page(
-    queryset: models.QuerySet[M],
+    queryset: models.QuerySet[M] | Sequence[models.QuerySet[M]],
     *,
     order: tuple[str, ...],
     cursor: str | None,
@@ -167,13 +173,29 @@ def keyset_page(
 
     A cursor that does not verify gives the first page. One query, no COUNT, no OFFSET: it
     asks for ``size + 1`` rows, and the extra row only says whether there is a next page.
+
+    ``queryset`` may be a sequence of querysets of one model that share no row: the page is
+    then of their union, one query each, merged here. A list whose rows are "this, or that"
+    when no one index holds them in order ("closed, or before today") is read that way, each
+    part from its own index: as one OR the database walks past every row of one part that
+    fails the other. The merge compares the ordering values in Python, so those must be
+    columns Python orders as the database does (numbers, dates and times, not text).
     """
-    keys = _keys(queryset.model, order)
-    queryset = queryset.order_by(*_order_by(keys))
+    parts = [queryset] if isinstance(queryset, models.QuerySet) else list(queryset)
+    keys = _keys(parts[0].model, order)
     values = _decode(cursor, keys, order) if cursor else None
-    if values is not None:
-        queryset = queryset.filter(_after(keys, values))
-    items = list(queryset[: size + 1])
+    items: list[M] = []
+    for part in parts:
+        part = part.order_by(*_order_by(keys))
+        if values is not None:
+            part = part.filter(_after(keys, values))
+        items += part[: size + 1]
+    if len(parts) > 1:
+        if any(isinstance(key.field, (models.CharField, models.TextField)) for key in keys):
+            raise ValueError(f"Parts of a keyset page merge on numbers and dates, not {order!r}.")
+        # Stable sorts, the last key first: NULLs last in both directions, as _order_by().
+        for key in reversed(keys):
+            items.sort(key=partial(_sort_key, key), reverse=key.descending)
     has_next = len(items) > size
     items = items[:size]
     next_cursor = _encode(items[-1], keys, order) if has_next else None

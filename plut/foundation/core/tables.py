@@ -36,9 +36,10 @@ DASH = "–"
 
 @dataclass(frozen=True)
 class Column(Generic[R]):
-    header: Any  # a (lazy) translated string
+    header: Any  # a (lazy) translated string, or SafeString
     cell: Callable[[R], Any]  # text (escaped here) or SafeString; None or "" shows a dash
     link: Callable[[R], str] | None = None  # the cell links there
+    dash: bool = True  # False: an empty cell stays empty
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Table(Generic[R]):
     columns: Sequence[Column[R]]
     rows: Iterable[R]
     empty: Any = ""  # the message of the one row shown when there are none
+    row_class: Callable[[R], str] | None = None  # a row's class attribute, "" for none
 
     def __html__(self) -> SafeString:
         head = "".join(f'<th scope="col">{escape(c.header)}</th>' for c in self.columns)
@@ -60,29 +62,32 @@ class Table(Generic[R]):
         cells = []
         for column in self.columns:
             value = column.cell(row)
-            text = DASH if value is None or value == "" else escape(value)
+            blank = DASH if column.dash else ""
+            text = blank if value is None or value == "" else escape(value)
             if column.link is not None:
                 text = f'<a href="{escape(column.link(row))}">{text}</a>'
             cells.append(f"<td>{text}</td>")
-        return f"<tr>{''.join(cells)}</tr>"
+        css = self.row_class(row) if self.row_class is not None else ""
+        attrs = f' class="{escape(css)}"' if css else ""
+        return f"<tr{attrs}>{''.join(cells)}</tr>"
 
 
 _PLACEHOLDER = 987654321
 
 
 @functools.lru_cache(maxsize=64)
-def _url_halves(name: str, prefix: str) -> tuple[str, str]:
+def _url_halves(name: str, prefix: str, rest: tuple[Any, ...]) -> tuple[str, str]:
     # ``prefix`` (the script prefix reverse() reads) is part of the key: a portal served
     # under a sub-path must not reuse links made for another.
-    head, tail = reverse(name, args=[_PLACEHOLDER]).rsplit(str(_PLACEHOLDER), 1)
+    head, tail = reverse(name, args=[_PLACEHOLDER, *rest]).rsplit(str(_PLACEHOLDER), 1)
     return head, tail
 
 
-def url_by_pk(name: str) -> Callable[[int], str]:
-    """``reverse(name, args=[pk])`` for many rows: one reverse(), then the pk put in its
-    place (a reverse() is slow next to joining strings, and a page of rows makes fifty;
+def url_by_pk(name: str, *rest: Any) -> Callable[[int], str]:
+    """``reverse(name, args=[pk, *rest])`` for many rows: one reverse(), then the pk put in
+    its place (a reverse() is slow next to joining strings, and a page of rows makes fifty;
     docs/performance.md#measurements-behind-the-codes-shape)."""
-    head, tail = _url_halves(name, get_script_prefix())
+    head, tail = _url_halves(name, get_script_prefix(), rest)
     return lambda pk: f"{head}{int(pk)}{tail}"
 
 

@@ -45,16 +45,22 @@ class Group:
     tables: frozenset[str]
     # Whether a write (table, SQL) changes what the group's data means; None: every write.
     matters: Callable[[str, str], bool] | None = None
+    # Called after each commit that wrote the group's tables (work to start in the background).
+    then: Callable[[], None] | None = None
 
 
 _groups: dict[str, Group] = {}
 
 
 def watch(
-    name: str, models: Iterable[str], *, matters: Callable[[str, str], bool] | None = None
+    name: str,
+    models: Iterable[str],
+    *,
+    matters: Callable[[str, str], bool] | None = None,
+    then: Callable[[], None] | None = None,
 ) -> None:
     """Register a group (from an AppConfig.ready()): ``models`` as "app_label.Model", their
-    many-to-many tables included."""
+    many-to-many tables included; ``then`` runs after every commit that wrote them."""
     tables = set()
     for label in models:
         model = apps.get_model(label)
@@ -62,7 +68,7 @@ def watch(
         tables.update(
             field.remote_field.through._meta.db_table for field in model._meta.local_many_to_many
         )
-    _groups[name] = Group(name, frozenset(tables), matters)
+    _groups[name] = Group(name, frozenset(tables), matters, then)
     connection_created.connect(_watch_connection, weak=False, dispatch_uid="core:versions")
 
 
@@ -138,6 +144,9 @@ def changed(name: str, using: str | None = None) -> None:
     if connection.in_atomic_block:
         _written_now(connection).add(name)
     transaction.on_commit(lambda: _bump(name), using=using)
+    then = _groups[name].then if name in _groups else None
+    if then is not None:
+        transaction.on_commit(then, using=using)
 
 
 def _written_now(connection: BaseDatabaseWrapper) -> set[str]:

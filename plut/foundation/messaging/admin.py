@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from plut.foundation.accounts.admin import ScopedAdmin
-from plut.foundation.messaging.models import Message
+from plut.foundation.messaging.models import Message, OptOut
 
 
 @admin.register(Message)
@@ -25,7 +25,15 @@ class MessageAdmin(ScopedAdmin):
     search_fields = ["key"]
     date_hierarchy = "created_at"
     # The full phone number stays out of the admin: the masked one identifies the row.
-    exclude = ["recipient", "body", "html_body", "attachments"]
+    exclude = [
+        "recipient",
+        "body",
+        "html_body",
+        "attachments",
+        "template_parameters",
+        "fallback_email",
+        "last_error_texts",
+    ]
     readonly_fields = [
         "key",
         "kind",
@@ -41,6 +49,10 @@ class MessageAdmin(ScopedAdmin):
         "next_attempt_at",
         "sent_at",
         "provider_id",
+        "template_name",
+        "delivery_status",
+        "delivery_error",
+        "delivery_updated_at",
         "centre_id",
         "province",
         "about",
@@ -55,3 +67,13 @@ class MessageAdmin(ScopedAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Message | None = None) -> bool:
         return False
+
+
+@admin.register(OptOut)
+class OptOutAdmin(admin.ModelAdmin):
+    """National administrators may lift an opt-out an owner asked to undo (untick "berlaku")
+    or add one; the number shows masked in the list. Changes are in the audit trail."""
+
+    list_display = ["__str__", "channel", "active", "source", "changed_at"]
+    list_filter = ["channel", "active", "source"]
+    search_fields = ["phone"]

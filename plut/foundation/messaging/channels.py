@@ -1,10 +1,11 @@
-"""How a message leaves: email through Django's mail backend, WhatsApp and SMS through HTTP.
+"""How a message leaves: email through Django's mail backend here; WhatsApp through the
+Cloud API (``whatsapp.py``) and SMS through Twilio (``twilio.py``).
 
 Each channel sends one outbox row and returns the provider's id for it, or raises
-``TemporaryFailure`` (worth retrying later: SMTP 4xx, timeouts, HTTP 5xx/429) or
-``PermanentFailure`` (retrying will not help: SMTP 5xx, HTTP 4xx). Which class serves which
-channel is the ``MESSAGING_CHANNELS`` setting; the HTTP providers' address and token come from
-the environment (docs/background-jobs.md).
+``TemporaryFailure`` (worth retrying later: SMTP 4xx, timeouts, HTTP 5xx, rate limits) or
+``PermanentFailure`` (retrying will not help: SMTP 5xx, a refused recipient or template, a bad
+token). Which class serves which channel is the ``MESSAGING_CHANNELS`` setting; the providers'
+credentials come from the environment (docs/background-jobs.md).
 """
 
 from __future__ import annotations
@@ -15,22 +16,56 @@ import re
 import smtplib
 import urllib.error
 import urllib.request
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.utils.functional import Promise
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+from plut.foundation.core.phone import phone_mask
+from plut.foundation.core.translation import every_language, in_every_language
 
 if TYPE_CHECKING:
     from plut.foundation.messaging.models import Message
 
+# What a WhatsApp or SMS send says of a number whose owner stopped that channel.
+OPTED_OUT = _("Penerima sudah berhenti menerima pesan %(channel)s (membalas STOP/BERHENTI).")
 
-class TemporaryFailure(Exception):
+
+class ChannelFailure(Exception):
+    """Why a send failed, kept in every language of the site (``texts``): the worker that
+    raises it runs in no reader's language, and the outbox page shows it in the reader's.
+
+    ``reason`` is a lazy translation (with ``params``), a provider's own words (a plain text,
+    the same in every language), or a function that composes the text in the active language
+    (called once per language).
+    """
+
+    def __init__(self, reason: str | Promise | Callable[[], str], **params: Any) -> None:
+        if isinstance(reason, Promise):
+            self.texts = every_language(reason, **params)
+        elif isinstance(reason, str):
+            self.texts = {code: reason for code, _name in settings.LANGUAGES}
+        else:
+            self.texts = in_every_language(reason)
+        super().__init__(self.texts.get(settings.LANGUAGE_CODE, ""))
+
+
+class TemporaryFailure(ChannelFailure):
     """The provider could not take the message now; the same message may succeed later."""
 
 
-class PermanentFailure(Exception):
+class PermanentFailure(ChannelFailure):
     """The provider refused the message itself (bad address, rejected content)."""
+
+
+def numbers_masked(text: str) -> str:
+    """A provider's own words may quote a phone number: keep it masked, as pages show one."""
+    return re.sub(r"\+?\d{7,}", lambda match: phone_mask(match.group()), text)
 
 
 class MessageChannel(Protocol):
@@ -75,88 +110,85 @@ class EmailChannel:
         return message_id_header(message.key)
 
 
-class HttpChannel:
-    """A generic JSON-over-HTTP provider: POST {to, body, ...} with a bearer token.
+@dataclass(frozen=True)
+class HttpAnswer:
+    status: int
+    body: dict[str, Any]
 
-    The outbox key goes along as ``Idempotency-Key``: a provider that honours it delivers a
-    message re-sent after a worker crash only once (docs/background-jobs.md, delivery guarantee).
+
+def http_post(url: str, *, data: bytes, headers: dict[str, str]) -> HttpAnswer:
+    """POST to a provider and read its JSON answer, whatever the HTTP status.
+
+    What never reached an answer (refused connection, timeout, a garbled reply) is a
+    ``TemporaryFailure``; what the answer means is the caller's (each provider has its codes).
     """
-
-    url_setting: str
-    token_setting: str
-    channel: str
-
-    def send(self, message: Message) -> str:
-        url = getattr(settings, self.url_setting)
-        if not url:
-            raise PermanentFailure(f"{self.url_setting} is not configured")
-        payload = json.dumps(
-            {
-                "channel": self.channel,
-                "to": message.recipient,
-                "body": message.body,
-                "language": message.language,
-                "reference": message.key,
-            }
-        ).encode()
-        request = urllib.request.Request(
-            url,
-            data=payload,
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "Authorization": f"Bearer {getattr(settings, self.token_setting)}",
-                "Idempotency-Key": message.key,
-            },
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=settings.MESSAGING_HTTP_TIMEOUT) as reply:
-                answer = json.loads(reply.read() or b"{}")
-        except urllib.error.HTTPError as error:
-            text = f"HTTP {error.code}"
-            if error.code == 429 or error.code >= 500:
-                raise TemporaryFailure(text) from error
-            raise PermanentFailure(text) from error
-        except (urllib.error.URLError, OSError, ValueError) as error:
-            # URLError covers refused connections; OSError timeouts; ValueError a garbled reply.
-            raise TemporaryFailure(type(error).__name__) from error
-        return str(answer.get("id", ""))
-
-
-class WhatsAppChannel(HttpChannel):
-    url_setting = "MESSAGING_WHATSAPP_URL"
-    token_setting = "MESSAGING_WHATSAPP_TOKEN"
-    channel = "whatsapp"
-
-
-class SmsChannel(HttpChannel):
-    url_setting = "MESSAGING_SMS_URL"
-    token_setting = "MESSAGING_SMS_TOKEN"
-    channel = "sms"
+    request = urllib.request.Request(url, data=data, method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=settings.MESSAGING_HTTP_TIMEOUT) as reply:
+            status, raw = reply.status, reply.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    except (urllib.error.URLError, OSError) as error:
+        # URLError covers refused connections; OSError timeouts.
+        raise TemporaryFailure(type(error).__name__) from error
+    try:
+        body = json.loads(raw or b"{}")
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    if 200 <= status < 300 and not body:
+        raise TemporaryFailure(f"HTTP {status} without a readable answer")
+    return HttpAnswer(status, body)
 
 
 def channel_for(name: str) -> MessageChannel:
     return import_string(settings.MESSAGING_CHANNELS[name])()
 
 
-def channel_available(name: str) -> bool:
-    """Email always; WhatsApp and SMS once their provider is configured."""
+def channel_available(name: str, centre_id: int | None = None) -> bool:
+    """Email always; SMS once Twilio is configured; WhatsApp once the national sender is, or
+    (given a centre) the centre has its own number. Settings only, unless a centre's own
+    number must be looked up (one query)."""
     if name == "email":
         return True
-    return bool(getattr(settings, f"MESSAGING_{name.upper()}_URL", ""))
+    if name == "sms":
+        from plut.foundation.messaging.twilio import sms_configured
+
+        return sms_configured()
+    if name == "whatsapp":
+        from plut.foundation.messaging.whatsapp import whatsapp_configured
+
+        return whatsapp_configured(centre_id)
+    return False
 
 
-def contact_choose(*, email: str, phone: str, preferred: str) -> tuple[str, str] | None:
+def contact_choose(
+    *, email: str, phone: str, preferred: str, centre_id: int | None = None
+) -> tuple[str, str] | None:
     """(channel, address) to reach someone, or None when there is no way.
 
     The preferred channel wins when it is configured and there is a phone for it; otherwise
-    email; otherwise any configured phone channel.
+    email; otherwise any configured phone channel. A channel the phone's owner stopped (STOP,
+    BERHENTI on that channel) is not used.
     """
-    if preferred != "email" and phone and channel_available(preferred):
+    from plut.foundation.messaging.optouts import opted_out_channels
+
+    stopped: set[str] | None = None  # asked once, and only if a phone channel could be used
+
+    def usable(channel: str) -> bool:
+        nonlocal stopped
+        if not phone or not channel_available(channel, centre_id):
+            return False
+        if stopped is None:
+            stopped = opted_out_channels(phone)
+        return channel not in stopped
+
+    if preferred != "email" and usable(preferred):
         return preferred, phone
     if email:
         return "email", email
     for channel in ("whatsapp", "sms"):
-        if phone and channel_available(channel):
+        if usable(channel):
             return channel, phone
     return None

@@ -24,10 +24,12 @@ from django.db.models import F, Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
+from plut.foundation.core.translation import every_language
 from plut.foundation.messaging.channels import PermanentFailure, TemporaryFailure, channel_for
 from plut.foundation.messaging.models import Channel, Message, MessageStatus, about_key
+from plut.foundation.messaging.whatsapp_templates import template_of
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +79,8 @@ def message_queue(
     attachments: Sequence[Attachment] = (),
     centre: Place | None = None,
     about: models.Model | None = None,
+    whatsapp_template: str = "",
+    fallback_email: str = "",
 ) -> Message:
     """Put one message in the outbox, once, and send it after the transaction commits.
 
@@ -88,12 +92,24 @@ def message_queue(
     as ``channel`` needs. ``centre`` (a ``clinics.Centre``) decides which managers and officers
     see the message in their outbox; ``about`` is the record it tells about, whose deletion
     withdraws it while unsent (``messages_about``).
+
+    WhatsApp sends only approved templates: ``whatsapp_template`` names one in
+    ``whatsapp_templates.TEMPLATES`` ("booking_confirmed"; a key it does not have raises
+    ``KeyError`` here), whose versioned name and parameters, rendered here from ``context``,
+    are stored on the row and sent as they are; a WhatsApp message without one fails for good
+    when sent, with the reason on the outbox page. ``fallback_email`` is where a WhatsApp message that fails
+    goes when no SMS provider is configured (``receipts.message_fallback_queue``).
     """
+    registered = template_of(whatsapp_template) if whatsapp_template else None
     existing = Message.objects.filter(key=key).first()
     if existing is not None:
         return existing
+    template_name, parameters = "", []
     with translation.override(language):
         subject, body, html = _render(template, context or {}, channel)
+        if channel == Channel.WHATSAPP and registered is not None:
+            template_name = registered.name
+            parameters = registered.render(context or {})
     message = Message(
         key=key,
         kind=kind,
@@ -114,6 +130,9 @@ def message_queue(
         centre_id=centre.pk if centre is not None else None,
         province_id=centre.province_id if centre is not None else None,
         about=about_key(about) if about is not None else "",
+        template_name=template_name[:100],
+        template_parameters=parameters,
+        fallback_email=fallback_email if channel == Channel.WHATSAPP else "",
     )
     message.full_clean(validate_unique=False)
     try:
@@ -170,11 +189,19 @@ def _claim(message_id: int, now: datetime.datetime) -> Message | None:
     return Message.objects.get(pk=message_id)
 
 
-def _settle(message: Message, **fields: Any) -> None:
-    # Only while the claim is still ours: after a lease ran out, the successor decides.
-    Message.objects.filter(pk=message.pk, claim=message.claim).update(
+def _settle(message: Message, **fields: Any) -> int:
+    """Record the attempt's result; 1 when it was recorded, 0 when the claim was no longer
+    ours (after a lease ran out, the successor decides: it may have sent the message)."""
+    return Message.objects.filter(pk=message.pk, claim=message.claim).update(
         claimed_until=None, updated_at=timezone.now(), **fields
     )
+
+
+def _fallback(message: Message) -> None:
+    """A WhatsApp message that failed for good goes once more by SMS or email."""
+    from plut.foundation.messaging.receipts import message_fallback_queue
+
+    message_fallback_queue(message)
 
 
 def retry_delay(attempts: int) -> float:
@@ -192,27 +219,38 @@ def message_deliver(*, message_id: int) -> float | None:
         provider_id = channel_for(message.channel).send(message)
     except TemporaryFailure as error:
         if message.attempts >= settings.MESSAGING_MAX_ATTEMPTS:
-            _settle(message, status=MessageStatus.FAILED_PERMANENT, last_error=str(error))
+            failed = _settle(
+                message, status=MessageStatus.FAILED_PERMANENT, last_error_texts=error.texts
+            )
+            if failed:
+                _fallback(message)
             return None
         delay = retry_delay(message.attempts)
         _settle(
             message,
             status=MessageStatus.FAILED_TEMPORARY,
-            last_error=str(error),
+            last_error_texts=error.texts,
             next_attempt_at=timezone.now() + datetime.timedelta(seconds=delay),
         )
         return delay
     except PermanentFailure as error:
-        _settle(message, status=MessageStatus.FAILED_PERMANENT, last_error=str(error))
+        if _settle(message, status=MessageStatus.FAILED_PERMANENT, last_error_texts=error.texts):
+            _fallback(message)
         return None
     _settle(
         message,
         status=MessageStatus.SENT,
         sent_at=timezone.now(),
         provider_id=provider_id[:200],
-        last_error="",
+        last_error_texts={},
     )
     return None
+
+
+STOPPED_EVERY_TIME = _(
+    "Pengiriman terhenti %(count)s kali sebelum selesai (pekerja berhenti atau melewati "
+    "batas waktu); tidak dicoba lagi."
+)
 
 
 def messages_sweep(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
@@ -226,22 +264,27 @@ def messages_sweep(*, now: datetime.datetime | None = None, limit: int = 500) ->
     """
     now = now or timezone.now()
     # A send that died (or was killed at the time limit) on every attempt would otherwise be
-    # claimed again after each lease for ever: the claim counts attempts, the sweep ends it.
-    Message.objects.filter(
+    # claimed again after each lease for ever: the claim counts attempts, the sweep ends it,
+    # each row with its own conditional update (a late worker may settle it first), and a
+    # WhatsApp message it ends falls back like any other that failed for good.
+    died = Message.objects.filter(
         status=MessageStatus.SENDING,
         claimed_until__lt=now,
         attempts__gte=settings.MESSAGING_MAX_ATTEMPTS,
-    ).update(
-        status=MessageStatus.FAILED_PERMANENT,
-        claimed_until=None,
-        claim=None,
-        last_error=_(
-            "Pengiriman terhenti %(count)s kali sebelum selesai (pekerja berhenti atau melewati "
-            "batas waktu); tidak dicoba lagi."
-        )
-        % {"count": settings.MESSAGING_MAX_ATTEMPTS},
-        updated_at=now,
     )
+    reason = every_language(STOPPED_EVERY_TIME, count=settings.MESSAGING_MAX_ATTEMPTS)
+    for message in died.order_by("id")[:limit]:
+        ended = Message.objects.filter(
+            pk=message.pk, status=MessageStatus.SENDING, claim=message.claim, claimed_until__lt=now
+        ).update(
+            status=MessageStatus.FAILED_PERMANENT,
+            claimed_until=None,
+            claim=None,
+            last_error_texts=reason,
+            updated_at=now,
+        )
+        if ended:
+            _fallback(message)
     grace = now - datetime.timedelta(seconds=settings.MESSAGING_REQUEUE_AFTER_SECONDS)
     due = (
         Q(status=MessageStatus.PENDING, created_at__lt=now - datetime.timedelta(seconds=30))

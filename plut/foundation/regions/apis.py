@@ -53,6 +53,8 @@ class ProvinceViewSet(viewsets.ReadOnlyModelViewSet):
 )
 class RegencyViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [AllowAny]
+    # A Kemendagri code holds a dot ("18.71"), which the router's default pattern refuses.
+    lookup_value_regex = r"[0-9]{2}\.[0-9]{2}"
     serializer_class = RegencySerializer
     queryset = Regency.objects.all()
     filterset_fields = ["province"]

@@ -37,7 +37,8 @@ class ImportErrorSerializer(serializers.Serializer):
 class ImportJobSerializer(serializers.ModelSerializer):
     centre = serializers.IntegerField(source="centre_id", read_only=True)
     progress = serializers.IntegerField(read_only=True, help_text=_("Persen baris diproses."))
-    errors = ImportErrorSerializer(many=True, read_only=True)
+    errors = ImportErrorSerializer(source="row_errors", many=True, read_only=True)
+    message = serializers.CharField(source="message_text", read_only=True)
 
     class Meta:
         model = ImportJob

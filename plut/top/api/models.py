@@ -11,7 +11,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cooperatives.services.imports import row_error_read
 from plut.foundation.core.models import ScopePaths
+from plut.foundation.core.translation import in_reader_language
 
 TOKEN_PREFIX = "plut"
 # The public part that finds the row (and tells a user which token is which); the secret
@@ -187,9 +189,13 @@ class ImportJob(models.Model):
     updated_count = models.PositiveIntegerField(_("diperbarui"), default=0)
     # Rows that matched a stored record already holding their values: nothing was written.
     unchanged_count = models.PositiveIntegerField(_("tidak berubah"), default=0)
-    # [{"row": 3, "field": "nib", "message": "..."}], in the language of the uploader.
+    # [{"row": 3, "field": "nib", "message": {"id": "...", "en": "..."}}]: every language's
+    # message, as a job runs in a worker, in no reader's language. Read them in the active
+    # language with row_errors.
     errors = models.JSONField(_("kesalahan"), default=list, blank=True)
-    message = models.TextField(_("pesan"), blank=True)
+    # What the job tells its uploader (why nothing was imported, that it resumed...), in every
+    # language like the errors: {"id": "...", "en": "..."}; read it with message_text.
+    message = models.JSONField(_("pesan"), default=dict, blank=True)
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
     finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)
     # The last sign of life: when the job was queued, claimed, or reported progress. A job
@@ -207,6 +213,15 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def row_errors(self) -> list[dict[str, Any]]:
+        return [row_error_read(error) for error in self.errors]
+
+    @property
+    def message_text(self) -> str:
+        """The job's message in the reader's language."""
+        return in_reader_language(self.message)
 
     @property
     def progress(self) -> int:

@@ -11,11 +11,13 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from clinics.models import Centre
 from cooperatives.services.imports import ImportFileError, import_clients, read_table
 from plut.foundation.accounts import two_factor
 from plut.foundation.accounts.models import User
+from plut.foundation.core.translation import every_language
 from plut.top.api.models import (
     TOKEN_PREFIX,
     ApiToken,
@@ -178,13 +180,16 @@ def _run(job: ImportJob, table: list) -> None:
     job.errors = [error.as_dict() for error in result.errors]
     job.status = ImportStatus.DONE if result.applied else ImportStatus.FAILED
     # Replaces what an earlier, interrupted run said.
-    job.message = ""
+    job.message = {}
     if not result.applied:
-        job.message = _("Tidak ada yang diimpor: %(rows)s baris tidak valid.") % {
-            "rows": result.invalid_rows
-        }
+        job.message = every_language(
+            gettext_noop("Tidak ada yang diimpor: %(rows)s baris tidak valid."),
+            rows=result.invalid_rows,
+        )
     elif result.errors:
-        job.message = _("%(rows)s baris tidak valid dilewati.") % {"rows": result.invalid_rows}
+        job.message = every_language(
+            gettext_noop("%(rows)s baris tidak valid dilewati."), rows=result.invalid_rows
+        )
     # The file holds personal data; once imported it is no longer needed.
     job.payload = b""
     job.finished_at = timezone.now()
@@ -214,7 +219,10 @@ def import_job_run(*, job_id: int) -> None:
         table = read_table(bytes(job.payload), job.kind)
     except ImportFileError as error:
         ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportStatus.FAILED, message=str(error), payload=b"", finished_at=timezone.now()
+            status=ImportStatus.FAILED,
+            message=error.every_language(),
+            payload=b"",
+            finished_at=timezone.now(),
         )
         return
     try:
@@ -223,9 +231,11 @@ def import_job_run(*, job_id: int) -> None:
         # Told on the job at once: otherwise it would look busy until the sweep gave up.
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportStatus.FAILED,
-            message=_(
-                "Impor gagal karena kesalahan di server. Unggah ulang berkasnya: baris yang "
-                "sudah tersimpan tidak akan digandakan."
+            message=every_language(
+                gettext_noop(
+                    "Impor gagal karena kesalahan di server. Unggah ulang berkasnya: baris yang "
+                    "sudah tersimpan tidak akan digandakan."
+                )
             ),
             payload=b"",
             finished_at=timezone.now(),
@@ -253,21 +263,25 @@ def import_jobs_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]
         "expired": _jobs_fail(
             Q(unfinished, created_at__lt=expired),
             now,
-            _(
-                "Impor dibatalkan: berkas tidak selesai diproses dalam %(hours)s jam, lalu "
-                "dihapus untuk melindungi data pribadi di dalamnya. Unggah ulang berkasnya."
-            )
-            % {"hours": int(PAYLOAD_RETENTION.total_seconds() // 3600)},
+            every_language(
+                gettext_noop(
+                    "Impor dibatalkan: berkas tidak selesai diproses dalam %(hours)s jam, lalu "
+                    "dihapus untuk melindungi data pribadi di dalamnya. Unggah ulang berkasnya."
+                ),
+                hours=int(PAYLOAD_RETENTION.total_seconds() // 3600),
+            ),
         ),
         "failed": _jobs_fail(
             Q(silent, attempts__gte=MAX_ATTEMPTS),
             now,
-            _(
-                "Impor gagal: proses di server berhenti %(attempts)s kali sebelum selesai. "
-                "Bagi berkas menjadi beberapa berkas yang lebih kecil, lalu unggah ulang: "
-                "baris yang sudah tersimpan tidak akan digandakan."
-            )
-            % {"attempts": MAX_ATTEMPTS},
+            every_language(
+                gettext_noop(
+                    "Impor gagal: proses di server berhenti %(attempts)s kali sebelum selesai. "
+                    "Bagi berkas menjadi beberapa berkas yang lebih kecil, lalu unggah ulang: "
+                    "baris yang sudah tersimpan tidak akan digandakan."
+                ),
+                attempts=MAX_ATTEMPTS,
+            ),
         ),
         "resumed": 0,
     }
@@ -278,8 +292,8 @@ def import_jobs_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]
         if status == ImportStatus.RUNNING:
             # A pending job's task was only lost; a running one's worker died, which the
             # uploader is told until the next run ends.
-            changes["message"] = _(
-                "Proses impor terhenti sebelum selesai; impor dilanjutkan otomatis."
+            changes["message"] = every_language(
+                gettext_noop("Proses impor terhenti sebelum selesai; impor dilanjutkan otomatis.")
             )
         if ImportJob.objects.filter(resumable, pk=job_id).update(**changes):
             _queue(job_id)
@@ -287,7 +301,7 @@ def import_jobs_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]
     return counts
 
 
-def _jobs_fail(condition: Q, now: datetime.datetime, message: str) -> int:
+def _jobs_fail(condition: Q, now: datetime.datetime, message: dict[str, str]) -> int:
     """Fail the jobs that meet ``condition`` and delete their uploads."""
     return ImportJob.objects.filter(condition).update(
         status=ImportStatus.FAILED, message=message, payload=b"", finished_at=now

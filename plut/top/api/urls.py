@@ -2,12 +2,13 @@
 the pages for tokens and imports."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from mentoring.apis import CentreSlotsView
 from plut.top.api import endpoints, views
 from plut.top.api.dashboard import DashboardView
 from plut.top.api.router import router
+from plut.top.api.schema import SchemaView
 
 api_v1 = [
     path("centres/<int:pk>/slots/", CentreSlotsView.as_view(), name="centre-slots"),
@@ -25,7 +26,7 @@ api_v1 = [
 
 api = [
     path("v1/", include((api_v1, "api"))),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("schema/", SchemaView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's set-up script as a file: no inline script (CSP).
     path(
         "docs/",

@@ -3,7 +3,10 @@
 1. Creates the PostgreSQL database ``BENCH_DATABASE_URL`` (default: one per scale on
    127.0.0.1) if missing, migrates it, and generates the data at the scale unless present.
 2. Serves the portal with gunicorn on 127.0.0.1 (PostgreSQL, Redis cache and broker, DEBUG off,
-   the query-count header on), logs in, and measures the floor and every key page.
+   the query-count header on), logs in as every role, and measures the floor and every key
+   page; exports all sessions (``--export``, plut/top/bench/exports.py); opens every other GET
+   route as every role (``--routes``, plut/top/bench/routes.py); and times cold first views of
+   random dashboard filters (``--dashboard-samples``, plut/top/bench/cold_dashboards.py).
 3. Books under load (``--booking-clients`` owners for ``--booking-seconds``) and counts double
    bookings in SQL; reads the peak memory of the gunicorn workers.
 4. Times the bulk import of ``--import-rows`` enterprises against PostgreSQL COPY of the same
@@ -172,7 +175,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--import-rows", type=int, default=20_000, help="rows of the import benchmark (0: skip)"
     )
+    parser.add_argument(
+        "--routes",
+        default="all",
+        help="every GET route of the URL configuration as every role: 'all', 'none', or only "
+        "those whose row label holds this text (e.g. 'mentoring:' or '[owner]')",
+    )
+    parser.add_argument(
+        "--dashboard-samples",
+        type=int,
+        default=20,
+        help="cold first views of random dashboard filters per level (0: skip)",
+    )
+    parser.add_argument(
+        "--dashboard-seed",
+        type=int,
+        default=22,  # cold_dashboards.SEED: the same filters at every scale, for the growth
+        help="seed of the random dashboard filters",
+    )
+    parser.add_argument(
+        "--export",
+        type=int,
+        choices=(0, 1),
+        help="export all sessions as the national user (default: 1 at scale 0.01 and above)",
+    )
     args = parser.parse_args(argv)
+    if args.export is None:
+        args.export = int(args.scale >= 0.01)
 
     env = _environment(args)
     os.environ.update(env)
@@ -185,7 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     from django.core.management import call_command
 
-    from plut.top.bench import data, harness
+    from plut.top.bench import cold_dashboards, data, harness, routes
+    from plut.top.bench import exports as export_bench
     from plut.top.bench import imports as import_bench
 
     def log(line: str) -> None:
@@ -238,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         for role, username in data.ACCOUNTS.items():
             clients[role] = harness.HttpClient(base, timeout=STATEMENT_TIMEOUT_MS / 1000 + 60)
             clients[role].login(username, harness.BENCH_PASSWORD)
+        clients["anonymous"] = harness.HttpClient(base, timeout=STATEMENT_TIMEOUT_MS / 1000 + 60)
         only = [word.strip() for word in args.only.split(",") if word.strip()]
         # As in production, where Celery computes every place's default dashboard ahead.
         warmed = harness.warm_dashboards(ctx)
@@ -256,6 +287,32 @@ def main(argv: list[str] | None = None) -> int:
             server=server_shape,
             extra={"dashboard_snapshots": warmed},
         )
+        if args.export:
+            # Before the route walk, so the job's page has an id to be opened with.
+            exported = export_bench.measure(clients["national"], log=log)
+            result.extra["export"] = exported.as_dict()
+        if args.routes != "none":
+            walked, report = routes.measure(
+                clients,
+                ctx,
+                centre,
+                requests=args.requests,
+                pages=harness.PAGES,
+                match="" if args.routes == "all" else args.routes,
+                warmups=4 * workers,
+                log=log,
+            )
+            result.pages += walked
+            result.extra["routes"] = report.as_dict()
+        if args.dashboard_samples:
+            # After the pages: emptying the cache drops the snapshots they were read from.
+            result.extra["dashboards_cold"] = cold_dashboards.measure(
+                clients["national"],
+                ctx,
+                samples=args.dashboard_samples,
+                seed=args.dashboard_seed,
+                log=log,
+            )
         if args.booking_clients and args.booking_seconds:
             parts = [float(part) for part in args.booking_think.split(",")]
             think = (parts[0], parts[-1])
@@ -305,6 +362,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.baseline_scale != args.scale and saved.exists():
         baseline = harness.Result.from_json(saved.read_text())
     print(harness.table(result, baseline))
+    if "routes" in result.extra:
+        print(routes.table(result.extra["routes"]))
+    if "dashboards_cold" in result.extra:
+        print(cold_dashboards.table(result.extra["dashboards_cold"], baseline))
+    if "export" in result.extra:
+        print(export_bench.table(result.extra["export"]))
     if imported is not None:
         print(import_bench.table(imported))
     if reimported:

@@ -10,13 +10,21 @@ from django.db.models import Count
 from django.utils import timezone
 
 from clinics.models import Centre, ServiceArea, StaffMembership
-from cooperatives.models import Enterprise
+from cooperatives.models import Enterprise, Person
 from mentoring.models import MentoringSession, SessionEnterprise
 from plut.foundation.accounts.models import Role, User
 from plut.top.bench.harness import BENCH_PASSWORD, Context
 from plut.top.demo.scale import FULL, Sizes, generate_scale
 
-ACCOUNTS = {"national": "bench-national", "manager": "bench-manager"}
+# One account per role, keyed by the role's value (plut.foundation.accounts.models.Role): the
+# route walk opens every page as each of them (plut/top/bench/routes.py).
+ACCOUNTS = {
+    "national": "bench-national",
+    "provincial": "bench-provincial",
+    "manager": "bench-manager",
+    "consultant": "bench-consultant",
+    "owner": "bench-owner",
+}
 
 
 def estimated_rows(model: type) -> int:
@@ -59,8 +67,9 @@ def sizes_for(scale: float) -> Sizes:
 
 @transaction.atomic
 def bench_accounts() -> Centre:
-    """A national administrator (superuser, for the admin) and a manager of the busiest
-    generated centre; the same password for both. Returns that centre."""
+    """One account per role around the busiest generated centre, all with BENCH_PASSWORD: a
+    national administrator (superuser, for the admin), an officer of the centre's province, its
+    manager and a consultant, and the owner of one of its clients. Returns that centre."""
     centre = (
         Centre.objects.filter(memberships__user__username__startswith="skp-")
         .annotate(staff=Count("memberships"))
@@ -70,20 +79,53 @@ def bench_accounts() -> Centre:
     )
     if centre is None:
         raise RuntimeError("No generated centre: run generate_scale_data first.")
-    national, _created = User.objects.get_or_create(
-        username=ACCOUNTS["national"],
-        defaults={"role": Role.NATIONAL, "is_staff": True, "is_superuser": True},
+    users = {
+        Role.NATIONAL: _account(Role.NATIONAL, is_staff=True, is_superuser=True),
+        Role.PROVINCIAL: _account(Role.PROVINCIAL, province_id=centre.province_id),
+        Role.MANAGER: _account(Role.MANAGER),
+        Role.CONSULTANT: _account(Role.CONSULTANT),
+        Role.OWNER: _account(Role.OWNER),
+    }
+    StaffMembership.objects.update_or_create(user=users[Role.MANAGER], defaults={"centre": centre})
+    consultant, _created = StaffMembership.objects.update_or_create(
+        user=users[Role.CONSULTANT], defaults={"centre": centre}
     )
-    manager, _created = User.objects.get_or_create(
-        username=ACCOUNTS["manager"], defaults={"role": Role.MANAGER}
-    )
-    for user in (national, manager):
-        # A new hash would sign out the clients of a bench run already going on this database.
-        if not user.check_password(BENCH_PASSWORD):
-            user.set_password(BENCH_PASSWORD)
-            user.save(update_fields=["password"])
-    StaffMembership.objects.update_or_create(user=manager, defaults={"centre": centre})
+    # The areas of a generated consultant of the centre: the inbox and the calendar show what
+    # a consultant of those areas sees.
+    colleague = StaffMembership.objects.filter(
+        centre=centre, user__username__startswith="skp-"
+    ).first()
+    consultant.areas.set(colleague.areas.all())
+    _owner_place(users[Role.OWNER], centre)
     return centre
+
+
+def _account(role: Role, **defaults: object) -> User:
+    user, _created = User.objects.get_or_create(
+        username=ACCOUNTS[role], defaults={"role": role, **defaults}
+    )
+    # A new hash would sign out the clients of a bench run already going on this database.
+    if not user.check_password(BENCH_PASSWORD):
+        user.set_password(BENCH_PASSWORD)
+        user.save(update_fields=["password"])
+    return user
+
+
+def _owner_place(owner: User, centre: Centre) -> None:
+    """Make ``owner`` the account of the owner of one of the centre's clients that has had
+    sessions, unless an earlier run did."""
+    if Person.objects.filter(user=owner).exists():
+        return
+    person_id = (
+        SessionEnterprise.objects.filter(
+            session__centre=centre, enterprise__owner__user__isnull=True
+        )
+        .values_list("enterprise__owner_id", flat=True)
+        .first()
+    )
+    if person_id is None:
+        raise RuntimeError(f"No client of centre {centre.pk} without an account for the owner.")
+    Person.objects.filter(pk=person_id).update(user=owner)
 
 
 def context_for(centre: Centre) -> Context:

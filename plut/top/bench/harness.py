@@ -394,9 +394,17 @@ PAGE_BUDGET_SECONDS = 60.0
 
 
 def measure_page(
-    client: Client, path: str, requests: int, floor_path: str, warmups: int = 1
+    client: Client,
+    path: str,
+    requests: int,
+    floor_path: str,
+    warmups: int = 1,
+    *,
+    floor_client: Client | None = None,
+    budget: float = PAGE_BUDGET_SECONDS,
 ) -> tuple[Reply, Stats | None, Stats | None]:
-    """The page's times and, alternately with them, the floor's through the same client.
+    """The page's times and, alternately with them, the floor's through the same client (or
+    ``floor_client``: the floor of a signed-in user, beside a page for anonymous visitors).
 
     The floor drifts widely from one minute to the next on this hardware, with the same code
     (docs/performance.md#measurements-behind-the-codes-shape): a floor timed once at the start
@@ -406,16 +414,21 @@ def measure_page(
     ``warmups`` untimed requests first (the last one's status and query count are reported):
     each server process opens its database connection and loads what it keeps on its first
     request of a kind, and with several processes one warm-up would leave the others cold.
+    They too stop after ``budget`` seconds: a page that slow is slow, warm or not, and twenty
+    routes of seconds would hold the walk of every route for an hour.
     """
+    deadline = time.monotonic() + budget
     for _ in range(warmups):
         first = client.get(path)
         if first.status != 200:
             return first, None, None
-    count = max(1, min(requests, int(PAGE_BUDGET_SECONDS / max(first.seconds, 1e-3))))
+        if time.monotonic() > deadline:
+            break
+    count = max(1, min(requests, int(budget / max(first.seconds, 1e-3))))
     page, floor = [], []
     for _ in range(count):
         page.append(client.get(path).seconds)
-        floor.append(client.get(floor_path).seconds)
+        floor.append((floor_client or client).get(floor_path).seconds)
     return first, Stats.of(page), Stats.of(floor)
 
 
@@ -741,6 +754,8 @@ def table(result: Result, baseline: Result | None = None) -> str:
     """The printed report. ``baseline``: a run at another scale, for the growth column."""
     base = {p.label: p for p in baseline.pages} if baseline else {}
     growth_head = f" growth vs {baseline.scale:g}" if baseline else ""
+    # The route walk's labels ("route mentoring:follow_up_list [provincial]") are longer.
+    width = max([28, *(len(page.label) for page in result.pages)])
     lines = [
         f"Scale {result.scale:g}"
         + (f", rows: {sum(result.rows.values()):,}" if result.rows else "")
@@ -752,14 +767,14 @@ def table(result: Result, baseline: Result | None = None) -> str:
         f"p95 {result.floor.p95_ms:.1f} ms ({result.floor.count} requests); each page's ratios"
         " divide by the floor timed alternately with it (fl ms)",
         "",
-        f"{'page':<28} {'SQL':>4} {'n':>3} {'med ms':>8} {'p95 ms':>8} {'fl ms':>6}"
+        f"{'page':<{width}} {'SQL':>4} {'n':>3} {'med ms':>8} {'p95 ms':>8} {'fl ms':>6}"
         f" {'med/fl':>7} {'p95/fl':>7}" + growth_head,
     ]
     for page in result.pages:
         queries = "" if page.queries is None else str(page.queries)
         count = str(page.stats.count) if page.stats else ""
         row = (
-            f"{page.label:<28} {queries:>4} {count:>3} "
+            f"{page.label:<{width}} {queries:>4} {count:>3} "
             f"{_times(page.stats, page.ratio_floor(result.floor)) or page.note}"
         )
         previous = base.get(page.label)
@@ -802,8 +817,16 @@ def table(result: Result, baseline: Result | None = None) -> str:
             ratio = report["median_ms"] / baseline.extra[key]["median_ms"]
             line += f", {ratio:.2f}x the {baseline.scale:g} run"
         lines.append(line)
-    # The import has its own block (plut.top.bench.imports.table).
-    shown = {"monthly_report", "monthly_report_snapshots", "dashboard_snapshots", "import"}
+    # These have their own blocks (plut.top.bench: imports, routes, cold_dashboards, exports).
+    shown = {
+        "monthly_report",
+        "monthly_report_snapshots",
+        "dashboard_snapshots",
+        "import",
+        "routes",
+        "dashboards_cold",
+        "export",
+    }
     for key, value in result.extra.items():
         if key not in shown:
             lines.append(f"{key}: {value}")

@@ -16,7 +16,17 @@ SOURCES = (
     "clinics.StaffMembership",
     "clinics.WorkingHours",
     "dashboards.CentreUtilisation",
+    "dashboards.Cell",
+    "dashboards.ConsultantCell",
     "accounts.User",
+)
+# What the facts (plut/top/dashboards/facts/) are computed from: their triggers leave marks,
+# and a commit that wrote any of these has Celery work the marks through at once.
+FACT_SOURCES = (
+    "mentoring.MentoringSession",
+    "mentoring.SessionEnterprise",
+    "mentoring.SatisfactionSurvey",
+    "mentoring.Booking",
 )
 USER_FIGURES = ("is_active", "role", "first_name", "last_name", "username")
 
@@ -30,8 +40,10 @@ class DashboardsConfig(AppConfig):
         from django.apps import apps
 
         from plut.foundation.core import versions
+        from plut.top.dashboards.facts.keep import drain_soon
         from plut.top.dashboards.snapshots import VERSIONS
 
         users = apps.get_model("accounts.User")._meta.db_table
 
         versions.watch(VERSIONS, SOURCES, matters=versions.updates_touching(users, USER_FIGURES))
+        versions.watch("dashboard-facts", FACT_SOURCES, then=drain_soon)

@@ -44,3 +44,103 @@ class CentreUtilisation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.centre_id} · {self.week_start}"
+
+
+class Level(models.IntegerChoices):
+    NATION = 0, _("nasional")
+    PROVINCE = 1, _("provinsi")
+    CENTRE = 2, _("PLUT")
+
+
+class Grain(models.TextChoices):
+    MONTH = "m", _("bulan")
+    DAY = "d", _("hari")
+
+
+class Cell(models.Model):
+    """The dashboards' facts (plut/top/dashboards/facts/): what the sessions and bookings of
+    one place add up to in one month on their centres' clocks (or, for the nation, one day),
+    for one service area and mode, with "any" area and "any" mode rolled up as their own rows,
+    so a dashboard reads one row per month whatever the filters.
+
+    The unique and new enterprises and the cooperatives served are sets (Roaring bitmaps of
+    their ids), not counts: the sets of several months are united, so a figure over any span
+    is exact.
+    """
+
+    level = models.PositiveSmallIntegerField(_("tingkat"), choices=Level.choices)
+    # 0 for the nation, the province's code as a number, or the centre's id.
+    scope = models.IntegerField(_("wilayah"))
+    area = models.PositiveIntegerField(_("bidang layanan"), default=0)  # 0: any
+    mode = models.CharField(_("cara"), max_length=20, blank=True)  # "": any
+    grain = models.CharField(_("satuan waktu"), max_length=1, choices=Grain.choices)
+    day = models.DateField(_("hari atau awal bulan"))
+    sessions = models.PositiveIntegerField(_("sesi"), default=0)
+    contact_minutes = models.PositiveBigIntegerField(_("waktu kontak (menit)"), default=0)
+    preparation_minutes = models.PositiveBigIntegerField(_("waktu persiapan (menit)"), default=0)
+    travel_minutes = models.PositiveBigIntegerField(_("waktu perjalanan (menit)"), default=0)
+    surveys = models.PositiveIntegerField(_("survei dijawab"), default=0)
+    score_sum = models.PositiveBigIntegerField(_("jumlah nilai survei"), default=0)
+    bookings = models.PositiveIntegerField(_("pemesanan"), default=0)
+    bookings_completed = models.PositiveIntegerField(_("pemesanan selesai"), default=0)
+    bookings_no_show = models.PositiveIntegerField(_("pemesanan tidak hadir"), default=0)
+    bookings_cancelled = models.PositiveIntegerField(_("pemesanan dibatalkan"), default=0)
+    booked_seconds = models.PositiveBigIntegerField(_("detik dipesan (tidak batal)"), default=0)
+    enterprises = models.BinaryField(_("UMKM hadir (bitmap)"))
+    cooperatives = models.BinaryField(_("koperasi dilayani (bitmap)"))
+
+    class Meta:
+        verbose_name = _("sel dasbor")
+        verbose_name_plural = _("sel dasbor")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "scope", "area", "mode", "grain", "day"], name="cell_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level}:{self.scope} {self.area}/{self.mode or '*'} {self.grain}{self.day}"
+
+
+class ConsultantCell(models.Model):
+    """Each consultant's sessions and hours at one centre in one month (centre's clock), per
+    service area and mode with "any" rolled up, for the workload charts."""
+
+    area = models.PositiveIntegerField(_("bidang layanan"), default=0)
+    mode = models.CharField(_("cara"), max_length=20, blank=True)
+    day = models.DateField(_("awal bulan"))
+    centre_id = models.BigIntegerField(_("PLUT"))
+    consultant_id = models.BigIntegerField(_("konsultan"))
+    sessions = models.PositiveIntegerField(_("sesi"), default=0)
+    contact_minutes = models.PositiveBigIntegerField(_("waktu kontak (menit)"), default=0)
+    preparation_minutes = models.PositiveBigIntegerField(_("waktu persiapan (menit)"), default=0)
+    travel_minutes = models.PositiveBigIntegerField(_("waktu perjalanan (menit)"), default=0)
+
+    class Meta:
+        verbose_name = _("sel beban kerja konsultan")
+        verbose_name_plural = _("sel beban kerja konsultan")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area", "mode", "day", "centre_id", "consultant_id"],
+                name="consultant_cell_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre_id}/{self.consultant_id} {self.area}/{self.mode or '*'} {self.day}"
+
+
+class DirtyMark(models.Model):
+    """A centre and a UTC date whose sessions, attendance, surveys or bookings changed, written
+    by database triggers (dashboards migration 0003) on every path that writes them; the facts
+    of the local days it may fall on are recomputed, then the mark is deleted."""
+
+    centre_id = models.BigIntegerField()
+    day = models.DateField()
+
+    class Meta:
+        verbose_name = _("tanda perubahan dasbor")
+        verbose_name_plural = _("tanda perubahan dasbor")
+
+    def __str__(self) -> str:
+        return f"{self.centre_id} {self.day}"

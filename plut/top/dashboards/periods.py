@@ -14,10 +14,11 @@ import datetime
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Case, DateField, DateTimeField, DurationField, F, Q, Value, When
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from plut.foundation.core.calendar import closed_days, local_midnight
@@ -169,12 +170,25 @@ def before(field: str, zone_path: str, day: datetime.date) -> Q:
     )
 
 
-def local_month(field: str, zone_path: str) -> TruncMonth:
-    """The first day of the month ``field`` falls in, on each row's own clock."""
+def _wall_clock(field: str, zone_path: str) -> Any:
     offset = Case(
         *(When(**{zone_path: zone}, then=Value(delta)) for zone, delta in ZONE_OFFSETS.items()),
         output_field=DurationField(),
     )
     wall_clock = F(field) + offset
     wall_clock.output_field = DateTimeField()
-    return TruncMonth(wall_clock, tzinfo=datetime.UTC, output_field=DateField())
+    return wall_clock
+
+
+def local_month(field: str, zone_path: str) -> TruncMonth:
+    """The first day of the month ``field`` falls in, on each row's own clock."""
+    return TruncMonth(_wall_clock(field, zone_path), tzinfo=datetime.UTC, output_field=DateField())
+
+
+def local_day(field: str, zone_path: str) -> TruncDate:
+    """The date ``field`` falls on, on each row's own clock."""
+    return TruncDate(_wall_clock(field, zone_path), tzinfo=datetime.UTC)
+
+
+def month_end(day: datetime.date) -> datetime.date:
+    return add_months(day, 0, month_end=True)

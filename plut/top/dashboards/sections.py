@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from plut.top.dashboards import selectors
 from plut.top.dashboards.filters import CENTRE, NATIONAL, PROVINCE, Filters, Place
+from plut.top.dashboards.official import coverage, official_active
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,26 @@ def _charts_table(data: dict[str, Any]) -> tuple[list[Any], list[list[Any]]]:
 
 
 def _cooperatives(user: Any, place: Place, filters: Filters, sort: str) -> dict[str, Any]:
-    return {"cooperatives": selectors.cooperatives_by_area(user, place, filters)}
+    block = selectors.cooperatives_by_area(user, place, filters)
+    # The published counts beside the portal's: for the nation and each province (a centre's
+    # cooperatives are no area BPS counts). Filters narrow the portal's count, not BPS's, so
+    # coverage is said only for the unfiltered place.
+    unfiltered = not (filters.centre or filters.regency)
+    if place.level != CENTRE:
+        block["official"] = official_active(place.province.code if place.province else None)
+        block["coverage"] = (
+            coverage(block["total"]["active"], block["official"]) if unfiltered else None
+        )
+    if place.level == NATIONAL:
+        for row in block["rows"]:
+            published = official_active(row["code"])
+            row["official"] = published[0] if published else None
+            row["coverage"] = coverage(row["active"], published) if unfiltered else None
+    return {"cooperatives": block}
+
+
+def _published_cells(official: dict[str, Any] | None, share: float | None) -> list[Any]:
+    return [official["active"], official["year"], share] if official else [None, None, None]
 
 
 def _cooperatives_table(data: dict[str, Any]) -> tuple[list[Any], list[list[Any]]]:
@@ -151,12 +171,24 @@ def _cooperatives_table(data: dict[str, Any]) -> tuple[list[Any], list[list[Any]
     ]
     columns = ("total", "active", "active_rate", "members", "workforce")
     rows = [[row["name"], *(row[c] for c in columns)] for row in block["rows"]]
-    rows.append([_("Jumlah"), *(block["total"][c] for c in columns)])
+    total = [_("Jumlah"), *(block["total"][c] for c in columns)]
+    if block["by"] == "province":
+        # The nation's table carries each province's published count, as the screen does.
+        headers += [_("Koperasi aktif menurut BPS"), _("Tahun"), _("Cakupan portal")]
+        for cells, row in zip(rows, block["rows"], strict=True):
+            cells += _published_cells(row["official"], row["coverage"])
+        latest = block["official"][0] if block["official"] else None
+        total += _published_cells(latest, block["coverage"])
+    rows.append(total)
     return headers, rows
 
 
+# The league tables' order until a heading is clicked: the busiest first.
+DEFAULT_SORT = "-sessions"
+
+
 def _centres(user: Any, place: Place, filters: Filters, sort: str) -> dict[str, Any]:
-    return {"league": selectors.centre_league(user, place, filters, sort=sort or "-sessions")}
+    return {"league": selectors.centre_league(user, place, filters, sort=sort or DEFAULT_SORT)}
 
 
 LEAGUE_COLUMNS = [
@@ -185,7 +217,7 @@ def _centres_table(data: dict[str, Any]) -> tuple[list[Any], list[list[Any]]]:
 
 
 def _provinces(user: Any, place: Place, filters: Filters, sort: str) -> dict[str, Any]:
-    return {"ranking": selectors.province_ranking(user, place, filters, sort=sort or "-sessions")}
+    return {"ranking": selectors.province_ranking(user, place, filters, sort=sort or DEFAULT_SORT)}
 
 
 PROVINCE_COLUMNS = [
@@ -233,6 +265,14 @@ SECTIONS: dict[str, Section] = {
         Section(
             "provinces",
             _("Peringkat provinsi"),
+            (NATIONAL,),
+            _provinces,
+            _provinces_table,
+            PROVINCE_COLUMNS,
+        ),
+        Section(
+            "map",
+            _("Peta"),
             (NATIONAL,),
             _provinces,
             _provinces_table,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db.models import (
@@ -20,10 +20,8 @@ from django.db.models import (
     Case,
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
-    IntegerField,
     Max,
     OuterRef,
     Q,
@@ -33,11 +31,12 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from pyroaring import BitMap
 
-from clinics.models import ServiceArea, StaffMembership, WorkingHours
+from clinics.models import Centre, ServiceArea, StaffMembership, WorkingHours
 from clinics.selectors import centres_visible_to
 from cooperatives.models import Enterprise, rat_cutoff
 from cooperatives.selectors import cooperatives_visible_to
@@ -58,8 +57,10 @@ from mentoring.selectors.records import (
 from plut.foundation.accounts.models import Role
 from plut.foundation.accounts.scope import visible_to
 from plut.foundation.regions.models import Province
+from plut.top.dashboards.facts import measure as facts_measure
+from plut.top.dashboards.facts import read as facts
 from plut.top.dashboards.filters import NATIONAL, Filters, Place
-from plut.top.dashboards.models import CentreUtilisation
+from plut.top.dashboards.models import CentreUtilisation, Level
 from plut.top.dashboards.periods import Period, before, in_period, local_month
 
 SESSION_ZONE = "centre__province__timezone"
@@ -85,10 +86,10 @@ def sessions_in_scope(user: Any, place: Place, filters: Filters) -> QuerySet[Men
     if filters.mode:
         sessions = sessions.filter(mode=filters.mode)
     if filters.regency:
-        clients_there = SessionEnterprise.objects.filter(
-            session=OuterRef("pk"), enterprise__regency_id=filters.regency
-        )
-        sessions = sessions.filter(Exists(clients_there))
+        # Led by the regency's clients (a few thousand of a million, each in a handful of
+        # sessions), not by testing every session of the place for one.
+        clients_there = SessionEnterprise.objects.filter(enterprise__regency_id=filters.regency)
+        sessions = sessions.filter(pk__in=clients_there.values("session_id"))
     return sessions
 
 
@@ -143,7 +144,7 @@ def _hours(minutes: int | None) -> float:
     return round((minutes or 0) / 60, 1)
 
 
-def _rate(part: float | None, whole: float | None) -> float | None:
+def rate_percent(part: float | None, whole: float | None) -> float | None:
     """A share in percent, one decimal; None when there is nothing to divide by."""
     if not whole:
         return None
@@ -164,13 +165,22 @@ def session_figures(sessions: QuerySet[MentoringSession], filters: Filters) -> d
             aggregates[f"{key}__{part}"] = Sum(f"{part}_minutes", filter=inside)
     row = sessions.filter(_any_of(periods.values(), _sessions_in)).aggregate(**aggregates)
     return {
-        key: {
-            "sessions": row[f"{key}__sessions"],
-            "contact_hours": _hours(row[f"{key}__contact"]),
-            "preparation_hours": _hours(row[f"{key}__preparation"]),
-            "travel_hours": _hours(row[f"{key}__travel"]),
-        }
+        key: _session_block(
+            row[f"{key}__sessions"],
+            row[f"{key}__contact"],
+            row[f"{key}__preparation"],
+            row[f"{key}__travel"],
+        )
         for key in periods
+    }
+
+
+def _session_block(sessions: int, contact: Any, preparation: Any, travel: Any) -> dict[str, Any]:
+    return {
+        "sessions": sessions,
+        "contact_hours": _hours(contact),
+        "preparation_hours": _hours(preparation),
+        "travel_hours": _hours(travel),
     }
 
 
@@ -204,12 +214,16 @@ def enterprise_figures(sessions: QuerySet[MentoringSession], filters: Filters) -
         },
     )
     return {
-        key: {
-            "enterprises": row[f"{key}__unique"] or 0,
-            "enterprises_new": (row[f"{key}__unique"] or 0) - row[f"{key}__returning"],
-            "enterprises_returning": row[f"{key}__returning"],
-        }
+        key: _enterprise_block(row[f"{key}__unique"] or 0, row[f"{key}__returning"])
         for key in periods
+    }
+
+
+def _enterprise_block(unique: int, returning: int) -> dict[str, int]:
+    return {
+        "enterprises": unique,
+        "enterprises_new": unique - returning,
+        "enterprises_returning": returning,
     }
 
 
@@ -244,17 +258,25 @@ def booking_figures(bookings: QuerySet[Booking], filters: Filters) -> dict[str, 
     row = bookings.filter(
         _any_of(periods.values(), lambda p: in_period("starts_at", SESSION_ZONE, p))
     ).aggregate(**aggregates)
-    result = {}
-    for key in periods:
-        no_show, completed = row[f"{key}__no_show"], row[f"{key}__completed"]
-        result[key] = {
-            "bookings": row[f"{key}__all"],
-            "bookings_completed": completed,
-            "bookings_no_show": no_show,
-            "bookings_cancelled": row[f"{key}__cancelled"],
-            "no_show_rate": _rate(no_show, no_show + completed),
-        }
-    return result
+    return {
+        key: _booking_block(
+            row[f"{key}__all"],
+            row[f"{key}__completed"],
+            row[f"{key}__no_show"],
+            row[f"{key}__cancelled"],
+        )
+        for key in periods
+    }
+
+
+def _booking_block(bookings: int, completed: int, no_show: int, cancelled: int) -> dict[str, Any]:
+    return {
+        "bookings": bookings,
+        "bookings_completed": completed,
+        "bookings_no_show": no_show,
+        "bookings_cancelled": cancelled,
+        "no_show_rate": rate_percent(no_show, no_show + completed),
+    }
 
 
 def satisfaction_figures(sessions: QuerySet[MentoringSession], filters: Filters) -> dict[str, dict]:
@@ -269,125 +291,150 @@ def satisfaction_figures(sessions: QuerySet[MentoringSession], filters: Filters)
         aggregates[f"{key}__avg"] = Avg("score", filter=inside)
         aggregates[f"{key}__n"] = Count("pk", filter=inside)
     row = surveys.aggregate(**aggregates)
-    return {
-        key: {
-            "satisfaction": round(row[f"{key}__avg"], 2)
-            if row[f"{key}__avg"] is not None
-            else None,
-            "satisfaction_responses": row[f"{key}__n"],
-        }
-        for key in periods
-    }
+    return {key: _satisfaction_block(row[f"{key}__avg"], row[f"{key}__n"]) for key in periods}
 
 
-def _previous_headcount() -> Subquery:
-    """The enterprise's headcount at its previous measurement (None for the first)."""
-    earlier = Outcome.objects.filter(
-        enterprise=OuterRef("enterprise"), employees__isnull=False
-    ).filter(
-        Q(recorded_on__lt=OuterRef("recorded_on"))
-        | Q(recorded_on=OuterRef("recorded_on"), pk__lt=OuterRef("pk"))
+def _satisfaction_block(mean: Any, responses: int) -> dict[str, Any]:
+    return {"satisfaction": _score(mean), "satisfaction_responses": responses}
+
+
+def _score(mean: Any) -> float | None:
+    """A mean score to two decimals, the same on both engines (PostgreSQL's AVG is numeric,
+    SQLite's a float): rounded as a decimal, given as a float."""
+    return None if mean is None else float(round(Decimal(mean), 2))
+
+
+def _mean(total: int, count: int) -> Decimal | None:
+    """A mean score as PostgreSQL's AVG gives it (numeric), for the same rounding."""
+    return Decimal(total) / Decimal(count) if count else None
+
+
+PERMITS = ("nib", "pirt", "halal", "sni")
+
+
+class _Measured(NamedTuple):
+    """One outcome, as the outcome and turnover figures read it."""
+
+    pk: int
+    enterprise: int
+    on: datetime.date
+    employees: int | None
+    turnover: int | None
+    financing: int | None
+    permits: int  # how many of the four permits it records
+
+
+def _outcomes_by_enterprise(outcomes: QuerySet[Outcome]) -> dict[int, list[_Measured]]:
+    """Every outcome in scope, per enterprise in the order it was recorded (one query).
+
+    Outcomes are few (one enterprise in twenty has any), so reading them whole and pairing each
+    with the enterprise's earlier ones here costs less than a correlated subquery per outcome.
+    """
+    rows = outcomes.order_by("enterprise_id", "recorded_on", "pk").values_list(
+        "pk",
+        "enterprise_id",
+        "recorded_on",
+        "employees",
+        "turnover",
+        "financing_amount",
+        *(f"obtained_{permit}" for permit in PERMITS),
     )
-    return Subquery(earlier.order_by("-recorded_on", "-pk").values("employees")[:1])
+    result: dict[int, list[_Measured]] = {}
+    for pk, enterprise, on, employees, turnover, financing, *permits in rows:
+        result.setdefault(enterprise, []).append(
+            _Measured(pk, enterprise, on, employees, turnover, financing, sum(permits))
+        )
+    return result
 
 
-def outcome_figures(outcomes: QuerySet[Outcome], filters: Filters) -> dict[str, dict]:
+def outcome_figures(measured: dict[int, list[_Measured]], filters: Filters) -> dict[str, dict]:
     """Financing, jobs and permits recorded in the period.
 
     Jobs created: for each measurement in the period, the headcount minus the enterprise's
     previous measurement (a net change, so jobs lost count too); first measurements add none.
     """
     periods = filters.period.comparisons()
-    change = ExpressionWrapper(
-        F("employees") - F("previous_employees"), output_field=IntegerField()
-    )
-    measured = Q(employees__isnull=False, previous_employees__isnull=False)
-    aggregates: dict[str, Any] = {}
-    for key, period in periods.items():
-        inside = Q(recorded_on__gte=period.start, recorded_on__lte=period.end)
-        aggregates[f"{key}__outcomes"] = Count("pk", filter=inside)
-        aggregates[f"{key}__financing"] = Sum("financing_amount", filter=inside)
-        aggregates[f"{key}__jobs"] = Sum(change, filter=inside & measured)
-        for permit in ("nib", "pirt", "halal", "sni"):
-            aggregates[f"{key}__{permit}"] = Count(
-                "pk", filter=inside & Q(**{f"obtained_{permit}": True})
-            )
-    span = Q(pk__in=[])
-    for period in periods.values():
-        span |= Q(recorded_on__gte=period.start, recorded_on__lte=period.end)
-    row = (
-        outcomes.annotate(previous_employees=_previous_headcount())
-        .filter(span)
-        .aggregate(**aggregates)
-    )
-    return {
-        key: {
-            "outcomes": row[f"{key}__outcomes"],
-            "financing": row[f"{key}__financing"] or 0,
-            "jobs": row[f"{key}__jobs"] or 0,
-            "permits": sum(row[f"{key}__{p}"] for p in ("nib", "pirt", "halal", "sni")),
-        }
-        for key in periods
-    }
+    result = {key: {"outcomes": 0, "financing": 0, "jobs": 0, "permits": 0} for key in periods}
+    for history in measured.values():
+        previous = None  # the headcount last measured before this outcome
+        for outcome in history:
+            for key, period in periods.items():
+                if not period.start <= outcome.on <= period.end:
+                    continue
+                figures = result[key]
+                figures["outcomes"] += 1
+                figures["financing"] += outcome.financing or 0
+                figures["permits"] += outcome.permits
+                if outcome.employees is not None and previous is not None:
+                    figures["jobs"] += outcome.employees - previous
+            if outcome.employees is not None:
+                previous = outcome.employees
+    return result
 
 
 def turnover_figures(
-    user: Any, place: Place, filters: Filters, sessions: QuerySet[MentoringSession]
+    filters: Filters,
+    outcomes: QuerySet[Outcome],
+    measured: dict[int, list[_Measured]],
+    assisted: QuerySet[MentoringSession] | BitMap,
 ) -> dict[str, dict]:
     """The ministry's indicator: the % increase in turnover of assisted enterprises.
 
     Over the assisted enterprises (at least one attended session in this scope and filters)
-    that have a baseline (their earliest recorded turnover) and a later turnover recorded within
-    the period (the latest one there): (sum of latest - sum of baselines) / sum of baselines.
+    that have a baseline and a later turnover recorded within the period (the latest one
+    there): (sum of latest - sum of baselines) / sum of baselines. The baseline is the turnover
+    given when the enterprise was registered or taken in (``Enterprise.annual_turnover``, dated
+    the day its record was created, as the profile shows it: mentoring.selectors.profiles),
+    else its first recorded outcome's turnover.
+
+    ``assisted`` is the scope's sessions (read as a semi-join) or the set of the enterprises
+    that attended them (from the facts). Only enterprises with a turnover recorded in one of
+    the periods are read.
     """
     periods = filters.period.comparisons()
-    enterprises = visible_to(user, Enterprise.objects.all()).order_by()
-    if place.centre:
-        enterprises = enterprises.filter(centre=place.centre)
-    elif place.province:
-        enterprises = enterprises.filter(centre__province=place.province)
-    if filters.centre:
-        enterprises = enterprises.filter(centre_id=filters.centre)
-    if filters.regency:
-        enterprises = enterprises.filter(regency_id=filters.regency)
-    # Semi-joins, not correlated subqueries: only assisted enterprises with a turnover on
-    # record get the per-enterprise lookups below.
-    assisted = SessionEnterprise.objects.filter(attended=True, session__in=sessions.values("pk"))
-    measured = Outcome.objects.filter(turnover__isnull=False)
-    turnovers = Outcome.objects.filter(enterprise=OuterRef("pk"), turnover__isnull=False)
-    first = turnovers.order_by("recorded_on", "pk")
-    annotations: dict[str, Any] = {
-        "base": Subquery(first.values("turnover")[:1]),
-        "base_on": Subquery(first.values("recorded_on")[:1]),
-    }
-    aggregates: dict[str, Any] = {}
-    for key, period in periods.items():
-        last = turnovers.filter(
-            recorded_on__gte=period.start, recorded_on__lte=period.end
-        ).order_by("-recorded_on", "-pk")
-        annotations[f"last_{key}"] = Subquery(last.values("turnover")[:1])
-        annotations[f"last_on_{key}"] = Subquery(last.values("recorded_on")[:1])
-        paired = Q(base__isnull=False, **{f"last_{key}__isnull": False}) & Q(
-            **{f"last_on_{key}__gt": F("base_on")}
-        )
-        aggregates[f"{key}__n"] = Count("pk", filter=paired)
-        aggregates[f"{key}__base"] = Sum("base", filter=paired)
-        aggregates[f"{key}__last"] = Sum(f"last_{key}", filter=paired)
-    row = (
-        enterprises.filter(
-            pk__in=assisted.values("enterprise_id"), id__in=measured.values("enterprise_id")
-        )
-        .annotate(**annotations)
-        .aggregate(**aggregates)
+    latest: dict[int, dict[str, _Measured]] = {}
+    for enterprise, history in measured.items():
+        for outcome in history:
+            if outcome.turnover is None:
+                continue
+            for key, period in periods.items():
+                if period.start <= outcome.on <= period.end:
+                    latest.setdefault(enterprise, {})[key] = outcome  # the last one wins
+    # A semi-join, not a list of ids: tens of thousands at national scale.
+    recorded = outcomes.filter(turnover__isnull=False).filter(
+        _any_of(periods.values(), lambda p: Q(recorded_on__gte=p.start, recorded_on__lte=p.end))
     )
+    enterprises = Enterprise.objects.filter(pk__in=recorded.values("enterprise_id"))
+    if isinstance(assisted, QuerySet):
+        enterprises = enterprises.filter(
+            pk__in=SessionEnterprise.objects.filter(
+                attended=True, session__in=assisted.values("pk")
+            ).values("enterprise_id")
+        )
+    totals = {key: [0, 0, 0] for key in periods}  # enterprises, baselines, latest
+    # The day the record was created, in the portal's zone, as the profile shows it.
+    rows = enterprises.values_list("pk", "annual_turnover", TruncDate("created_at"))
+    for pk, given, created_on in rows:
+        if isinstance(assisted, BitMap) and pk not in assisted:
+            continue
+        if given is not None:
+            base, base_on = given, created_on
+        else:
+            first = next(o for o in measured[pk] if o.turnover is not None)
+            base, base_on = first.turnover, first.on
+        for key, last in latest[pk].items():
+            if last.on > base_on:
+                totals[key][0] += 1
+                totals[key][1] += base
+                totals[key][2] += last.turnover
     result = {}
     for key in periods:
-        base, last = row[f"{key}__base"] or 0, row[f"{key}__last"] or 0
+        count, base, last = totals[key]
         result[key] = {
-            "turnover_enterprises": row[f"{key}__n"],
+            "turnover_enterprises": count,
             "turnover_baseline": base,
             "turnover_latest": last,
-            "turnover_increase": _rate(last - base, base),
+            "turnover_increase": rate_percent(last - base, base),
         }
     return result
 
@@ -420,23 +467,40 @@ def kpis(user: Any, place: Place, filters: Filters) -> dict[str, Any]:
     Returns ``{"periods": {key: {start, end}}, "cards": [{key, label, format, current,
     previous, year_ago}, ...]}``.
     """
-    sessions = sessions_in_scope(user, place, filters)
     merged: dict[str, dict[str, Any]] = {key: {} for key in PERIOD_KEYS}
-    blocks = (
-        session_figures(sessions, filters),
-        enterprise_figures(sessions, filters),
-        cooperative_figures(sessions, filters),
-        booking_figures(bookings_in_scope(user, place, filters), filters),
-        satisfaction_figures(sessions, filters),
-        outcome_figures(outcomes_in_scope(user, place, filters), filters),
-        turnover_figures(user, place, filters, sessions),
-    )
+    outcomes = outcomes_in_scope(user, place, filters)
+    measured = _outcomes_by_enterprise(outcomes)
+    if facts.answers(filters):
+        kept = facts.PlaceFacts(facts.Key.of(place, filters))
+        blocks: tuple[dict[str, dict], ...] = (
+            _fact_figures(kept, filters),
+            turnover_figures(filters, outcomes, measured, kept.ever().enterprises),
+        )
+    else:
+        sessions = sessions_in_scope(user, place, filters)
+        blocks = (
+            session_figures(sessions, filters),
+            enterprise_figures(sessions, filters),
+            cooperative_figures(sessions, filters),
+            booking_figures(bookings_in_scope(user, place, filters), filters),
+            satisfaction_figures(sessions, filters),
+            turnover_figures(filters, outcomes, measured, sessions),
+        )
+    blocks += (outcome_figures(measured, filters),)
     for block in blocks:
         for key in PERIOD_KEYS:
             merged[key].update(block[key])
     periods = filters.period.comparisons()
+    increase = merged["current"]["turnover_increase"]
+    target = settings.MINISTRY_TURNOVER_TARGET_PERCENT
     return {
         "periods": {key: {"start": p.start, "end": p.end} for key, p in periods.items()},
+        # The ministry's indicator beside its target and the enterprises it rests on.
+        "indicator": {
+            "enterprises": merged["current"]["turnover_enterprises"],
+            "target": target,
+            "met": None if increase is None else increase >= target,
+        },
         "cards": [
             {
                 "key": key,
@@ -449,27 +513,62 @@ def kpis(user: Any, place: Place, filters: Filters) -> dict[str, Any]:
     }
 
 
+def _fact_figures(kept: facts.PlaceFacts, filters: Filters) -> dict[str, dict]:
+    """The session, enterprise, cooperative, booking and satisfaction blocks from the facts."""
+    result = {}
+    for key, period in filters.period.comparisons().items():
+        within = kept.within(period)
+        returning = within.enterprises.intersection_cardinality(
+            kept.before(period.start).enterprises
+        )
+        result[key] = {
+            **_session_block(
+                within.sessions,
+                within.contact_minutes,
+                within.preparation_minutes,
+                within.travel_minutes,
+            ),
+            **_enterprise_block(len(within.enterprises), returning),
+            "cooperatives": len(within.cooperatives),
+            **_booking_block(
+                within.bookings,
+                within.bookings_completed,
+                within.bookings_no_show,
+                within.bookings_cancelled,
+            ),
+            **_satisfaction_block(_mean(within.score_sum, within.surveys), within.surveys),
+        }
+    return result
+
+
 # --- Charts: the current period only -------------------------------------------------------
 
 
 def sessions_over_time(user: Any, place: Place, filters: Filters) -> dict[str, Any]:
     """Sessions per month by service area, and per mode (one GROUP BY query)."""
     period = filters.period
-    grouped = (
-        sessions_in_scope(user, place, filters)
-        .filter(_sessions_in(period))
-        .annotate(month=local_month("starts_at", SESSION_ZONE))
-        .values("month", "service_area_id", "mode")
-        .annotate(count=Count("pk"))
-        .order_by()
-    )
     months = period.months()
     by_area: dict[int, list[int]] = {}
     by_mode: dict[str, int] = {}
-    for row in grouped:
-        counts = by_area.setdefault(row["service_area_id"], [0] * len(months))
-        counts[months.index(row["month"])] += row["count"]
-        by_mode[row["mode"]] = by_mode.get(row["mode"], 0) + row["count"]
+    if facts.answers(filters):
+        per_area, per_mode = facts.sessions_per_month(facts.Key.of(place, filters), period)
+        for (month, area), count in per_area.items():
+            by_area.setdefault(area, [0] * len(months))[months.index(month)] += count
+        for (_month, mode), count in per_mode.items():
+            by_mode[mode] = by_mode.get(mode, 0) + count
+    else:
+        grouped = (
+            sessions_in_scope(user, place, filters)
+            .filter(_sessions_in(period))
+            .annotate(month=local_month("starts_at", SESSION_ZONE))
+            .values("month", "service_area_id", "mode")
+            .annotate(count=Count("pk"))
+            .order_by()
+        )
+        for row in grouped:
+            counts = by_area.setdefault(row["service_area_id"], [0] * len(months))
+            counts[months.index(row["month"])] += row["count"]
+            by_mode[row["mode"]] = by_mode.get(row["mode"], 0) + row["count"]
     areas = [area for area in _service_areas() if area.pk in by_area]
     return {
         "months": [month.isoformat() for month in months],
@@ -490,39 +589,40 @@ def _service_areas() -> list[ServiceArea]:
 
 def consultant_workload(user: Any, place: Place, filters: Filters) -> list[dict[str, Any]]:
     """Sessions led and hours per consultant in the period, busiest first."""
-    rows = (
-        sessions_in_scope(user, place, filters)
-        .filter(_sessions_in(filters.period))
-        .values(
-            "consultant_id",
-            "consultant__first_name",
-            "consultant__last_name",
-            "consultant__username",
-            "centre_id",
-            "centre__name",
+    if facts.answers(filters):
+        centres = (
+            None if place.level == NATIONAL and not filters.centre else _centre_ids(place, filters)
         )
-        .annotate(
-            sessions=Count("pk"),
-            contact=Sum("contact_minutes"),
-            preparation=Sum("preparation_minutes"),
-            travel=Sum("travel_minutes"),
+        rows = list(facts.workload(centres, facts.Key.of(place, filters), filters.period).values())
+    else:
+        rows = facts_measure.workload(
+            sessions_in_scope(user, place, filters).filter(_sessions_in(filters.period)),
+            {},
+            named=True,
         )
-        .order_by("-sessions", "consultant__username")
-    )
+    rows.sort(key=lambda row: (-row["sessions"], row["username"]))
     return [
         {
             "consultant_id": row["consultant_id"],
-            "name": f"{row['consultant__first_name']} {row['consultant__last_name']}".strip()
-            or row["consultant__username"],
+            "name": f"{row['first_name']} {row['last_name']}".strip() or row["username"],
             "centre_id": row["centre_id"],
-            "centre": row["centre__name"],
+            "centre": row["centre_name"],
             "sessions": row["sessions"],
-            "contact_hours": _hours(row["contact"]),
-            "preparation_hours": _hours(row["preparation"]),
-            "travel_hours": _hours(row["travel"]),
+            "contact_hours": _hours(row["contact_minutes"]),
+            "preparation_hours": _hours(row["preparation_minutes"]),
+            "travel_hours": _hours(row["travel_minutes"]),
         }
         for row in rows
     ]
+
+
+def _centre_ids(place: Place, filters: Filters) -> list[int]:
+    """The centres a place and its centre filter cover (a province's: one small query)."""
+    if filters.centre:
+        return [filters.centre]
+    if place.centre:
+        return [place.centre.pk]
+    return list(Centre.objects.filter(province=place.province).values_list("pk", flat=True))
 
 
 def outcomes_over_time(user: Any, place: Place, filters: Filters) -> dict[str, Any]:
@@ -615,7 +715,7 @@ def cooperatives_by_area(user: Any, place: Place, filters: Filters) -> dict[str,
             "name": row[name],
             "total": row["total"],
             "active": row["active"],
-            "active_rate": _rate(row["active"], row["total"]),
+            "active_rate": rate_percent(row["active"], row["total"]),
             "members": row["members"] or 0,
             "workforce": row["workforce"] or 0,
         }
@@ -625,7 +725,7 @@ def cooperatives_by_area(user: Any, place: Place, filters: Filters) -> dict[str,
         name: sum(area[name] for area in areas)
         for name in ("total", "active", "members", "workforce")
     }
-    total["active_rate"] = _rate(total["active"], total["total"])
+    total["active_rate"] = rate_percent(total["active"], total["total"])
     return {
         "rows": areas,
         "total": total,
@@ -698,30 +798,33 @@ def centre_league(
     if filters.centre:
         centres = centres.filter(pk=filters.centre)
     consultants = StaffMembership.objects.filter(user__role=Role.CONSULTANT, user__is_active=True)
-    attended = SessionEnterprise.objects.filter(attended=True, session__in=sessions.values("pk"))
-    surveys = SatisfactionSurvey.objects.filter(
-        session__in=sessions.values("pk"), score__isnull=False
-    )
     outcomes = outcomes_in_scope(user, place, filters).filter(
         recorded_on__gte=period.start, recorded_on__lte=period.end
     )
-    booked = bookings_in_scope(user, place, filters).filter(
-        in_period("starts_at", SESSION_ZONE, period), ~Q(status=BookingStatus.CANCELLED)
-    )
-    duration = ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField())
     latest_week = CentreUtilisation.objects.filter(centre=OuterRef("pk")).order_by("-week_start")
     rows = centres.values("pk", "name", "province_id", "province__name").annotate(
         consultants=Coalesce(_per(consultants, "centre", Count("pk")), 0),
         flagged=Coalesce(Subquery(latest_week.values("flagged")[:1]), False),
     )
     rows = list(rows)
-    # Grouped queries rather than correlated subqueries over the big tables: each would
-    # re-read the scoped sessions, bookings or outcomes once per centre.
-    session_counts = _grouped(sessions, "centre", Count("pk"))
     outcome_counts = _grouped(outcomes, "enterprise__centre", Count("pk"))
-    booked_time = _grouped(booked, "centre", Sum(duration))
-    enterprises = _grouped(attended, "session__centre", Count("enterprise", distinct=True))
-    satisfaction = _grouped(surveys, "session__centre", Avg("score"))
+    if facts.answers(filters):
+        key = facts.Key.of(place, filters)
+        per_centre = facts.per_scope(
+            Level.CENTRE, [row["pk"] for row in rows], key.area, key.mode, period
+        )
+        session_counts = {pk: t.sessions for pk, t in per_centre.items()}
+        booked_time = {
+            pk: datetime.timedelta(seconds=t.booked_seconds) for pk, t in per_centre.items()
+        }
+        enterprises = {pk: len(t.enterprises) for pk, t in per_centre.items()}
+        satisfaction = {
+            pk: _mean(t.score_sum, t.surveys) for pk, t in per_centre.items() if t.surveys
+        }
+    else:
+        session_counts, booked_time, enterprises, satisfaction = _per_centre_live(
+            user, place, filters, sessions
+        )
     available = _working_minutes({row["pk"] for row in rows}, period)
     working_days = period.working_days(until=timezone.localdate())
     league = []
@@ -738,16 +841,36 @@ def centre_league(
                 "sessions": sessions_held,
                 "consultants": row["consultants"],
                 "per_consultant_day": round(sessions_held / staff_days, 2) if staff_days else None,
-                "fill_rate": _rate(booked_minutes, available.get(row["pk"])),
+                "fill_rate": rate_percent(booked_minutes, available.get(row["pk"])),
                 "enterprises": enterprises.get(row["pk"], 0),
-                "satisfaction": round(satisfaction[row["pk"]], 2)
-                if row["pk"] in satisfaction
-                else None,
+                "satisfaction": _score(satisfaction.get(row["pk"])),
                 "outcomes": outcome_counts.get(row["pk"], 0),
                 "flagged": row["flagged"],
             }
         )
     return _sorted(league, sort, LEAGUE_SORTS)
+
+
+def _per_centre_live(
+    user: Any, place: Place, filters: Filters, sessions: QuerySet[MentoringSession]
+) -> tuple[dict, dict, dict, dict]:
+    """Sessions, booked time, unique enterprises and mean score per centre, from the source
+    tables. Grouped queries rather than correlated subqueries over the big tables: each would
+    re-read the scoped sessions or bookings once per centre."""
+    attended = SessionEnterprise.objects.filter(attended=True, session__in=sessions.values("pk"))
+    surveys = SatisfactionSurvey.objects.filter(
+        session__in=sessions.values("pk"), score__isnull=False
+    )
+    booked = bookings_in_scope(user, place, filters).filter(
+        in_period("starts_at", SESSION_ZONE, filters.period), ~Q(status=BookingStatus.CANCELLED)
+    )
+    duration = ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField())
+    return (
+        _grouped(sessions, "centre", Count("pk")),
+        _grouped(booked, "centre", Sum(duration)),
+        _grouped(attended, "session__centre", Count("enterprise", distinct=True)),
+        _grouped(surveys, "session__centre", Avg("score")),
+    )
 
 
 def _working_minutes(centre_ids: set[int], period: Period) -> dict[int, float]:
@@ -787,8 +910,6 @@ def province_ranking(
     active cooperatives in the period (five queries)."""
     if place.level != NATIONAL:
         return []
-    sessions = sessions_in_scope(user, place, filters).filter(_sessions_in(filters.period))
-    attended = SessionEnterprise.objects.filter(attended=True, session__in=sessions.values("pk"))
     cooperatives = cooperatives_visible_to(user)
     centres = centres_visible_to(user)
     if filters.centre:
@@ -796,9 +917,7 @@ def province_ranking(
         cooperatives = cooperatives.filter(centre_id=filters.centre)
     centres_count = _grouped(centres, "province", Count("pk"))
     provinces = visible_to(user, Province.objects.all()).filter(code__in=list(centres_count))
-    # One GROUP BY per figure rather than a subquery per province: at national scale each
-    # subquery would read a year of the country's sessions again, 38 times.
-    session_counts = _grouped(sessions, "centre__province", Count("pk"))
+    session_counts, enterprises = _per_province(user, place, filters, list(centres_count))
     cooperative_counts = {
         province: (total, active)
         for province, total, active in cooperatives.order_by()
@@ -806,9 +925,6 @@ def province_ranking(
         .annotate(total=Count("pk"), active=Count("pk", filter=Q(last_rat_on__gte=rat_cutoff())))
         .values_list("regency__province", "total", "active")
     }
-    enterprises = _grouped(
-        attended, "session__centre__province", Count("enterprise", distinct=True)
-    )
     ranking = []
     for code, name in provinces.values_list("code", "name"):
         total, active = cooperative_counts.get(code, (0, 0))
@@ -820,7 +936,40 @@ def province_ranking(
                 "sessions": session_counts.get(code, 0),
                 "enterprises": enterprises.get(code, 0),
                 "cooperatives": total,
-                "active_rate": _rate(active, total),
+                "active_rate": rate_percent(active, total),
             }
         )
     return _sorted(ranking, sort, PROVINCE_SORTS)
+
+
+def _per_province(
+    user: Any, place: Place, filters: Filters, provinces: list[str]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Sessions and unique enterprises per province in the period."""
+    if facts.answers(filters):
+        key = facts.Key.of(place, filters)
+        if key.level == Level.CENTRE:  # a centre chosen: its province's row only
+            found = facts.per_scope(Level.CENTRE, [key.scope], key.area, key.mode, filters.period)
+            code = Centre.objects.values_list("province_id", flat=True).get(pk=key.scope)
+            totals = {code: found[key.scope]} if key.scope in found else {}
+        else:
+            found = facts.per_scope(
+                Level.PROVINCE,
+                [int(code) for code in provinces],
+                key.area,
+                key.mode,
+                filters.period,
+            )
+            totals = {f"{scope:02d}": t for scope, t in found.items()}
+        return (
+            {code: t.sessions for code, t in totals.items()},
+            {code: len(t.enterprises) for code, t in totals.items()},
+        )
+    # One GROUP BY per figure rather than a subquery per province: at national scale each
+    # subquery would read a year of the country's sessions again, 38 times.
+    sessions = sessions_in_scope(user, place, filters).filter(_sessions_in(filters.period))
+    attended = SessionEnterprise.objects.filter(attended=True, session__in=sessions.values("pk"))
+    return (
+        _grouped(sessions, "centre__province", Count("pk")),
+        _grouped(attended, "session__centre__province", Count("enterprise", distinct=True)),
+    )

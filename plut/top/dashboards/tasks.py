@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from plut.top.dashboards import snapshots
+from plut.top.dashboards.facts import keep
 from plut.top.dashboards.services import utilisation_weekly
 
 PRECOMPUTE_LOCK = f"{snapshots.PREFIX}:precomputing"
@@ -17,6 +18,11 @@ PRECOMPUTE_LOCK = f"{snapshots.PREFIX}:precomputing"
 @shared_task(ignore_result=True)
 def centre_utilisation_weekly() -> None:
     utilisation_weekly()
+
+
+@shared_task(ignore_result=True)
+def dashboard_facts_drain() -> None:
+    keep.drain_queued()
 
 
 @shared_task(ignore_result=True)

@@ -9,6 +9,7 @@ EXPORT = "<slug:section>/export.<str:fmt>"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("definisi/", views.definitions, name="definitions"),
     path("reports/", include("plut.top.reports.urls")),
     path("national/", views.dashboard, {"level": "national"}, name="national"),
     path("national/" + SECTION, views.dashboard, {"level": "national"}, name="national"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_safe
 from plut.foundation.accounts.decorators import role_required
 from plut.foundation.accounts.models import Role
 from plut.foundation.core.exports import EXPORT_FORMATS, export_response, filters_refused
+from plut.top.dashboards.definitions import GENERAL, KPI_EXPLAINED
 from plut.top.dashboards.filters import (
     CENTRE,
     NATIONAL,
@@ -22,7 +24,8 @@ from plut.top.dashboards.filters import (
     home_place,
     place_for,
 )
-from plut.top.dashboards.sections import SECTIONS, Section, sections_for
+from plut.top.dashboards.sections import DEFAULT_SORT, SECTIONS, Section, sections_for
+from plut.top.dashboards.selectors import KPI_DEFINITIONS
 from plut.top.dashboards.snapshots import Figures, section_figures
 
 DASHBOARD_ROLES = (Role.NATIONAL, Role.PROVINCIAL, Role.MANAGER)
@@ -48,6 +51,24 @@ def home(request: HttpRequest) -> HttpResponse:
     """Each role lands on its own scope: the nation, its province, or its centre."""
     level, key = home_place(request.user)
     return redirect(_url(level, key))
+
+
+@require_safe
+@role_required(*DASHBOARD_ROLES)
+def definitions(request: HttpRequest) -> HttpResponse:
+    """What each indicator counts (linked from every KPI card), in the reader's language."""
+    return render(
+        request,
+        "dashboards/definitions.html",
+        {
+            "indicators": [
+                {"key": key, "label": label, "text": KPI_EXPLAINED[key]}
+                for key, label, _fmt in KPI_DEFINITIONS
+            ],
+            "general": GENERAL,
+            "target": settings.MINISTRY_TURNOVER_TARGET_PERCENT,
+        },
+    )
 
 
 def _section(place: Place, name: str) -> Section:
@@ -106,7 +127,8 @@ def dashboard(
             "exports": {fmt: _export_url(place, current.key, fmt) for fmt in EXPORT_FORMATS},
             "query": request.GET.urlencode(),
             "columns": current.columns,
-            "sort": request.GET.get("sort", ""),
+            # The order the tables are in: the busiest first unless a heading was clicked.
+            "sort": request.GET.get("sort") or DEFAULT_SORT,
             # The value the monthly report form expects for this place.
             "report_place": place.level
             if place.level == NATIONAL

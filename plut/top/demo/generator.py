@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from clinics.models import Centre, ServiceArea, StaffMembership, WorkingHours
@@ -412,6 +413,19 @@ class _Run:
         for enterprise, owner in zip(enterprise_rows, owners, strict=True):
             enterprise.owner = owner
         self.data.enterprises = _bulk(Enterprise, enterprise_rows)
+        # Registered (with the turnover given then: the indicator's baseline) a little over a
+        # year ago, before the year of sessions and outcomes below; saving stamps "now".
+        registered = {
+            enterprise.pk: datetime.datetime.combine(
+                self.today - datetime.timedelta(days=rng.randint(370, 540)),
+                datetime.time(2),
+                tzinfo=datetime.UTC,
+            )
+            for enterprise in self.data.enterprises
+        }
+        Enterprise.objects.filter(pk__in=registered).update(
+            created_at=Case(*(When(pk=pk, then=Value(at)) for pk, at in registered.items()))
+        )
         for enterprise in self.data.enterprises:
             self.enterprises_by_centre.setdefault(enterprise.centre_id, []).append(enterprise)
 
@@ -483,6 +497,7 @@ class _Run:
                 follow_ups.append(
                     FollowUp(
                         session=session,
+                        centre_id=session.centre_id,
                         action=rng.choice(ADVICE),
                         due_on=due,
                         assignee=session.consultant,

@@ -9,11 +9,18 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from clinics.selectors import centres_public, centres_taking_bookings
+from clinics.centre_cache import kept_with_centres
+from clinics.models import Centre
+from clinics.selectors import centres_taking_bookings
 from plut.foundation.accounts.decorators import STAFF_ROLES
+from plut.top.portal.forms import DirectoryForm
 from plut.top.portal.services import health_report
 
 LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
@@ -22,21 +29,32 @@ LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The public front door: find a centre near you and book."""
-    directory = centres_public(filters=request.GET)
-    centres = list(directory.qs)
-    taking = centres_taking_bookings(centre.pk for centre in centres)
-    # The area asked for here is the one the booking starts with.
-    area = directory.form.cleaned_data.get("area") if directory.form.is_valid() else None
-    return render(
-        request,
-        "portal/home.html",
-        {
-            "filter": directory,
-            "centres": centres,
-            "taking_bookings": taking,
-            "chosen_area": area.code if area else "",
-        },
+    form = DirectoryForm(request.GET or None)
+    cards = centre_cards(form.centres(), chosen_area=form.chosen_area)
+    return render(request, "portal/home.html", {"form": form, "cards": cards})
+
+
+def centre_cards(centres: list[Centre], *, chosen_area: str) -> list[SafeString]:
+    """The directory's card of each of ``centres``, in the reader's language, its booking
+    link starting with ``chosen_area``. Each card is drawn once per process for each language
+    and area, and again once the centres or their staff change: a template per card was most
+    of the page's time once its rows were kept."""
+    drawn: dict[int, SafeString] = kept_with_centres(
+        f"portal:cards:{get_language()}:{get_script_prefix()}:{chosen_area}", dict
     )
+    missing = [centre for centre in centres if centre.pk not in drawn]
+    if missing:
+        taking = centres_taking_bookings(centre.pk for centre in missing)
+        for centre in missing:
+            drawn[centre.pk] = render_to_string(
+                "portal/_centre_card.html",
+                {
+                    "centre": centre,
+                    "takes_bookings": centre.pk in taking,
+                    "chosen_area": chosen_area,
+                },
+            )
+    return [drawn[centre.pk] for centre in centres]
 
 
 def _internal_caller(request: HttpRequest) -> bool:

@@ -45,6 +45,17 @@ def audit_entries_visible_to(user: Any) -> QuerySet[LogEntry]:
     return entries.filter(reduce(or_, visible))
 
 
+def zone_of_reader(user: Any) -> str:
+    """The zone a staff member reads times in: their centre's (manager, consultant), their
+    province's (officer), else the portal's; each labelled where it is shown."""
+    membership = getattr(user, "staff_membership", None)  # scope_of() has read it already
+    if membership is not None:
+        return membership.centre.timezone
+    if user.province_id is not None:
+        return user.province.timezone
+    return str(settings.TIME_ZONE)
+
+
 def nik_views_visible_to(user: Any) -> QuerySet[NikView]:
     return visible_to(user, NikView.objects.select_related("viewer", "person", "centre"))
 

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from auditlog.models import LogEntry
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cooperatives.models import NikView, Person
+from cooperatives.models import Cooperative, Enterprise, NikView, Person
 from cooperatives.selectors import cooperatives_visible_to, enterprises_visible_to
-from mentoring.models import Booking
+from mentoring.models import Booking, FollowUp, MentoringSession, Outcome
 from mentoring.selectors.records import (
     bookings_visible_to,
     follow_ups_visible_to,
@@ -23,44 +26,39 @@ from mentoring.selectors.records import (
     sessions_visible_to,
 )
 from plut.foundation.accounts.models import User
+from plut.foundation.core.history import HIDDEN, path_field, path_label, shown, zone_of
+from plut.foundation.core.tables import DASH
 from plut.top.privacy.models import ErasureRequest
 
 ERASED_NAME = "(dihapus)"
 
 
-def _rows(queryset: Any, *fields: str) -> list[dict[str, Any]]:
-    return list(queryset.values(*fields))
+@dataclass(frozen=True)
+class Section:
+    """One kind of record in the owner's data: which of theirs, and the columns kept."""
+
+    key: str  # the JSON's name for it
+    model: type[Model]
+    rows: Callable[[User], QuerySet[Any]]
+    columns: tuple[str, ...]  # lookup paths (``centre__name``)
 
 
-def owner_data(*, user: User) -> dict[str, Any]:
-    """Everything the portal holds about this owner, through the owner scope: the account,
-    their person records (full NIK and phone: it is their own), enterprises, cooperatives,
-    bookings, sessions, follow-ups, outcomes, who was shown their NIK, erasure requests."""
-    persons = Person.objects.filter(user=user)
-    return {
-        "account": {
-            "username": user.username,
-            "email": user.email,
-            "name": user.get_full_name(),
-            "date_joined": user.date_joined,
-            "last_login": user.last_login,
-            "language": user.language,
-            "consent_version": user.consent.version if user.consent_id else None,
-            "consent_at": user.consent_at,
-        },
-        "persons": _rows(
-            persons,
-            "id",
-            "full_name",
-            "nik",
-            "gender",
-            "phone",
-            "email",
-            "regency__name",
-            "centre__name",
-        ),
-        "enterprises": _rows(
-            enterprises_visible_to(user),
+# Everything the portal holds about an owner, through the owner scope: their person records
+# (full NIK and phone: it is their own), enterprises, cooperatives, bookings, sessions,
+# follow-ups, outcomes, who was shown their NIK (role and centre, not the staff member's
+# name), erasure requests.
+SECTIONS = (
+    Section(
+        "persons",
+        Person,
+        lambda user: Person.objects.filter(user=user),
+        ("id", "full_name", "nik", "gender", "phone", "email", "regency__name", "centre__name"),
+    ),
+    Section(
+        "enterprises",
+        Enterprise,
+        enterprises_visible_to,
+        (
             "id",
             "name",
             "nib",
@@ -73,11 +71,18 @@ def owner_data(*, user: User) -> dict[str, Any]:
             "regency__name",
             "centre__name",
         ),
-        "cooperatives": _rows(
-            cooperatives_visible_to(user), "id", "name", "number", "type", "centre__name"
-        ),
-        "bookings": _rows(
-            bookings_visible_to(user).order_by("starts_at", "id"),
+    ),
+    Section(
+        "cooperatives",
+        Cooperative,
+        cooperatives_visible_to,
+        ("id", "name", "number", "type", "centre__name"),
+    ),
+    Section(
+        "bookings",
+        Booking,
+        lambda user: bookings_visible_to(user).order_by("starts_at", "id"),
+        (
             "id",
             "centre__name",
             "service_area__name_id",
@@ -93,25 +98,24 @@ def owner_data(*, user: User) -> dict[str, Any]:
             "contact_nib",
             "consent__version",
         ),
-        "sessions": _rows(
-            sessions_visible_to(user).order_by("starts_at", "id"),
-            "id",
-            "centre__name",
-            "service_area__name_id",
-            "starts_at",
-            "topic",
-            "problems",
-            "advice",
-        ),
-        "follow_ups": _rows(
-            follow_ups_visible_to(user).order_by("due_on", "id"),
-            "id",
-            "action",
-            "due_on",
-            "done_at",
-        ),
-        "outcomes": _rows(
-            outcomes_visible_to(user).order_by("recorded_on", "id"),
+    ),
+    Section(
+        "sessions",
+        MentoringSession,
+        lambda user: sessions_visible_to(user).order_by("starts_at", "id"),
+        ("id", "centre__name", "service_area__name_id", "starts_at", "topic", "problems", "advice"),
+    ),
+    Section(
+        "follow_ups",
+        FollowUp,
+        lambda user: follow_ups_visible_to(user).order_by("due_on", "id"),
+        ("id", "action", "due_on", "done_at"),
+    ),
+    Section(
+        "outcomes",
+        Outcome,
+        lambda user: outcomes_visible_to(user).order_by("recorded_on", "id"),
+        (
             "id",
             "enterprise__name",
             "recorded_on",
@@ -123,18 +127,87 @@ def owner_data(*, user: User) -> dict[str, Any]:
             "obtained_halal",
             "obtained_sni",
         ),
-        # Who saw the full NIK: role and centre, not the staff member's name.
-        "nik_views": _rows(
-            NikView.objects.filter(person__user=user).order_by("viewed_at", "id"),
-            "viewed_at",
-            "viewer__role",
-            "centre__name",
-            "channel",
-        ),
-        "erasure_requests": _rows(
-            user.erasure_requests.order_by("requested_at"), "requested_at", "status", "completed_at"
-        ),
+    ),
+    Section(
+        "nik_views",
+        NikView,
+        lambda user: NikView.objects.filter(person__user=user).order_by("viewed_at", "id"),
+        ("viewed_at", "viewer__role", "centre__name", "channel"),
+    ),
+    Section(
+        "erasure_requests",
+        ErasureRequest,
+        lambda user: user.erasure_requests.order_by("requested_at"),
+        ("requested_at", "status", "completed_at"),
+    ),
+)
+# The account: the download's names for it, and where each is read (a lookup path on the user).
+ACCOUNT = (
+    ("username", "username"),
+    ("email", "email"),
+    ("name", None),  # the full name, which no one field holds
+    ("date_joined", "date_joined"),
+    ("last_login", "last_login"),
+    ("language", "language"),
+    ("consent_version", "consent__version"),
+    ("consent_at", "consent_at"),
+)
+
+
+def owner_data(*, user: User) -> dict[str, Any]:
+    """Everything the portal holds about this owner (``SECTIONS``), as stored: the download."""
+    stored = User.objects.filter(pk=user.pk).values(*(path for _key, path in ACCOUNT if path))
+    account = {key: stored[0][path] if path else user.get_full_name() for key, path in ACCOUNT}
+    return {
+        "account": account,
+        **{section.key: list(section.rows(user).values(*section.columns)) for section in SECTIONS},
     }
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    headers: list[str]
+    rows: list[list[str]]
+
+
+@dataclass(frozen=True)
+class OwnerDataPage:
+    account: list[tuple[str, str]]  # (label, value)
+    tables: list[Table]
+
+
+def owner_data_page(*, user: User) -> OwnerDataPage:
+    """The same data as the download, as a person reads it: labels instead of field names,
+    choices by their label, times in the zone of the centre serving the owner (labelled),
+    numbers grouped; the ids, bookkeeping, are left to the download."""
+    data = owner_data(user=user)
+    first = Person.objects.filter(user=user).order_by("id").first()
+    zone = zone_of(first) if first is not None else str(settings.TIME_ZONE)
+    account = [
+        (
+            path_label(User, path) if path else str(_("nama lengkap")),
+            shown(path_field(User, path), data["account"][key], zone)
+            if path
+            else data["account"][key] or DASH,
+        )
+        for key, path in ACCOUNT
+    ]
+    tables = []
+    for section in SECTIONS:
+        columns = [path for path in section.columns if path not in HIDDEN]
+        fields = [path_field(section.model, path) for path in columns]
+        tables.append(
+            Table(
+                title=str(section.model._meta.verbose_name_plural),
+                headers=[path_label(section.model, path) for path in columns],
+                rows=[
+                    [shown(f, row[path], zone) for f, path in zip(fields, columns, strict=True)]
+                    for row in data[section.key]
+                ],
+            )
+        )
+    return OwnerDataPage(account=account, tables=tables)
 
 
 # --- Erasure ------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ read; showing a full NIK on demand (and logging it)."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -22,7 +23,9 @@ from cooperatives.services.records import nik_views_record
 from plut.foundation.accounts.decorators import STAFF_ROLES, role_required
 from plut.foundation.accounts.models import Role
 from plut.foundation.accounts.scope import get_visible_or_404
+from plut.foundation.core.history import action_shown, changed_labels, name_of
 from plut.foundation.core.pagination import keyset_page
+from plut.foundation.core.tables import moment
 from plut.top.privacy import selectors, services
 from plut.top.privacy.models import ErasureRequest
 
@@ -38,8 +41,8 @@ ERASURE_ROLES = (Role.NATIONAL, Role.MANAGER)
 @never_cache
 @role_required(Role.OWNER, superuser=False)
 def my_data(request: HttpRequest) -> HttpResponse:
-    data = services.owner_data(user=request.user)
-    return render(request, "privacy/my_data.html", {"data": data})
+    page = services.owner_data_page(user=request.user)
+    return render(request, "privacy/my_data.html", {"page": page})
 
 
 @never_cache
@@ -98,6 +101,18 @@ def nik_views(request: HttpRequest) -> HttpResponse:
     return render(request, "privacy/nik_views.html", {"page": page})
 
 
+@dataclass(frozen=True)
+class AuditRow:
+    """An audit entry in words (plut.foundation.core.history), for the trail's table."""
+
+    when: str
+    actor: str
+    action: str
+    kind: str
+    record: str
+    fields: str
+
+
 @role_required(*OVERSIGHT_ROLES)
 def audit_log(request: HttpRequest) -> HttpResponse:
     page = keyset_page(
@@ -105,7 +120,19 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         order=("-timestamp", "-id"),
         cursor=request.GET.get("cursor"),
     )
-    return render(request, "privacy/audit_log.html", {"page": page})
+    zone = selectors.zone_of_reader(request.user)
+    rows = [
+        AuditRow(
+            when=moment(entry.timestamp, zone),
+            actor=name_of(entry.actor) if entry.actor else "",
+            action=action_shown(entry),
+            kind=str(entry.content_type.name),
+            record=entry.object_repr,
+            fields=", ".join(changed_labels(entry)),
+        )
+        for entry in page.items
+    ]
+    return render(request, "privacy/audit_log.html", {"page": page, "rows": rows})
 
 
 @role_required(*ERASURE_ROLES)

@@ -1,60 +1,33 @@
 """Monthly reports: asked for, claimed once, computed from the dashboard selectors, rendered
-as XLSX and PDF, and mailed to the managers and provincial officers they concern.
-
-The numbers come from the same functions as the dashboards (plut.top.dashboards.sections), for
-the place of the report and the whole calendar month, so a report and the dashboard filtered
-to that month agree.
+as XLSX and PDF (plut.top.reports.documents), and mailed to the managers and provincial
+officers they concern.
 """
 
 from __future__ import annotations
 
 import datetime
-import io
 import logging
-from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from clinics.models import Centre
 from plut.foundation.accounts.models import Role, User
-from plut.foundation.core.exports import _xlsx_cell
 from plut.foundation.messaging.services import Attachment, message_queue, user_language
 from plut.foundation.regions.models import Province
-from plut.top.dashboards.filters import CENTRE, NATIONAL, PROVINCE, Filters, Place, SystemReader
-from plut.top.dashboards.periods import preset_period
-from plut.top.dashboards.sections import SECTIONS
-from plut.top.dashboards.snapshots import section_figures
+from plut.top.reports.documents import report_pdf, report_sections, report_xlsx
 from plut.top.reports.models import Report, ReportLevel, ReportStatus, report_key
 
 logger = logging.getLogger(__name__)
-PDF_STYLESHEET = Path(__file__).with_name("report.css")
 
 # A claim older than this belongs to a worker that died mid-report: another may take it over.
 STALE_CLAIM = datetime.timedelta(minutes=30)
 # Attachments above this go by link only (the outbox keeps messages small).
 ATTACH_LIMIT = 2 * 1024 * 1024
-
-
-def report_place(report: Report) -> Place:
-    if report.level == ReportLevel.CENTRE:
-        return Place(CENTRE, province=report.centre.province, centre=report.centre)
-    if report.level == ReportLevel.PROVINCE:
-        return Place(PROVINCE, province=report.province)
-    return Place(NATIONAL)
-
-
-def report_filters(month: datetime.date) -> Filters:
-    """The whole calendar month, compared with the month before and the same month a year ago."""
-    return Filters(period=preset_period("month", month), preset="custom")
 
 
 def report_request(
@@ -123,50 +96,6 @@ def _progress(report: Report, percent: int) -> None:
     Report.objects.filter(pk=report.pk).update(progress=percent, updated_at=timezone.now())
 
 
-def report_sections(report: Report) -> list[dict[str, Any]]:
-    """Each section's title, data and table rows: what both files show."""
-    place, filters = report_place(report), report_filters(report.month)
-    names = ["overview", "charts"] + (["centres"] if place.level != CENTRE else [])
-    names.append("consultants")
-    reader = SystemReader()
-    result = []
-    for name in names:
-        section = SECTIONS[name]
-        data = section_figures(reader, place, section, filters, stale_ok=False).data
-        headers, rows = section.table(data)
-        result.append({"key": name, "title": section.title, "headers": headers, "rows": rows})
-    return result
-
-
-def _xlsx(report: Report, sections: list[dict[str, Any]], generated_at: datetime.datetime) -> bytes:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for section in sections:
-        sheet = workbook.create_sheet(title=str(section["title"])[:31])
-        sheet.append([_xlsx_cell(report.place_name)])
-        sheet.append([_xlsx_cell(_("Periode")), report.month.strftime("%Y-%m")])
-        sheet.append(
-            [_xlsx_cell(_("Dibuat")), timezone.localtime(generated_at).replace(tzinfo=None)]
-        )
-        sheet.append([])
-        sheet.append([_xlsx_cell(h) for h in section["headers"]])
-        for row in section["rows"]:
-            sheet.append([_xlsx_cell(value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _pdf(report: Report, sections: list[dict[str, Any]], generated_at: datetime.datetime) -> bytes:
-    from weasyprint import CSS, HTML  # Pango is loaded only where a PDF is really made
-
-    html = render_to_string(
-        "reports/report_pdf.html",
-        {"report": report, "sections": sections, "generated_at": generated_at},
-    )
-    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(PDF_STYLESHEET))])
-
-
 def report_generate(*, report_id: int) -> bool:
     """Build the report's files if this worker wins the claim; False when someone else has."""
     if not _claim(report_id):
@@ -177,9 +106,9 @@ def report_generate(*, report_id: int) -> bool:
             sections = report_sections(report)
             _progress(report, 50)
             generated_at = timezone.now()
-            xlsx = _xlsx(report, sections, generated_at)
+            xlsx = report_xlsx(report, sections, generated_at)
             _progress(report, 70)
-            pdf = _pdf(report, sections, generated_at)
+            pdf = report_pdf(report, sections, generated_at)
         stem = report.key.replace(":", "-")
         report.xlsx.save(f"{stem}.xlsx", ContentFile(xlsx), save=False)
         report.pdf.save(f"{stem}.pdf", ContentFile(pdf), save=False)

@@ -1,4 +1,4 @@
-"""Template filters for Indonesian money and centre-local times."""
+"""Template filters for counts, money and centre-local times, in the reader's language."""
 
 from __future__ import annotations
 
@@ -9,9 +9,15 @@ from django import template
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from plut.foundation.core.tables import moment
+from plut.foundation.core.tables import integer, moment
 
 register = template.Library()
+
+# A count grouped the reader's way, as the lists' tables write it: {{ members|integer }} ->
+# 12.345 (English: 12,345). Templates print numbers ungrouped otherwise (USE_THOUSAND_SEPARATOR
+# stays off, see _grouped), and so does blocktranslate: give it the grouped text, keeping the
+# number for the plural, {% blocktranslate count total=members with n=members|integer %}.
+register.filter("integer", integer)
 
 
 def _grouped(number: int | Decimal) -> str:
@@ -55,4 +61,4 @@ def percent(part: int | None, whole: int | None) -> str:
     if not whole:
         return "–"
     share = (Decimal(part or 0) * 100 / Decimal(whole)).quantize(Decimal("1"), ROUND_HALF_UP)
-    return f"{share} %"
+    return f"{_grouped(share)} %"

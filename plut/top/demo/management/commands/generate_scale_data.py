@@ -46,4 +46,6 @@ class Command(BaseCommand):
         for label, rows in report.rows.items():
             seconds = report.seconds[label]
             self.stdout.write(f"  {label:<20} {rows:>12,} rows {seconds:8.1f} s")
+        facts = report.seconds["dashboard facts"]
+        self.stdout.write(f"  {'dashboard facts':<20} {'':>12}      {facts:8.1f} s")
         self.stdout.write(f"Done in {report.total_seconds:.1f} s.")

@@ -1,0 +1,190 @@
+"""What a set of sessions and bookings adds up to, per group: numbers and sets of ids."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from pyroaring import BitMap
+
+from clinics.models import Centre
+from mentoring.models import (
+    Booking,
+    BookingStatus,
+    MentoringSession,
+    SatisfactionSurvey,
+    SessionEnterprise,
+)
+from plut.foundation.accounts.models import User
+
+NUMBERS = (
+    "sessions",
+    "contact_minutes",
+    "preparation_minutes",
+    "travel_minutes",
+    "surveys",
+    "score_sum",
+    "bookings",
+    "bookings_completed",
+    "bookings_no_show",
+    "bookings_cancelled",
+    "booked_seconds",
+)
+SETS = ("enterprises", "cooperatives")
+
+
+@dataclass
+class Totals:
+    """The additive figures of a cell, and the sets of enterprises and cooperatives served."""
+
+    sessions: int = 0
+    contact_minutes: int = 0
+    preparation_minutes: int = 0
+    travel_minutes: int = 0
+    surveys: int = 0
+    score_sum: int = 0
+    bookings: int = 0
+    bookings_completed: int = 0
+    bookings_no_show: int = 0
+    bookings_cancelled: int = 0
+    booked_seconds: int = 0
+    enterprises: BitMap = field(default_factory=BitMap)
+    cooperatives: BitMap = field(default_factory=BitMap)
+
+    def add(self, other: Totals) -> None:
+        for name in NUMBERS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.enterprises |= other.enterprises
+        self.cooperatives |= other.cooperatives
+
+    @classmethod
+    def of(cls, parts: Iterable[Totals]) -> Totals:
+        total = cls()
+        for part in parts:
+            total.add(part)
+        return total
+
+    def is_empty(self) -> bool:
+        return not any(getattr(self, f.name) for f in fields(self))
+
+
+Dimensions = dict[str, Any]  # name -> expression, given the path from a row to its session
+
+
+def measure(
+    sessions: QuerySet[MentoringSession],
+    bookings: QuerySet[Booking],
+    dimensions: Any,
+) -> dict[tuple, Totals]:
+    """``{group: Totals}`` for the sessions and bookings given, grouped by ``dimensions(path)``
+    (a function of the path from a row to its session or booking: "" for sessions and
+    bookings, "session__" for attendance and surveys): five GROUP BY queries.
+
+    Attendance counts enterprises that attended; surveys count answered ones, about the
+    session's time; bookings count by status, and their duration unless cancelled.
+    """
+    result: dict[tuple, Totals] = {}
+
+    def totals(row: tuple) -> Totals:
+        return result.setdefault(tuple(row), Totals())
+
+    own = dimensions("")
+    names = list(own)
+    session_ids = sessions.values("pk")
+    for row in sessions.annotate(**own).values(*names).annotate(**_session_sums()).order_by():
+        cell = totals([row[name] for name in names])
+        for name in SESSION_NUMBERS:
+            setattr(cell, name, row[name] or 0)
+    via_session = dimensions("session__")
+    for row in (
+        SatisfactionSurvey.objects.filter(session__in=session_ids, score__isnull=False)
+        .annotate(**via_session)
+        .values(*names)
+        .annotate(n=Count("pk"), total=Sum("score"))
+        .order_by()
+    ):
+        cell = totals([row[name] for name in names])
+        cell.surveys, cell.score_sum = row["n"], row["total"] or 0
+    attended = (
+        SessionEnterprise.objects.filter(attended=True, session__in=session_ids)
+        .annotate(**via_session)
+        .values_list(*names, "enterprise_id")
+        .order_by()
+    )
+    for *group, enterprise in attended:
+        totals(group).enterprises.add(enterprise)
+    links = MentoringSession.cooperatives.through.objects.filter(mentoringsession__in=session_ids)
+    for *group, cooperative in (
+        links.annotate(**dimensions("mentoringsession__"))
+        .values_list(*names, "cooperative_id")
+        .order_by()
+    ):
+        totals(group).cooperatives.add(cooperative)
+    duration = ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField())
+    kept = ~Q(status=BookingStatus.CANCELLED)
+    for row in (
+        bookings.annotate(**own)
+        .values(*names)
+        .annotate(
+            n=Count("pk"),
+            completed=Count("pk", filter=Q(status=BookingStatus.COMPLETED)),
+            no_show=Count("pk", filter=Q(status=BookingStatus.NO_SHOW)),
+            cancelled=Count("pk", filter=Q(status=BookingStatus.CANCELLED)),
+            booked=Sum(duration, filter=kept),
+        )
+        .order_by()
+    ):
+        cell = totals([row[name] for name in names])
+        cell.bookings = row["n"]
+        cell.bookings_completed = row["completed"]
+        cell.bookings_no_show = row["no_show"]
+        cell.bookings_cancelled = row["cancelled"]
+        cell.booked_seconds = round(row["booked"].total_seconds()) if row["booked"] else 0
+    return result
+
+
+SESSION_NUMBERS = ("sessions", "contact_minutes", "preparation_minutes", "travel_minutes")
+
+
+def _session_sums() -> dict[str, Any]:
+    return {
+        "sessions": Count("pk"),
+        **{name: Sum(name) for name in SESSION_NUMBERS[1:]},
+    }
+
+
+def workload(
+    sessions: QuerySet[MentoringSession], dimensions: Dimensions, *, named: bool = False
+) -> list[dict]:
+    """Sessions and minutes per consultant (and centre) within each group: one GROUP BY;
+    ``named``: with the consultant's and the centre's names."""
+    names = [*dimensions, "centre_id", "consultant_id"]
+    rows = sessions.annotate(**dimensions).values(*names).annotate(**_session_sums())
+    if named:
+        rows = rows.annotate(**names_of_people())
+    return list(rows.order_by())
+
+
+def names_of_people() -> dict[str, Subquery]:
+    """The names of a row's consultant and centre, read in the row's own query (one query
+    however many rows, none to look them up afterwards)."""
+    person = User.objects.filter(pk=OuterRef("consultant_id"))
+    return {
+        **{field: Subquery(person.values(field)[:1]) for field in PERSON_NAMES},
+        "centre_name": Subquery(Centre.objects.filter(pk=OuterRef("centre_id")).values("name")),
+    }
+
+
+PERSON_NAMES = ("first_name", "last_name", "username")

@@ -1,0 +1,195 @@
+"""The workspace without signal, in Chromium with the network really switched off: once the
+service worker is installed, Hari ini, "Catat sesi" and a recent client's profile open from
+the phone; a session logged offline waits across a reload and is sent once; a search says it
+is offline; signing out leaves nothing for the next user (docs/workspace.md, "Offline")."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.utils import translation
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from cooperatives.models import Enterprise
+from mentoring.models import MentoringSession
+from plut.foundation.accounts.models import User
+from tests.browser.pages import DESK, PHONE, log_in, sideways_overflow
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _t(text: str, language: str) -> str:
+    with translation.override(language):
+        return translation.gettext(text)
+
+
+def _context(browser: Browser, live_server, language: str, viewport: dict) -> BrowserContext:
+    context = browser.new_context(base_url=live_server.url, viewport=viewport)
+    context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
+    )
+    return context
+
+
+def _holds(page: Page, path: str) -> bool:
+    return page.evaluate("async path => !!(await caches.match(path))", path)
+
+
+def _kept(page: Page, *paths: str) -> None:
+    """Wait until the worker is active and holds ``paths`` for this user."""
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    for _ in range(100):
+        if all(_holds(page, path) for path in paths):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the service worker did not keep {paths}")
+
+
+def _go_offline(context: BrowserContext, page: Page) -> None:
+    context.set_offline(True)
+    assert page.evaluate("navigator.onLine") is False
+
+
+def _profile(enterprise: Enterprise) -> str:
+    return f"/staff/enterprises/{enterprise.pk}/"
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["360px", "1280px"])
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_a_consultant_works_offline_and_the_session_is_sent_once(
+    browser: Browser, live_server, world, language, viewport
+):
+    consultant = world.a.consultant
+    User.objects.filter(pk=consultant.pk).update(language=language)
+    context = _context(browser, live_server, language, viewport)
+    log_in(context, live_server, consultant)
+    page = context.new_page()
+    page.goto("/staff/")
+    profile = _profile(world.a.enterprise)
+    _kept(page, "/staff/", "/staff/sessions/new/", profile)
+
+    # No signal. The name changes on the server meanwhile: what the phone shows is its copy.
+    _go_offline(context, page)
+    Enterprise.objects.filter(pk=world.a.enterprise.pk).update(name="Nama Baru di Server")
+    since = _t("Anda sedang offline: halaman ini seperti pada {time}.", language).split("{")[0]
+    for path, heading in (
+        ("/staff/", _t("Hari ini", language)),
+        (profile, world.a.enterprise.name),
+        ("/staff/sessions/new/", _t("Catat sesi pendampingan", language)),
+    ):
+        page.goto(path)
+        expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
+        expect(page.locator("#offline-notice")).to_contain_text(since)
+        assert sideways_overflow(page) == []
+    expect(page.locator("#offline-notice")).to_contain_text(world.a.enterprise.name)
+
+    # The client search cannot answer: it says so, and offers the recent clients instead.
+    page.get_by_label(_t("Cari UMKM atau koperasi", language)).fill("kopi")
+    results = page.locator("#client-results")
+    expect(results).to_contain_text(
+        _t("Anda sedang offline: pencarian memerlukan sinyal.", language)
+    )
+    results.get_by_role("button", name=world.a.enterprise.name).click()
+    expect(page.locator("#chosen")).to_contain_text(world.a.enterprise.name)
+
+    page.get_by_label(_t("Topik", language)).fill("Catatan dari desa")
+    page.get_by_role("button", name=_t("Simpan sesi", language)).click()
+    status = page.locator("#draft-status")
+    queued = "Tidak ada sinyal: sesi disimpan di perangkat dan akan dikirim otomatis saat online."
+    expect(status).to_have_text(_t(queued, language))
+    assert sideways_overflow(page) == []
+
+    # The phone drops the tab: reloaded without signal, the session still waits, and says so.
+    page.reload()
+    expect(status).to_have_text(_t(queued, language))
+    expect(page.get_by_label(_t("Topik", language))).to_have_value("Catatan dari desa")
+    assert not MentoringSession.objects.filter(topic="Catatan dari desa").exists()
+
+    # Signal again: sent once, and the status links to the saved session.
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(status).to_contain_text(_t("Sesi yang tersimpan di perangkat sudah terkirim.", language))
+    session = MentoringSession.objects.get(topic="Catatan dari desa")
+    link = status.get_by_role("link", name=_t("Lihat sesi yang tersimpan", language))
+    expect(link).to_have_attribute("href", f"/staff/sessions/{session.pk}/")
+    page.goto("/staff/")
+    page.reload()
+    assert MentoringSession.objects.filter(topic="Catatan dari desa").count() == 1
+    context.close()
+
+
+def test_a_session_queued_on_the_form_is_sent_from_another_page(
+    browser: Browser, live_server, world
+):
+    """The outbox empties from any staff page once the signal returns, not only the form."""
+    context = _context(browser, live_server, "id", PHONE)
+    log_in(context, live_server, world.a.consultant)
+    page = context.new_page()
+    page.goto("/staff/")
+    _kept(page, "/staff/", "/staff/sessions/new/")
+    _go_offline(context, page)
+    page.goto("/staff/sessions/new/")
+    page.get_by_label("Cari UMKM atau koperasi").fill("kopi")
+    page.locator("#client-results").get_by_role("button", name=world.a.enterprise.name).click()
+    page.get_by_label("Topik").fill("Dikirim dari Hari ini")
+    page.get_by_role("button", name="Simpan sesi").click()
+    page.goto("/staff/")
+    expect(page.locator("#outbox-status")).to_contain_text("akan dikirim otomatis")
+
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    notice = page.locator("#outbox-status")
+    expect(notice).to_contain_text("sudah terkirim")
+    session = MentoringSession.objects.get(topic="Dikirim dari Hari ini")
+    expect(notice.get_by_role("link")).to_have_attribute("href", f"/staff/sessions/{session.pk}/")
+    page.reload()
+    assert MentoringSession.objects.filter(topic="Dikirim dari Hari ini").count() == 1
+    context.close()
+
+
+def test_a_list_search_offline_says_so(browser: Browser, live_server, world):
+    context = _context(browser, live_server, "id", DESK)
+    log_in(context, live_server, world.a.consultant)
+    page = context.new_page()
+    page.goto("/staff/enterprises/")
+    _kept(page, "/staff/")
+    _go_offline(context, page)
+    page.get_by_label("Cari nama, NIB, pemilik atau telepon").fill("kopi")
+    page.get_by_role("button", name="Terapkan").click()
+    expect(page.locator("#offline-notice")).to_have_text(
+        "Anda sedang offline: pencarian memerlukan sinyal."
+    )
+    assert page.url.endswith("/staff/enterprises/")
+    context.close()
+
+
+def test_signing_out_deletes_the_kept_pages_for_the_next_user(browser: Browser, live_server, world):
+    context = _context(browser, live_server, "id", DESK)
+    log_in(context, live_server, world.a.consultant)
+    page = context.new_page()
+    page.goto("/staff/")
+    profile = _profile(world.a.enterprise)
+    _kept(page, "/staff/", profile)
+
+    page.get_by_role("button", name="Keluar").click()
+    page.wait_for_url("**/")
+    for _ in range(50):
+        if not _holds(page, "/staff/"):
+            break
+        page.wait_for_timeout(100)
+    assert (
+        page.evaluate("async () => (await caches.keys()).filter(n => n.startsWith('plut-pages-'))")
+        == []
+    )
+
+    # The next user on this browser, without signal, finds none of the first one's pages.
+    context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
+    log_in(context, live_server, world.b.consultant)
+    page.goto("/staff/")
+    _kept(page, "/staff/")
+    _go_offline(context, page)
+    assert not _holds(page, profile)
+    page.goto("/staff/")
+    expect(page.locator("main")).not_to_contain_text(world.a.enterprise.name)
+    expect(page.locator("main")).to_contain_text(world.b.centre.name)
+    context.close()
