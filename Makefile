@@ -41,9 +41,16 @@ run: install system-libs
 	  .venv/bin/celery -A plut beat --loglevel=INFO --pidfile= & \
 	  $(PY) manage.py runserver $(HOST):$(PORT)
 
-## make test: the whole suite, on whatever DATABASE_URL / CELERY_BROKER_URL say (default: embedded).
+## make test: the whole suite, on whatever DATABASE_URL / CELERY_BROKER_URL say (default: embedded),
+## spread over TEST_WORKERS processes (pytest-xdist; one per core, at most four: plut/settings_test.py
+## gives each its own databases). Each worker takes the tests in the suite's order, so those that
+## empty the database (transactional ones, last) never run before one that counts on the
+## reference data. The few tests that stop a shared service (marked `exclusive`) run alone after.
+TEST_WORKERS ?= $(shell n=$$(nproc); echo $$(( n < 4 ? n : 4 )))
+PYTEST_PARALLEL = -n $(TEST_WORKERS) --dist load
 test: install system-libs test-tools
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not exclusive" --durations=15
+	$(PY) -m pytest -m exclusive
 
 ## make screenshots: the pictures in docs/ (docs/img/), taken by the browser tests of the journeys
 ## they show: the owner's booking (docs/booking.md), the national map (docs/dashboards.md), two
@@ -65,7 +72,8 @@ test-instants: install system-libs test-tools
 	  for i in $${!instants[@]}; do \
 	    echo "== shard $$i/$$n at $${instants[$$i]}"; \
 	    env -u DATABASE_URL -u CELERY_BROKER_URL -u CACHE_URL PLUT_TEST_SHARD=$$i/$$n \
-	      .ci/at-instant "$${instants[$$i]}" $(PY) -m pytest -m "not browser" -q -p no:cacheprovider; \
+	      .ci/at-instant "$${instants[$$i]}" $(PY) -m pytest $(PYTEST_PARALLEL) -m "not browser" -q \
+	        -p no:cacheprovider; \
 	  done
 
 lint: install

@@ -261,7 +261,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # transport keeps messages as files under var/broker, which is enough for one machine.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    BROKER_DIR = VAR_DIR / "broker"
+    BROKER_DIR = Path(env.str("BROKER_DIR", default=str(VAR_DIR / "broker")))
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, str | int | float] = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),

@@ -19,6 +19,7 @@ from clinics.models import Centre
 from cooperatives.models import Cooperative, Enterprise, Person
 from mentoring.models import Booking, FollowUp, MentoringSession, Outcome
 from plut.foundation.accounts.models import Role, User
+from plut.foundation.core import versions
 from plut.foundation.regions.models import Province
 from tests.factories import calendar
 from tests.factories.accounts import UserFactory
@@ -95,6 +96,10 @@ def _fresh_cache():
     # A test that stopped Redis restarts it itself.
     with contextlib.suppress(Exception):
         cache.clear()
+    # The data versions a request read are kept until Django says the request finished, which
+    # the test client says of a streaming response (an export) only once it is read to the
+    # end; a test that only looks at its status would hand the next test its stale versions.
+    versions._request_finished()
 
 
 @pytest.fixture(autouse=True)

@@ -27,10 +27,14 @@ from tests.mentoring.test_booking_public import FORM, NOW, _details_url, _wita, 
 
 LOCAL_REDIS = "redis://127.0.0.1:6379"
 
-pytestmark = pytest.mark.skipif(
-    not settings.CELERY_BROKER_URL.startswith(LOCAL_REDIS),
-    reason="stops the local Redis broker; CI's PostgreSQL + Redis pass runs it",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not settings.CELERY_BROKER_URL.startswith(LOCAL_REDIS),
+        reason="stops the local Redis broker; CI's PostgreSQL + Redis pass runs it",
+    ),
+    # Every pytest-xdist worker uses this Redis: it must not stop under the others' tests.
+    pytest.mark.exclusive,
+]
 
 
 def _redis_answers() -> bool:
