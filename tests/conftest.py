@@ -7,13 +7,16 @@ import contextlib
 import datetime
 import io
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connection
+from django.test.testcases import LiveServerThread
 
 from clinics.models import Centre
 from cooperatives.models import Cooperative, Enterprise, Person
@@ -34,6 +37,33 @@ from tests.factories.mentoring import (
 
 # Playwright drives the live server from the test thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+class _OneRequestAtATime(ThreadedWSGIServer):
+    """The live server of the browser tests on the embedded SQLite, where the test database
+    lives in memory and every request thread shares its one connection (Django's docs warn
+    against two queries at once on it). Two requests at once (a page and its htmx call, a
+    booking whose commit works the dashboard facts in) left both threads waiting for ever and
+    CI out of time. Each request, its body included, now runs alone; connections stay open."""
+
+    _lock = threading.Lock()
+
+    def set_app(self, application):
+        def one_at_a_time(environ, start_response):
+            with self._lock:
+                result = application(environ, start_response)
+                try:
+                    return [b"".join(result)]
+                finally:
+                    if hasattr(result, "close"):
+                        result.close()
+
+        super().set_app(one_at_a_time)
+
+
+# (A SQLite test database without a TEST NAME is made in memory.)
+if connection.vendor == "sqlite" and not connection.settings_dict["TEST"].get("NAME"):
+    LiveServerThread.server_class = _OneRequestAtATime
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

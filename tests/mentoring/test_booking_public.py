@@ -837,6 +837,21 @@ def test_after_the_cutoff_changes_go_through_the_centre(client, booked):
     assert booked.starts_at == _wita(32, 10)
 
 
+def test_after_the_cutoff_the_centres_whatsapp_is_offered_or_its_address(client, booked):
+    centre = booked.centre
+    centre.whatsapp, centre.phone, centre.email = "+6281234567890", "", ""
+    centre.address = "Jl. Andi Pangerang Pettarani No. 1, Makassar"
+    centre.save()
+    with time_machine.travel(_wita(32, 8), tick=False):
+        body = client.get(_manage(booked)).content.decode()
+        assert 'href="https://wa.me/6281234567890"' in body
+        centre.whatsapp = ""
+        centre.save()
+        body = client.get(_manage(booked)).content.decode()
+    assert "wa.me" not in body and "tel:" not in body
+    assert "Datang langsung ke Jl. Andi Pangerang Pettarani No. 1, Makassar." in body
+
+
 def test_the_calendar_file_downloads(client, booked):
     response = client.get(reverse("booking:calendar", args=[manage_token(booked)]))
     assert response.status_code == 200
