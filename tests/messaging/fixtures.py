@@ -158,6 +158,11 @@ class FakeWhatsApp:
         """The outbox keys taken, each once however often it came."""
         return sorted(set(self.taken))
 
+    @staticmethod
+    def key(request: dict) -> str:
+        """The outbox key a request carried."""
+        return request["json"]["biz_opaque_callback_data"]
+
 
 @dataclass
 class FakeTwilio:
@@ -170,6 +175,9 @@ class FakeTwilio:
     requests: list[dict] = field(default_factory=list)
     script: list[tuple] = field(default_factory=list)
     unsubscribed: set[str] = field(default_factory=set)
+    delay: float = 0.0
+    # Outbox keys of the messages taken, a key once per copy.
+    taken: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @staticmethod
@@ -204,8 +212,9 @@ class FakeTwilio:
         if form["To"] in self.unsubscribed:
             return self.error(400, 21610, "Attempt to send to unsubscribed recipient")
         with self.lock:
-            number = len([r for r in self.requests if r.get("taken")]) + 1
-            self.requests[-1]["taken"] = True
+            self.taken.append(self.key({"form": form}))
+            number = len(self.taken)
+        time.sleep(self.delay)
         return 201, {
             "sid": f"SM{number:032d}",
             "account_sid": TWILIO_SID,
@@ -217,6 +226,16 @@ class FakeTwilio:
             "error_code": None,
             "error_message": None,
         }
+
+    def delivered_keys(self) -> list[str]:
+        """The outbox keys taken, each once however often it came."""
+        return sorted(set(self.taken))
+
+    @staticmethod
+    def key(request: dict) -> str:
+        """The outbox key a request carried (in its status callback's query string)."""
+        callback = urllib.parse.urlsplit(request["form"].get("StatusCallback", ""))
+        return dict(urllib.parse.parse_qsl(callback.query)).get("key", "")
 
 
 @contextlib.contextmanager
@@ -316,6 +335,8 @@ class FakeSmtp:
     # Message-ID header -> time.perf_counter() of each "250" that took a copy with it.
     accepted_at: dict[str, list[float]] = field(default_factory=dict)
     quit_hangs: bool = False
+    # Replies to give instead of "250 queued" at the end of the next DATA (b"421 busy", ...).
+    script: list[bytes] = field(default_factory=list)
 
     def message_ids(self) -> list[str]:
         return [header for header, times in self.accepted_at.items() for _ in times]
@@ -339,6 +360,9 @@ def smtp_server(settings):
                     data = b""
                     while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
                         data += chunk
+                    if server_state.script:
+                        self.reply(server_state.script.pop(0))
+                        continue
                     message_id = re.search(rb"^Message-ID: (.+?)\r$", data, re.M | re.I)
                     header = message_id.group(1).decode() if message_id else ""
                     server_state.accepted_at.setdefault(header, []).append(time.perf_counter())

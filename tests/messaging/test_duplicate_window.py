@@ -1,7 +1,8 @@
 """At least once to the channel: the window between the channel taking a message and the outbox
 recording it sent. A worker killed inside it leaves the row "sending"; after the lease the sweep
 sends it again, under the same Message-ID (email) or outbox key (WhatsApp's
-biz_opaque_callback_data), so the receiver or the receipts can tell the two are one.
+biz_opaque_callback_data, Twilio's status callback), so the receiver or the receipts can tell the
+two are one: tests/messaging/test_every_channel.py shows it for each channel.
 
 ``test_the_window_is_measured`` times that window over real sends (the SMTP backend against a
 local server, the test mail backend, the HTTP channel against the fake provider) and prints
@@ -11,21 +12,17 @@ asserts behaviour only, never a timing.
 
 from __future__ import annotations
 
-import datetime
 import statistics
 import time
 
 import pytest
-import time_machine
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection, transaction
 
-from plut.foundation.messaging import services
 from plut.foundation.messaging.channels import message_id_header
 from plut.foundation.messaging.models import Message, MessageStatus
-from plut.foundation.messaging.services import message_deliver, message_queue, messages_sweep
+from plut.foundation.messaging.services import message_deliver, message_queue
 
-NOW = datetime.datetime(2026, 12, 1, 2, 0, tzinfo=datetime.UTC)
 PHONE = "+6281234567890"
 MESSAGES = 1000
 
@@ -40,56 +37,6 @@ def _queue(key: str, channel: str) -> Message:
         context={"subject": "Halo", "body": "Isi pesan", "months": 3, "url": "https://x.id/"},
         whatsapp_template="check_in",
     )
-
-
-class WorkerKilled(BaseException):
-    """Stands for SIGKILL: not an Exception, so no handler in the send path catches it."""
-
-
-def _killed_before_recording(monkeypatch) -> None:
-    """The next send is taken by the channel, and the worker dies before the row says so."""
-    settle = services._settle
-
-    def die_once(message, **fields):
-        monkeypatch.setattr(services, "_settle", settle)
-        raise WorkerKilled
-
-    monkeypatch.setattr(services, "_settle", die_once)
-
-
-def _crash_in_the_window_then_sweep(monkeypatch, settings, message: Message) -> None:
-    _killed_before_recording(monkeypatch)
-    with time_machine.travel(NOW, tick=False), pytest.raises(WorkerKilled):
-        message_deliver(message_id=message.pk)
-    lease_over = NOW + datetime.timedelta(seconds=settings.MESSAGING_LEASE_SECONDS + 1)
-    with time_machine.travel(lease_over, tick=False):
-        assert messages_sweep() == 1
-        message_deliver(message_id=message.pk)
-    message.refresh_from_db()
-    assert (message.status, message.attempts) == (MessageStatus.SENT, 2)
-
-
-@pytest.mark.django_db
-def test_an_email_resent_after_a_crash_carries_the_same_message_id(
-    smtp_server, published, monkeypatch, settings
-):
-    message = _queue("crash:email", "email")
-    _crash_in_the_window_then_sweep(monkeypatch, settings, message)
-    assert smtp_server.message_ids() == [message_id_header("crash:email")] * 2
-
-
-@pytest.mark.django_db
-def test_a_whatsapp_message_resent_after_a_crash_carries_the_same_outbox_key(
-    phone_channels, published, monkeypatch, settings
-):
-    """The Cloud API has no idempotency key: the second copy reaches the owner too (the
-    window's cost, docs/background-jobs.md). Both carry the outbox key, so their receipts
-    land on the one row."""
-    message = _queue("crash:wa", "whatsapp")
-    _crash_in_the_window_then_sweep(monkeypatch, settings, message)
-    sent = [request["json"]["biz_opaque_callback_data"] for request in phone_channels.requests]
-    assert sent == ["crash:wa", "crash:wa"]
-    assert phone_channels.delivered_keys() == ["crash:wa"]
 
 
 class TimedLocmem(EmailBackend):

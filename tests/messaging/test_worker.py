@@ -4,8 +4,9 @@ broker locally): separate worker processes, so one can be killed with SIGKILL mi
 The worker processes share the test database: PostgreSQL's test database directly; with
 SQLite, whose test database lives in this process's memory, through a file copy handed over
 before the worker starts and taken back before the assertions. Sends go to the fake WhatsApp
-Cloud API on 127.0.0.1, which counts every request; each test uses a queue of its own, so
-workers of other test runs on the same broker never take its tasks.
+Cloud API or the fake Twilio on 127.0.0.1, which count every request; the guarantees are tested
+for both phone channels (e-mail's, in process, in test_every_channel.py). Each test uses a queue
+of its own, so workers of other test runs on the same broker never take its tasks.
 """
 
 from __future__ import annotations
@@ -137,8 +138,15 @@ def shared_db(tmp_path) -> SharedDatabase:
     return SharedDatabase(tmp_path)
 
 
+@pytest.fixture(params=["whatsapp", "sms"])
+def phone(request):
+    """The phone channel under test and its fake provider."""
+    fixture = "phone_channels" if request.param == "whatsapp" else "sms_channel"
+    return request.param, request.getfixturevalue(fixture)
+
+
 @pytest.fixture
-def worker(shared_db, queue, phone_channels, tmp_path):
+def worker(shared_db, queue, phone_channels, sms_channel, tmp_path):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "plut.settings_test",
@@ -149,6 +157,10 @@ def worker(shared_db, queue, phone_channels, tmp_path):
         "MESSAGING_WHATSAPP_PHONE_NUMBER_ID": settings.MESSAGING_WHATSAPP_PHONE_NUMBER_ID,
         "MESSAGING_WHATSAPP_TOKEN": settings.MESSAGING_WHATSAPP_TOKEN,
         "MESSAGING_WHATSAPP_APP_SECRET": settings.MESSAGING_WHATSAPP_APP_SECRET,
+        "MESSAGING_SMS_API_URL": sms_channel.base_url,
+        "MESSAGING_TWILIO_ACCOUNT_SID": settings.MESSAGING_TWILIO_ACCOUNT_SID,
+        "MESSAGING_TWILIO_AUTH_TOKEN": settings.MESSAGING_TWILIO_AUTH_TOKEN,
+        "MESSAGING_TWILIO_MESSAGING_SERVICE_SID": settings.MESSAGING_TWILIO_MESSAGING_SERVICE_SID,
         "MESSAGING_HTTP_TIMEOUT": "10",
         # Short, so a test sees a killed worker's claim expire and the sweep act (the lease must
         # exceed the send time limit, which the solo pool here does not enforce).
@@ -175,12 +187,12 @@ def _wait(condition, seconds: float = 60, what: str = "") -> None:
         time.sleep(0.2)
 
 
-def _queue_whatsapp(key: str) -> Message:
+def _queue_to_phone(key: str, channel: str) -> Message:
     return message_queue(
         key=key,
         kind="test",
         to=PHONE,
-        channel="whatsapp",
+        channel=channel,
         template="messaging/plain",
         context={"subject": "Uji", "body": key, "months": 3, "url": "https://x.id/"},
         whatsapp_template="check_in",
@@ -222,10 +234,9 @@ def _any_centre():
     return Centre.objects.select_related("province").first()
 
 
-def test_the_same_send_task_delivered_three_times_sends_once(
-    worker, shared_db, phone_channels, queue
-):
-    message = _queue_whatsapp("twice:1")  # published once on commit
+def test_the_same_send_task_delivered_three_times_sends_once(worker, shared_db, phone, queue):
+    channel, provider = phone
+    message = _queue_to_phone("twice:1", channel)  # published once on commit
     for _ in range(2):
         message_send.apply_async((message.pk,), queue=queue)
     shared_db.hand_over()
@@ -236,27 +247,28 @@ def test_the_same_send_task_delivered_three_times_sends_once(
     shared_db.take_back()
     message.refresh_from_db()
     assert (message.status, message.attempts) == (MessageStatus.SENT, 1)
-    assert len(phone_channels.requests) == 1
+    assert len(provider.requests) == 1
 
 
 def test_a_worker_killed_mid_batch_and_restarted_sends_each_message_once(
-    worker, shared_db, phone_channels, queue
+    worker, shared_db, phone, queue
 ):
+    channel, provider = phone
     keys = [f"batch:{n}" for n in range(8)]
     for key in keys:
-        _queue_whatsapp(key)
-    phone_channels.delay = 0.8  # each reply held back: the kill lands mid-request
+        _queue_to_phone(key, channel)
+    provider.delay = 0.8  # each reply held back: the kill lands mid-request
     shared_db.hand_over()
     worker.start()
-    _wait(lambda: len(phone_channels.requests) >= 3, what="three sends")
+    _wait(lambda: len(provider.requests) >= 3, what="three sends")
     worker.kill()
-    in_flight = phone_channels.requests[-1]["json"]["biz_opaque_callback_data"]
+    in_flight = provider.key(provider.requests[-1])
     # Killed mid-send: one row claimed and not settled, the rest of the batch not yet sent.
     statuses = shared_db.statuses()
     assert statuses.get("sending") == 1
     assert statuses.get("sent", 0) < len(keys)
 
-    phone_channels.delay = 0
+    provider.delay = 0
     worker.start()
 
     def all_sent() -> bool:
@@ -269,12 +281,12 @@ def test_a_worker_killed_mid_batch_and_restarted_sends_each_message_once(
     worker.stop()
     shared_db.take_back()
 
-    assert phone_channels.delivered_keys() == sorted(keys)  # none lost
+    assert provider.delivered_keys() == sorted(keys)  # none lost
     per_key = {key: 0 for key in keys}
-    for request in phone_channels.requests:
-        per_key[request["json"]["biz_opaque_callback_data"]] += 1
+    for request in provider.requests:
+        per_key[provider.key(request)] += 1
     # Only the message in flight at the kill was handed to the provider again, under the same
-    # outbox key (the Cloud API has no idempotency key: that one may reach the owner twice).
+    # outbox key (neither provider takes an idempotency key: that one may reach the owner twice).
     assert {key for key, n in per_key.items() if n > 1} <= {in_flight}
     assert all(n >= 1 for n in per_key.values())
     assert set(Message.objects.values_list("status", flat=True)) == {MessageStatus.SENT}
@@ -301,12 +313,13 @@ def _dead_broker():
 
 
 def test_a_booking_made_while_the_broker_is_down_is_saved_and_told_after_the_sweep(
-    worker, shared_db, phone_channels, queue
+    worker, shared_db, phone, queue
 ):
+    channel, provider = phone
     with _dead_broker(), transaction.atomic():
         booking = BookingFactory(
             enterprise=EnterpriseFactory(centre=_any_centre()),
-            preferred_channel="whatsapp",
+            preferred_channel=channel,
             contact_phone=PHONE,
         )
         booking_notify_later(booking, BookingNotice.RECEIVED)
@@ -324,6 +337,9 @@ def test_a_booking_made_while_the_broker_is_down_is_saved_and_told_after_the_swe
     worker.stop()
     shared_db.take_back()
     message.refresh_from_db()
-    assert message.status == MessageStatus.SENT
-    assert len(phone_channels.requests) == 1
-    assert phone_channels.requests[0]["json"]["to"] == PHONE.lstrip("+")
+    assert (message.channel, message.status) == (channel, MessageStatus.SENT)
+    (request,) = provider.requests
+    if channel == "whatsapp":
+        assert request["json"]["to"] == PHONE.lstrip("+")  # the Cloud API's form of the number
+    else:
+        assert request["form"]["To"] == PHONE  # Twilio's: E.164
