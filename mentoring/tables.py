@@ -202,8 +202,8 @@ class FollowUpRow:
         item, pk, w = self.item, self.item.pk, words()
         late = item.is_overdue
         cells = [
-            day(item.due_on) + (f" <strong>{w.late}</strong>" if late else ""),
             escape(item.action),
+            day(item.due_on) + (f" <strong>{w.late}</strong>" if late else ""),
             self.clients,
             f'<a href="{url_by_pk("mentoring:session_detail")(item.session_id)}">'
             f"{escape(item.session.topic)}</a>",
@@ -361,6 +361,8 @@ def today_tables(
         ),
         follow_ups=Table(
             [
+                # What to do first: on a phone the first column stays in view (portal.css).
+                Column(_("Tindak lanjut"), lambda f: f.action),
                 Column(
                     _("Tenggat"),
                     lambda f: mark_safe(
@@ -368,7 +370,6 @@ def today_tables(
                         f"<strong>{w.late if f.is_overdue else w.due_today}</strong>"
                     ),
                 ),
-                Column(_("Tindak lanjut"), lambda f: f.action),
                 Column(_("Klien"), lambda f: clients.get(f.session_id, ""), dash=False),
                 Column(_("Sesi"), lambda f: f.session.topic, link=lambda f: detail(f.session_id)),
                 Column(_("Penanggung jawab"), lambda f: f.assignee.display_name),

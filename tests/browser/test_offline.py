@@ -1,7 +1,8 @@
 """The workspace without signal, in Chromium with the network really switched off: once the
 service worker is installed, Hari ini, "Catat sesi" and a recent client's profile open from
-the phone; a session logged offline waits across a reload and is sent once; a search says it
-is offline; signing out leaves nothing for the next user (docs/workspace.md, "Offline")."""
+the phone of whoever logs sessions (consultant, manager); an officer's Hari ini opens too; a
+session logged offline waits across a reload and is sent once; a search says it is offline;
+signing out leaves nothing for the next user (docs/workspace.md, "Offline")."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from cooperatives.models import Enterprise
 from mentoring.models import MentoringSession
 from plut.foundation.accounts.models import User
 from tests.browser.pages import DESK, PHONE, log_in, sideways_overflow
+from tests.factories.mentoring import SessionFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,15 +56,22 @@ def _profile(enterprise: Enterprise) -> str:
     return f"/staff/enterprises/{enterprise.pk}/"
 
 
-@pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["360px", "1280px"])
-@pytest.mark.parametrize("language", ["id", "en"])
-def test_a_consultant_works_offline_and_the_session_is_sent_once(
-    browser: Browser, live_server, world, language, viewport
+VIEWPORTS = pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["360px", "1280px"])
+LANGUAGES = pytest.mark.parametrize("language", ["id", "en"])
+
+
+@VIEWPORTS
+@LANGUAGES
+@pytest.mark.parametrize("name", ["consultant_a", "manager_a"])
+def test_who_logs_sessions_works_offline_and_the_session_is_sent_once(
+    browser: Browser, live_server, world, name, language, viewport
 ):
-    consultant = world.a.consultant
-    User.objects.filter(pk=consultant.pk).update(language=language)
+    staff = world.user(name)
+    if staff != world.a.consultant:  # the manager's own recent client: kept for them too
+        SessionFactory(consultant=staff, enterprises=[world.a.enterprise])
+    User.objects.filter(pk=staff.pk).update(language=language)
     context = _context(browser, live_server, language, viewport)
-    log_in(context, live_server, consultant)
+    log_in(context, live_server, staff)
     page = context.new_page()
     page.goto("/staff/")
     profile = _profile(world.a.enterprise)
@@ -115,6 +124,39 @@ def test_a_consultant_works_offline_and_the_session_is_sent_once(
     page.goto("/staff/")
     page.reload()
     assert MentoringSession.objects.filter(topic="Catatan dari desa").count() == 1
+    context.close()
+
+
+@VIEWPORTS
+@LANGUAGES
+@pytest.mark.parametrize("name", ["officer_a", "national"])
+def test_an_officers_hari_ini_opens_offline_and_a_search_says_it_needs_signal(
+    browser: Browser, live_server, world, name, language, viewport
+):
+    """Officers log no session: Hari ini is what they keep (no form, no client's profile)."""
+    officer = world.user(name)
+    User.objects.filter(pk=officer.pk).update(language=language)
+    context = _context(browser, live_server, language, viewport)
+    log_in(context, live_server, officer)
+    page = context.new_page()
+    page.goto("/staff/enterprises/")
+    _kept(page, "/staff/")
+    assert not _holds(page, "/staff/sessions/new/")
+    assert not _holds(page, _profile(world.a.enterprise))
+
+    _go_offline(context, page)
+    since = _t("Anda sedang offline: halaman ini seperti pada {time}.", language).split("{")[0]
+    # The list's search cannot answer without signal, and says so where the results would be.
+    page.get_by_label(_t("Cari nama, NIB, pemilik atau telepon", language)).fill("kopi")
+    page.get_by_role("button", name=_t("Terapkan", language)).click()
+    expect(page.locator("#offline-notice")).to_have_text(
+        _t("Anda sedang offline: pencarian memerlukan sinyal.", language)
+    )
+    for opened in (page.goto, lambda _path: page.reload()):  # opened, then reloaded, offline
+        opened("/staff/")
+        expect(page.get_by_role("heading", level=1)).to_contain_text(_t("Hari ini", language))
+        expect(page.locator("#offline-notice")).to_contain_text(since)
+        assert sideways_overflow(page) == []
     context.close()
 
 

@@ -61,6 +61,8 @@ STAFF = (
     NavLink("cooperatives:cooperative_list", _("Koperasi")),
     NavLink("mentoring:follow_up_list", _("Tindak lanjut")),
     NavLink("mentoring:inbox", _("Pemesanan")),
+    # What the portal told owners, with WhatsApp's and SMS's delivery receipts.
+    NavLink("messaging:outbox", _("Pesan keluar")),
     NavLink("clinics:availability", _("Jadwal saya")),
     NavLink("clinics:team_list", _("Tim")),
     NavLink("clinics:booking_policy", _("Aturan pemesanan")),
