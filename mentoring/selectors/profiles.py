@@ -27,6 +27,9 @@ from mentoring.selectors.records import (
     sessions_visible_to,
 )
 from plut.foundation.core.dates import TimeZone
+from plut.foundation.core.phone import phone_mask
+from plut.foundation.messaging.models import OptOut
+from plut.foundation.messaging.optouts import opt_outs_shown
 
 # Per kind of record: a profile is a summary, the lists and exports hold everything.
 TIMELINE_LIMIT = 100
@@ -47,6 +50,16 @@ class Timeline:
     items: list[TimelineItem]
     truncated: bool  # some kind had more than ``limit`` records; only the newest are shown
     limit: int
+
+
+def enterprise_opt_outs(enterprise: Enterprise) -> list[OptOut]:
+    """The stops (STOP/BERHENTI) of the owner's phone and of every phone the enterprise's
+    bookings were made with, where the portal would otherwise write to it (one query)."""
+    booked = Booking.objects.filter(enterprise=enterprise).exclude(contact_phone="")
+    stops = opt_outs_shown(enterprise.owner.phone, also=booked.values("contact_phone"))
+    for stop in stops:
+        stop.phone_shown = phone_mask(stop.phone)  # type: ignore[attr-defined]
+    return stops
 
 
 def enterprise_zone(enterprise: Enterprise) -> str:

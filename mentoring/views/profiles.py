@@ -24,6 +24,7 @@ from mentoring.selectors.profiles import (
     enterprise_ladder,
     enterprise_merge_counts,
     enterprise_merge_search,
+    enterprise_opt_outs,
     enterprise_timeline,
     with_latest_figures,
 )
@@ -90,6 +91,7 @@ def enterprise_profile(request: HttpRequest, pk: int) -> HttpResponse:
             "owner_editable": bool(visible_among(request.user, [owner], Person)),
             "owner_nik": nik_mask(owner.nik),
             "owner_phone": phone_mask(owner.phone),
+            "opt_outs": enterprise_opt_outs(enterprise),
             "timeline": timeline,
             "figures": enterprise_figures(enterprise),
             "ladder": enterprise_ladder(enterprise, timeline),

@@ -6,10 +6,10 @@ import base64
 
 import pytest
 
-from plut.foundation.messaging.channels import channel_available
+from plut.foundation.messaging.channels import channel_available, contact_choose
 from plut.foundation.messaging.models import MessageStatus, OptOut
 from plut.foundation.messaging.services import message_deliver, message_queue
-from tests.messaging.fixtures import TWILIO_SERVICE, TWILIO_SID, TWILIO_TOKEN
+from tests.messaging.fixtures import TWILIO_SERVICE, TWILIO_SID, TWILIO_TOKEN, FakeTwilio
 
 pytestmark = pytest.mark.django_db
 
@@ -57,15 +57,16 @@ def test_a_sender_id_is_used_without_a_messaging_service(sms_channel, settings):
     assert form["From"] == "PLUTKUMKM" and "MessagingServiceSid" not in form
 
 
-def test_a_number_twilio_knows_unsubscribed_is_recorded_as_opted_out(sms_channel):
+def test_a_number_twilio_knows_unsubscribed_is_recorded_as_opted_out(sms_channel, phone_channels):
     sms_channel.unsubscribed = {PHONE}
     message = _send()
     assert message.status == MessageStatus.FAILED_PERMANENT
     opt_out = OptOut.objects.get(phone=PHONE)
     assert (opt_out.channel, opt_out.source, opt_out.active) == ("sms", "provider", True)
-    # ... and the next message to it does not even reach Twilio.
+    # ... and the next message to it does not even reach Twilio, nor goes by WhatsApp.
     _send("sms:2")
     assert len(sms_channel.requests) == 1
+    assert contact_choose(email="", phone=PHONE, preferred="whatsapp") is None
 
 
 def test_a_wrong_auth_token_fails_for_good_with_twilios_reason(sms_channel, settings):
@@ -80,3 +81,26 @@ def test_without_twilio_sms_is_not_offered_and_a_queued_one_fails_for_good(setti
     message = _send()
     assert message.status == MessageStatus.FAILED_PERMANENT
     assert message.last_error == "SMS belum dikonfigurasi."
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "reason"),
+    [
+        (400, 21211, "Nomor penerima tidak sah."),
+        (400, 21408, "Akun Twilio belum diizinkan mengirim SMS ke negara ini."),
+        (400, 21614, "Nomor penerima bukan nomor ponsel."),
+    ],
+)
+def test_twilios_documented_refusals_fail_for_good_saying_why(sms_channel, status, code, reason):
+    sms_channel.script = [FakeTwilio.error(status, code, "as Twilio words it")]
+    message = _send()
+    assert message.status == MessageStatus.FAILED_PERMANENT
+    assert message.last_error == f"Twilio {code}: {reason}"
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_a_twilio_server_error_is_retried(sms_channel, status):
+    sms_channel.script = [FakeTwilio.error(status, 20500, "Internal Server Error")]
+    message = _send()
+    assert message.status == MessageStatus.FAILED_TEMPORARY
+    assert message.next_attempt_at is not None

@@ -427,14 +427,15 @@ def test_the_outbox_shows_a_read_message_as_read(client, phone_channels, world):
 
 
 @pytest.mark.parametrize("text", ["STOP", "berhenti", " Berhenti. ", "Stop"])
-def test_an_owner_who_replies_stop_or_berhenti_on_whatsapp_gets_no_more_whatsapp(
+def test_an_owner_who_replies_stop_or_berhenti_on_whatsapp_gets_no_more_whatsapp_or_sms(
     client, phone_channels, sms_channel, text
 ):
     assert _post_wa(client, _reply(text)).status_code == 200
     opt_out = OptOut.objects.get()
     assert (opt_out.phone, opt_out.channel, opt_out.active) == (PHONE, "whatsapp", True)
-    # WhatsApp only: the SMS channel was not stopped.
-    assert contact_choose(email="", phone=PHONE, preferred="whatsapp") == ("sms", PHONE)
+    # Neither phone channel: SMS is configured, and still not used; an e-mail still is.
+    for preferred in ("whatsapp", "sms"):
+        assert contact_choose(email="", phone=PHONE, preferred=preferred) is None
     assert contact_choose(email="a@contoh.id", phone=PHONE, preferred="whatsapp") == (
         "email",
         "a@contoh.id",
@@ -672,20 +673,30 @@ def _inbound(body: str, **extra: str) -> dict:
     }
 
 
-def test_twilios_opt_out_event_stops_sms_only(client, sms_channel, phone_channels, site):
+def test_twilios_opt_out_event_stops_whatsapp_too(client, sms_channel, phone_channels, site):
     response = _post_twilio(client, INBOUND_URL, _inbound("stop", OptOutType="STOP"))
     assert response.status_code == 200
     assert response["Content-Type"] == "text/xml"
     opt_out = OptOut.objects.get()
     assert (opt_out.channel, opt_out.source) == ("sms", "provider")
-    assert contact_choose(email="", phone=PHONE, preferred="sms") == ("whatsapp", PHONE)
+    assert contact_choose(email="", phone=PHONE, preferred="whatsapp") is None
+    # A WhatsApp message queued before is not sent either, and does not fall back to SMS.
+    message = _wa_message(fallback_email="")
+    assert message.status == MessageStatus.FAILED_PERMANENT
+    assert "WhatsApp dan SMS" in message.last_error
+    assert not Message.objects.filter(key__endswith=":fallback").exists()
 
 
-def test_a_whatsapp_mulai_does_not_lift_an_sms_stop(client, sms_channel, phone_channels, site):
+def test_a_whatsapp_mulai_does_not_lift_a_stop_written_by_sms(
+    client, sms_channel, phone_channels, site
+):
     _post_twilio(client, INBOUND_URL, _inbound("BERHENTI"))
     _post_wa(client, _reply("MULAI", timestamp="4102444800"))  # 2100: after the SMS stop
     assert OptOut.objects.get(channel="sms").active
-    assert contact_choose(email="", phone=PHONE, preferred="sms") == ("whatsapp", PHONE)
+    assert contact_choose(email="", phone=PHONE, preferred="whatsapp") is None
+    # The owner lifts it where they wrote it: the phone is used again, on either channel.
+    _post_twilio(client, INBOUND_URL, _inbound("MULAI"))
+    assert contact_choose(email="", phone=PHONE, preferred="whatsapp") == ("whatsapp", PHONE)
 
 
 def test_an_sms_reply_berhenti_opts_out_and_start_opts_back_in(client, sms_channel, site):

@@ -5,15 +5,22 @@ one fallback of a message that could not go."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from plut.foundation.messaging.models import Message, MessageStatus, OptOut, WhatsAppSender
-from plut.foundation.messaging.services import message_deliver, message_queue
+from plut.foundation.messaging.services import (
+    _claim,
+    message_deliver,
+    message_queue,
+    messages_sweep,
+)
 from plut.foundation.messaging.whatsapp_templates import LANGUAGES, TEMPLATES
 from tests.messaging.fixtures import (
     WA_RATE_LIMIT,
@@ -21,6 +28,7 @@ from tests.messaging.fixtures import (
     WA_SERVER_ERROR,
     WA_TEMPLATE_MISSING,
     WA_TOKEN_EXPIRED,
+    _error,
 )
 
 pytestmark = pytest.mark.django_db
@@ -143,6 +151,11 @@ def test_an_expired_token_says_what_to_do(phone_channels):
         (WA_TEMPLATE_MISSING, MessageStatus.FAILED_PERMANENT, "WhatsApp 132001: Templat ini"),
         (WA_TOKEN_EXPIRED, MessageStatus.FAILED_PERMANENT, "WhatsApp 190: Token akses"),
         (WA_REENGAGEMENT, MessageStatus.FAILED_PERMANENT, "WhatsApp 131047: Lebih dari 24 jam"),
+        (
+            _error(400, 131030, "(#131030) Recipient phone number not in allowed list"),
+            MessageStatus.FAILED_PERMANENT,
+            "WhatsApp 131030: Nomor penerima belum ada di daftar nomor uji",
+        ),
     ],
 )
 def test_the_documented_errors_are_retried_or_failed_for_good(
@@ -226,12 +239,15 @@ def test_without_a_sender_whatsapp_fails_for_good(settings):
     assert "belum dikonfigurasi" in message.last_error
 
 
-def test_an_opted_out_number_gets_no_whatsapp_and_hears_by_email_instead(phone_channels):
+def test_an_opted_out_number_gets_no_whatsapp_and_hears_by_email_instead(
+    phone_channels, sms_channel
+):
     OptOut.objects.create(phone=PHONE, channel="whatsapp", source="whatsapp")
     message = _deliver(_queue(fallback_email="pemilik@contoh.id"))
     assert message.status == MessageStatus.FAILED_PERMANENT
     assert "berhenti" in message.last_error
     assert phone_channels.requests == []
+    # SMS is configured, and the owner who wrote BERHENTI is not sent one instead.
     fallback = Message.objects.get(key="wa:1:fallback")
     assert (fallback.channel, fallback.recipient) == ("email", "pemilik@contoh.id")
     assert URL in fallback.body
@@ -264,6 +280,43 @@ def test_a_temporary_failure_does_not_fall_back(phone_channels):
     phone_channels.script = [WA_RATE_LIMIT]
     _deliver(_queue(fallback_email="pemilik@contoh.id"))
     assert not Message.objects.filter(key__endswith=":fallback").exists()
+
+
+def test_a_message_whose_retries_run_out_falls_back_once(phone_channels, published, settings):
+    settings.MESSAGING_MAX_ATTEMPTS = 2
+    phone_channels.script = [WA_SERVER_ERROR, WA_SERVER_ERROR]
+    message = _queue(fallback_email="pemilik@contoh.id")
+    start = datetime.datetime(2026, 12, 1, 2, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False):
+        assert _deliver(message).status == MessageStatus.FAILED_TEMPORARY
+    assert not Message.objects.filter(key__endswith=":fallback").exists()
+    with time_machine.travel(message.next_attempt_at, tick=False):
+        assert messages_sweep() == 1
+        assert _deliver(message).status == MessageStatus.FAILED_PERMANENT
+        message_deliver(message_id=message.pk)  # the task delivered again: nothing more
+        messages_sweep()
+    (fallback,) = Message.objects.filter(key__endswith=":fallback")
+    assert (fallback.key, fallback.channel) == ("wa:1:fallback", "email")
+
+
+def test_a_message_whose_send_died_every_time_falls_back_once_when_the_sweep_ends_it(
+    phone_channels, published, settings
+):
+    settings.MESSAGING_MAX_ATTEMPTS = 2
+    message = _queue(fallback_email="pemilik@contoh.id")
+    moment = datetime.datetime(2026, 12, 1, 2, 0, tzinfo=datetime.UTC)
+    for _attempt in range(2):
+        with time_machine.travel(moment, tick=False):
+            assert _claim(message.pk, moment) is not None  # ... and the worker dies here
+        moment += datetime.timedelta(seconds=settings.MESSAGING_LEASE_SECONDS + 1)
+    with time_machine.travel(moment, tick=False):
+        messages_sweep()
+        messages_sweep()  # beat's next run: the row is ended already
+    message.refresh_from_db()
+    assert message.status == MessageStatus.FAILED_PERMANENT
+    (fallback,) = Message.objects.filter(key__endswith=":fallback")
+    assert (fallback.key, fallback.channel) == ("wa:1:fallback", "email")
+    assert phone_channels.requests == []
 
 
 # --- A centre's own number ---------------------------------------------------------------
@@ -448,3 +501,13 @@ def test_the_command_prints_the_templates_for_submission(capsys):
     survey_id = next(b for b in bodies if b["name"] == "plut_survey_v1" and b["language"] == "id")
     (body,) = survey_id["components"]
     assert body["type"] == "BODY" and len(body["example"]["body_text"][0]) == 2
+
+
+def test_the_docs_name_each_template_as_meta_knows_it():
+    """A centre submits the names docs/background-jobs.md lists: they follow the code's
+    versions."""
+    from django.conf import settings
+
+    docs = (settings.BASE_DIR / "docs" / "background-jobs.md").read_text()
+    table = {line.split("`")[1] for line in docs.splitlines() if line.startswith("| `plut_")}
+    assert table == {template.name for template in TEMPLATES.values()}

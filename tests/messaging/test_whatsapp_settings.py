@@ -8,6 +8,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from mentoring.models import Booking
+from plut.foundation.core.phone import phone_mask
 from plut.foundation.messaging.models import Message, OptOut, WhatsAppSender
 
 pytestmark = pytest.mark.django_db
@@ -244,20 +246,36 @@ def test_a_missing_secret_shows_as_not_found(client, world, phone_channels):
     assert "tidak ditemukan" in page
 
 
-def test_the_owners_profile_shows_each_channel_the_owner_stopped(client, world):
+def test_the_owners_profile_shows_where_and_when_the_owner_stopped(client, world):
     person = world.a.enterprise.owner
+    masked = phone_mask(person.phone)
     url = reverse("mentoring:enterprise_profile", args=[world.a.enterprise.pk])
     client.force_login(world.a.consultant)
-    assert "Berhenti menerima" not in client.get(url).content.decode()
+    assert "tidak dikirimi WhatsApp atau SMS" not in client.get(url).content.decode()
     stopped = datetime.datetime(2026, 11, 3, 2, 0, tzinfo=datetime.UTC)
     OptOut.objects.create(
         phone=person.phone, channel="whatsapp", source="whatsapp", changed_at=stopped
     )
     page = client.get(url).content.decode()
-    assert "Berhenti menerima WhatsApp sejak 3 Nov 2026" in page
-    assert "Berhenti menerima SMS" not in page
+    said = f"{masked} tidak dikirimi WhatsApp atau SMS lagi: membalas STOP/BERHENTI lewat"
+    assert f"{said} WhatsApp pada 3 Nov 2026" in page
+    assert person.phone not in page
     OptOut.objects.create(phone=person.phone, channel="sms", source="provider")
     OptOut.objects.filter(channel="whatsapp").update(active=False)  # lifted by MULAI
     page = client.get(url).content.decode()
-    assert "Berhenti menerima SMS sejak" in page
-    assert "Berhenti menerima WhatsApp" not in page
+    assert f"{said} SMS pada" in page
+    assert f"{said} WhatsApp" not in page
+
+
+def test_a_stop_of_the_phone_a_booking_was_made_with_shows_on_the_profile(client, world):
+    """The booking's notices went to the number typed with it, not always the owner's."""
+    other = "+6285712345678"
+    Booking.objects.filter(pk=world.a.booking.pk).update(contact_phone=other)
+    OptOut.objects.create(phone=other, channel="sms", source="sms")
+    OptOut.objects.create(phone="+6285700000001", channel="sms", source="sms")  # someone else
+    client.force_login(world.a.consultant)
+    page = client.get(
+        reverse("mentoring:enterprise_profile", args=[world.a.enterprise.pk])
+    ).content.decode()
+    assert page.count("tidak dikirimi WhatsApp atau SMS lagi") == 1
+    assert f"{phone_mask(other)} tidak dikirimi WhatsApp atau SMS lagi" in page

@@ -33,7 +33,9 @@ if TYPE_CHECKING:
     from plut.foundation.messaging.models import Message
 
 # What a WhatsApp or SMS send says of a number whose owner stopped that channel.
-OPTED_OUT = _("Penerima sudah berhenti menerima pesan %(channel)s (membalas STOP/BERHENTI).")
+OPTED_OUT = _(
+    "Penerima sudah berhenti menerima pesan WhatsApp dan SMS dari portal (membalas STOP/BERHENTI)."
+)
 
 
 class ChannelFailure(Exception):
@@ -169,20 +171,20 @@ def contact_choose(
     """(channel, address) to reach someone, or None when there is no way.
 
     The preferred channel wins when it is configured and there is a phone for it; otherwise
-    email; otherwise any configured phone channel. A channel the phone's owner stopped (STOP,
-    BERHENTI on that channel) is not used.
+    email; otherwise any configured phone channel. A phone whose owner wrote STOP or BERHENTI
+    (on either phone channel) is used by neither.
     """
-    from plut.foundation.messaging.optouts import opted_out_channels
+    from plut.foundation.messaging.optouts import phone_stopped
 
-    stopped: set[str] | None = None  # asked once, and only if a phone channel could be used
+    stopped: bool | None = None  # asked once, and only if a phone channel could be used
 
     def usable(channel: str) -> bool:
         nonlocal stopped
         if not phone or not channel_available(channel, centre_id):
             return False
         if stopped is None:
-            stopped = opted_out_channels(phone)
-        return channel not in stopped
+            stopped = phone_stopped(phone)
+        return not stopped
 
     if preferred != "email" and usable(preferred):
         return preferred, phone

@@ -1,18 +1,23 @@
-"""Who stopped which channel: the opt-out list, per phone number and channel.
+"""Who asked the portal to stop writing to their phone: the opt-out list, per number and the
+channel the word came on.
 
-STOP or BERHENTI on WhatsApp stops WhatsApp; on SMS (or Twilio's own opt-out, or its refusal
-21610) it stops SMS; START or MULAI lifts the stop of the channel it was written on only, so
-an SMS opt-out Twilio reports again never blocks WhatsApp and a WhatsApp MULAI never lifts an
-SMS stop. The providers repeat webhooks and do not keep their order: each word is applied
-only if it is newer (by the provider's clock) than the one that set the number's state.
-Nothing here logs a phone number.
+An owner who writes STOP or BERHENTI, on WhatsApp or by SMS (or whom Twilio reports stopped:
+its opt-out event, its refusal 21610), gets no further WhatsApp or SMS from the portal: either
+stop silences both phone channels (the owner does not know, or care, which gateway a reminder
+would use). START or MULAI lifts the stop written on its own channel; the phone is used again
+once no stop is in force on either (an owner who stopped both resumes on both; Twilio blocks
+SMS to a number that stopped it until START comes by SMS anyway). The providers repeat
+webhooks and do not keep their order: each word is applied only if it is newer (by the
+provider's clock) than the one that set that channel's state. Nothing here logs a number.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+from typing import Any
 
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from plut.foundation.messaging.models import OptOut
@@ -20,24 +25,18 @@ from plut.foundation.messaging.models import OptOut
 logger = logging.getLogger(__name__)
 
 
-def opted_out_channels(phone: str) -> set[str]:
-    """The channels (``whatsapp``, ``sms``) the owner of ``phone`` stopped (one query)."""
-    if not phone:
-        return set()
-    return set(OptOut.objects.filter(phone=phone, active=True).values_list("channel", flat=True))
+def phone_stopped(phone: str) -> bool:
+    """Whether the owner of ``phone`` (E.164) asked for no more WhatsApp or SMS (one query)."""
+    return bool(phone) and OptOut.objects.filter(phone=phone, active=True).exists()
 
 
-def phone_opted_out(phone: str, channel: str) -> bool:
-    """Whether the owner of ``phone`` (E.164) stopped ``channel``."""
-    return bool(phone) and OptOut.objects.filter(phone=phone, channel=channel, active=True).exists()
-
-
-def opt_outs_shown(phone: str) -> list[OptOut]:
-    """The opt-outs staff see on the owner's profile: each channel the number stopped, the
-    latest first."""
-    if not phone:
-        return []
-    return list(OptOut.objects.filter(phone=phone, active=True).order_by("-changed_at", "-id"))
+def opt_outs_shown(phone: str, also: QuerySet[Any] | None = None) -> list[OptOut]:
+    """The stops staff see on an owner's profile: of ``phone`` and of the numbers ``also``
+    lists (a one-column ``values()`` queryset: still one query), the latest first."""
+    where = Q(phone=phone) if phone else Q(pk__in=[])
+    if also is not None:
+        where |= Q(phone__in=also)
+    return list(OptOut.objects.filter(where, active=True).order_by("-changed_at", "-id"))
 
 
 def _state_set(

@@ -29,7 +29,7 @@ from plut.foundation.messaging.models import (
     OptOutSource,
     WhatsAppSender,
 )
-from plut.foundation.messaging.optouts import opt_in_record, opt_out_record, phone_opted_out
+from plut.foundation.messaging.optouts import opt_in_record, opt_out_record, phone_stopped
 from plut.foundation.messaging.whatsapp import (
     OPT_OUT_CONFIRMATION,
     OPT_OUT_CONFIRMATION_TEXT,
@@ -142,8 +142,8 @@ def test_delivery_record(
 
 
 def message_fallback_queue(message: Message) -> Message | None:
-    """Send a WhatsApp message that failed once more, by SMS (when configured and the number
-    did not stop SMS) or else by email (when the owner has one): one outbox row, made once.
+    """Send a WhatsApp message that failed once more, by SMS (when configured and the owner
+    did not write STOP) or else by email (when the owner has one): one outbox row, made once.
 
     It carries the WhatsApp message's short text (and its subject, for email); the calendar
     invite of a booking notice is not attached. The answer to a STOP has no fallback.
@@ -152,9 +152,7 @@ def message_fallback_queue(message: Message) -> Message | None:
 
     if message.channel != Channel.WHATSAPP or message.kind == OPT_OUT_CONFIRMATION:
         return None
-    if channel_available(Channel.SMS, message.centre_id) and not phone_opted_out(
-        message.recipient, Channel.SMS
-    ):
+    if channel_available(Channel.SMS, message.centre_id) and not phone_stopped(message.recipient):
         channel, to = Channel.SMS, message.recipient
     elif message.fallback_email:
         channel, to = Channel.EMAIL, message.fallback_email

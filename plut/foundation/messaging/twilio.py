@@ -84,10 +84,10 @@ class SmsChannel:
     """Opt-outs and configuration, common to any SMS provider; ``submit`` speaks to one."""
 
     def send(self, message: Message) -> str:
-        from plut.foundation.messaging.optouts import phone_opted_out
+        from plut.foundation.messaging.optouts import phone_stopped
 
-        if phone_opted_out(message.recipient, "sms"):
-            raise PermanentFailure(OPTED_OUT, channel="SMS")
+        if phone_stopped(message.recipient):
+            raise PermanentFailure(OPTED_OUT)
         if not sms_configured():
             raise PermanentFailure(_("SMS belum dikonfigurasi."))
         return self.submit(to=message.recipient, body=message.body.strip(), key=message.key)
@@ -124,9 +124,10 @@ class TwilioSmsChannel(SmsChannel):
         if answer.status >= 500 or answer.status == 429 or code == TOO_MANY_REQUESTS:
             raise TemporaryFailure(reason)
         if code == UNSUBSCRIBED:
-            # Twilio keeps its own list: mirror it, so the contact choice skips SMS (only).
+            # The owner sent STOP to the SMS number (Twilio keeps its own list): mirror it, so
+            # the portal stops writing to that phone on either channel.
             opt_out_record(phone=to, channel="sms", source="provider")
-            raise PermanentFailure(OPTED_OUT, channel="SMS")
+            raise PermanentFailure(OPTED_OUT)
         known = REASONS.get(code) if isinstance(code, int) else None
         if known is None:
             raise PermanentFailure(reason)

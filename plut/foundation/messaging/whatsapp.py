@@ -212,14 +212,14 @@ def text_payload(*, to: str, body: str, reference: str = "") -> dict[str, Any]:
 
 class WhatsAppChannel:
     def send(self, message: Message) -> str:
-        from plut.foundation.messaging.optouts import phone_opted_out
+        from plut.foundation.messaging.optouts import phone_stopped
 
         if message.kind == OPT_OUT_CONFIRMATION:
             # The answer to the STOP itself: the one message an opted-out number still gets.
             payload = text_payload(to=message.recipient, body=message.body, reference=message.key)
             return cloud_post(sender_for(message.centre_id), payload)
-        if phone_opted_out(message.recipient, "whatsapp"):
-            raise PermanentFailure(OPTED_OUT, channel="WhatsApp")
+        if phone_stopped(message.recipient):
+            raise PermanentFailure(OPTED_OUT)
         if not message.template_name:
             raise PermanentFailure(
                 _("Tidak ada templat WhatsApp untuk pesan jenis %(kind)s."), kind=message.kind
