@@ -51,24 +51,38 @@ def service_areas_load() -> LoadResult:
     return sync_rows(ServiceArea, "code", rows)[0]
 
 
+# A centre's contact details as the file offers them: its manager keeps them up to date in the
+# workspace afterwards, so a reload fills only what is still empty (sync_rows' ``blanks``).
+CONTACT_COLUMNS = ("address", "phone", "email", "opening_hours")
+
+
 @transaction.atomic
 def centres_load(*, path: Path = REFERENCE_DIR / "plut_centres.csv") -> LoadResult:
-    """Load the centres known from public sources, keyed by name.
+    """Load the centres known from public sources, keyed by name (plut/reference_data/
+    SOURCES.md says where each row and each contact detail comes from).
 
-    A new centre offers every active area; an existing one keeps what an administrator set.
+    A new centre offers every active area; an existing one keeps what an administrator set. A
+    centre whose sources show only funding or plans ("operating" = "unconfirmed") is created
+    inactive: the directory does not offer it until an administrator confirms it opened.
     """
+    rows: dict[str, dict[str, Any]] = {}
+    blanks: dict[str, dict[str, Any]] = {}
     with path.open(newline="", encoding="utf-8") as handle:
-        rows = {
-            row["name"]: {
+        for row in csv.DictReader(handle):
+            sources = [row["source"], row["contact_source"]]
+            rows[row["name"]] = {
                 "level": CentreLevel(row["level"]),
                 "province_id": row["province_code"],
                 "regency_id": row["regency_code"] or None,
                 "city": row["city"],
-                "source_url": row["source"],
+                "source_url": " ; ".join(source for source in sources if source),
             }
-            for row in csv.DictReader(handle)
-        }
-    result, created = sync_rows(Centre, "name", rows)
+            blanks[row["name"]] = {column: row[column] for column in CONTACT_COLUMNS}
+            if row["operating"] == "unconfirmed":
+                blanks[row["name"]]["is_active"] = False
+    # "is_active" only on creation: afterwards it is the administrator's (a False offered to
+    # an existing row is never written, as sync_rows fills only empty values with true ones).
+    result, created = sync_rows(Centre, "name", rows, blanks=blanks)
     areas = list(ServiceArea.objects.filter(is_active=True))
     through = Centre.service_areas.through
     through.objects.bulk_create(

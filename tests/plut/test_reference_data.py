@@ -8,6 +8,7 @@ from django.core.management import call_command
 from clinics.models import Centre, ServiceArea
 from clinics.services.centres import centres_load, service_areas_load
 from plut.foundation.core.dates import TimeZone
+from plut.foundation.core.reference import LoadResult
 from plut.foundation.regions.models import Province, Regency
 from plut.foundation.regions.services import regions_load
 
@@ -18,7 +19,38 @@ def test_reference_counts_are_the_published_ones(reference_data):
     assert Province.objects.count() == 38
     assert Regency.objects.count() == 514
     assert ServiceArea.objects.count() == 6
-    assert Centre.objects.count() == 36
+    # 72 centres named in sources; 3 of them shown only as funded or planned (SOURCES.md).
+    assert Centre.objects.count() == 72
+    assert set(Centre.objects.filter(is_active=False).values_list("name", flat=True)) == {
+        "PLUT KUMKM Kabupaten Minahasa Selatan",
+        "PLUT KUMKM Kabupaten Mamuju Tengah",
+        "PLUT KUMKM Kabupaten Kepulauan Anambas",
+    }
+
+
+def test_contact_details_come_with_their_source(reference_data):
+    padang = Centre.objects.get(name="PLUT KUMKM Provinsi Sumatera Barat")
+    assert (padang.phone, padang.email) == ("+6282140006621", "plutsumbar@gmail.com")
+    assert padang.address.startswith("Jl. Hiu No. 3, Transito")
+    # The row's own source, then where its contact details were read.
+    sources = padang.source_url.split(" ; ")
+    assert sources[0].startswith("https://bisniskumkm.com/") and len(sources) > 1
+    assert Centre.objects.exclude(address="").count() == 22
+
+
+def test_a_reload_fills_empty_contacts_and_keeps_what_a_manager_wrote(reference_data):
+    padang = Centre.objects.get(name="PLUT KUMKM Provinsi Sumatera Barat")
+    batam = Centre.objects.get(name="PLUT KUMKM Kota Batam")
+    Centre.objects.filter(pk=padang.pk).update(phone="+6275112345", email="")
+    Centre.objects.filter(pk=batam.pk).update(address="")
+    Centre.objects.filter(name="PLUT KUMKM Kabupaten Mamuju Tengah").update(is_active=True)
+    assert centres_load() == LoadResult(0, 2)
+    padang.refresh_from_db()
+    batam.refresh_from_db()
+    assert (padang.phone, padang.email) == ("+6275112345", "plutsumbar@gmail.com")
+    assert batam.address == "Kawasan Golden City, Bengkong"
+    # An administrator confirmed it opened: a reload does not take that back.
+    assert Centre.objects.get(name="PLUT KUMKM Kabupaten Mamuju Tengah").is_active
 
 
 def test_loading_twice_changes_nothing(reference_data):
@@ -92,7 +124,7 @@ def test_a_seventh_area_and_a_new_centre_are_data_not_code(reference_data):
     centres_load()
     assert ServiceArea.objects.count() == 7
     assert centre.service_areas.filter(code="network").exists()
-    assert Centre.objects.count() == 37
+    assert Centre.objects.count() == 73
 
 
 def test_area_names_follow_the_active_language(reference_data):

@@ -24,14 +24,23 @@ class LoadResult:
 
 
 def sync_rows(
-    model: type[M], key: str, rows: dict[Any, dict[str, Any]]
+    model: type[M],
+    key: str,
+    rows: dict[Any, dict[str, Any]],
+    *,
+    blanks: dict[Any, dict[str, Any]] | None = None,
 ) -> tuple[LoadResult, list[M]]:
     """Make the table hold ``rows`` (keyed by ``key``): create the missing, fix the changed.
+
+    ``blanks`` (keyed the same) are values the file offers but people may edit afterwards
+    (a centre's address, which its manager keeps up to date): they are written on creation
+    and into a field that is still empty, never over what someone wrote.
 
     Rows the file does not mention are left alone (an administrator may have added them).
     Only differing fields are written, so a second load reports 0 created, 0 updated. Returns
     the result and the newly created objects.
     """
+    blanks = blanks or {}
     existing = model._default_manager.in_bulk(list(rows), field_name=key)
     # Relations are checked by the database's foreign keys, not one query per row here.
     relations = [f.name for f in model._meta.fields if f.is_relation]
@@ -39,15 +48,19 @@ def sync_rows(
     changed: list[tuple[M, list[str]]] = []
     for key_value, values in rows.items():
         obj = existing.get(key_value)
+        offered = blanks.get(key_value, {})
         if obj is None:
-            obj = model(**{key: key_value}, **values)
+            obj = model(**{key: key_value}, **values, **offered)
             obj.full_clean(exclude=relations, validate_unique=False)
             created.append(obj)
             continue
-        fields = [name for name, value in values.items() if getattr(obj, name) != value]
+        wanted = values | {
+            name: value for name, value in offered.items() if value and not getattr(obj, name)
+        }
+        fields = [name for name, value in wanted.items() if getattr(obj, name) != value]
         if fields:
             for name in fields:
-                setattr(obj, name, values[name])
+                setattr(obj, name, wanted[name])
             obj.full_clean(exclude=relations, validate_unique=False)
             changed.append((obj, fields))
     created = model._default_manager.bulk_create(created)
