@@ -257,6 +257,13 @@ STAFF = [
     Visit("booking policy", "manager_a", _path("clinics:booking_policy")),
     Visit("data import", "manager_a", _path("api_pages:import_upload")),
     Visit("locked-out accounts", "national", _path("clinics:lockouts")),
+    # The oversight pages' plain tables (they scroll in their own box on a phone).
+    Visit("centres", "national", _path("clinics:centres")),
+    Visit("audit trail", "officer_a", _path("privacy:audit_log")),
+    Visit("NIK views", "manager_a", _path("privacy:nik_views")),
+    Visit("erasure requests", "manager_a", _path("privacy:erasure_list")),
+    Visit("exports", "manager_a", _path("exports:jobs")),
+    Visit("outbox", "manager_a", _path("messaging:outbox")),
 ]
 
 
@@ -339,3 +346,58 @@ def walk(
             problems[f"{visit.name} ({path})"] = problem
     page.close()
     return problems
+
+
+# --- A reader's language, and tables read by their headers (#24's role journeys) -------------
+
+
+def in_language(text: str, language: str) -> str:
+    """``text`` (a msgid: the portal's Indonesian) as a reader of ``language`` sees it."""
+    from django.utils import translation  # (appended to this module: imported here)
+
+    with translation.override(language):
+        return translation.gettext(text)
+
+
+def sign_ins(live_server, language: str, *users: User) -> Callable[[BrowserContext, User], None]:
+    """Sessions for ``users`` reading ``language`` (their account's language, and the language
+    cookie), made before the browser opens a page; returns how a context takes one of them
+    up, in place of whoever was signed in, so several people take turns in one context.
+
+    Taking a turn only sets cookies: the test writes nothing while the live server may still
+    answer the browser (on the embedded SQLite the two share one connection)."""
+    sessions = {}
+    for user in users:
+        user.language = language
+        user.save(update_fields=["language"])
+        client = Client()
+        client.force_login(user)
+        sessions[user.pk] = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    def take_turn(context: BrowserContext, user: User) -> None:
+        context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": sessions[user.pk],
+                    "url": live_server.url,
+                },
+                {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url},
+            ]
+        )
+
+    return take_turn
+
+
+def column(table: Locator, header: str) -> int:
+    """The index of the column headed ``header`` in ``table``'s head (read from the markup, as
+    a phone may hide or restyle the head)."""
+    headers = [text.strip() for text in table.locator("thead th").all_text_contents()]
+    assert header in headers, f"no column {header!r} in {headers}"
+    return headers.index(header)
+
+
+def cell(row: Locator, table: Locator, header: str) -> Locator:
+    """``row``'s cell in the column headed ``header``."""
+    return row.locator("td").nth(column(table, header))
