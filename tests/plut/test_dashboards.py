@@ -224,9 +224,31 @@ def test_the_published_count_of_active_cooperatives_stands_beside_the_portals(cl
     filtered = client.get(f"/dashboard/national/cooperatives/?centre={world.a.centre.pk}")
     assert filtered.context["data"]["cooperatives"]["coverage"] is None
 
+    client.force_login(world.b.officer)
+    south_sulawesi = client.get("/dashboard/province/73/cooperatives/").content.decode()
+    assert "Belum ada statistik resmi yang dimuat untuk wilayah ini." in south_sulawesi
+
+
+def test_a_provinces_own_dinas_count_is_shown_with_its_total_year_and_sources(client, world):
+    """Lampung's Dinas Koperasi counted its cooperatives (reported in the press, 2014 and
+    2015); BPS published no Lampung figure we could cite."""
+    Cooperative.objects.all().delete()
+    _cooperatives(400, 164, Regency.objects.get(code="18.71"))  # Kota Bandar Lampung
     client.force_login(world.a.officer)
-    lampung = client.get("/dashboard/province/18/cooperatives/").content.decode()
-    assert "Belum ada statistik resmi yang dimuat untuk wilayah ini." in lampung
+    response = client.get("/dashboard/province/18/cooperatives/")
+    body = response.content.decode()
+    block = response.context["data"]["cooperatives"]
+    assert [(f["publisher"], f["year"]) for f in block["official"]] == [
+        ("Dinas Koperasi Provinsi Lampung", 2015),
+        ("Dinas Koperasi Provinsi Lampung", 2014),
+    ]
+    assert "Dinas Koperasi Provinsi Lampung 2015: 3.283 koperasi aktif dari 4.673 koperasi" in body
+    assert "https://www.harianpilar.com/2015/08/25/1390-koperasi-di-lampung-mati-suri/" in body
+    # 164 of the Dinas's 3.283 active cooperatives: 5 %.
+    assert (
+        "Cakupan portal: 5 % dari koperasi aktif menurut Dinas Koperasi Provinsi Lampung 2015."
+        in body
+    )
 
 
 def test_the_cooperatives_export_carries_the_published_counts(client, world):
@@ -235,6 +257,6 @@ def test_the_cooperatives_export_carries_the_published_counts(client, world):
     client.force_login(world.national)
     text = client.get("/dashboard/national/cooperatives/export.csv")
     rows = list(csv.reader(io.StringIO(b"".join(text.streaming_content).decode("utf-8-sig"))))
-    assert rows[0][-3:] == ["Koperasi aktif menurut BPS", "Tahun", "Cakupan portal"]
+    assert rows[0][-3:] == ["Koperasi aktif menurut statistik resmi", "Tahun", "Cakupan portal"]
     assert rows[1][0] == "Jawa Timur" and rows[1][-3:] == ["12358", "2024", "4.9"]
     assert rows[-1][0] == "Jumlah" and rows[-1][-3:] == ["51505", "2024", "1.2"]

@@ -1,10 +1,12 @@
-"""Published official counts of active cooperatives (BPS, via the press), shipped with their
-sources in plut/reference_data/cooperative_stats_partial.csv, shown beside the portal's own
-registered counts so an officer sees how much of the movement the portal covers.
+"""Published official counts of active cooperatives (BPS, or a province's Dinas Koperasi, as
+the press reported them), shipped with their sources in
+plut/reference_data/cooperative_stats_partial.csv, shown beside the portal's own registered
+counts so an officer sees how much of the movement the portal covers.
 
-The table is partial (a national total and some provinces, 2021 and 2024) and its years are
-not comparable with each other: BPS's 2024 count of active cooperatives is far stricter
-(plut/reference_data/SOURCES.md). Each figure is shown with its year and source.
+The table is partial (a national total and some provinces, 2014 to 2024) and its years and
+publishers are not comparable with each other: BPS's 2024 count of active cooperatives is far
+stricter (plut/reference_data/SOURCES.md). Each figure is shown with its publisher, year and
+source, and the total it is a part of when the publisher gave one.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ STATS_FILE = Path(settings.BASE_DIR) / "plut" / "reference_data" / "cooperative_
 
 @cache
 def _published() -> dict[str, list[dict[str, Any]]]:
-    """{province code, "" for the nation: [{year, active, sources}], latest year first}."""
+    """{province code, "" for the nation: [{year, active, total, publisher, sources}], latest
+    year first}."""
     published: dict[str, list[dict[str, Any]]] = {}
     with STATS_FILE.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
@@ -31,6 +34,8 @@ def _published() -> dict[str, list[dict[str, Any]]]:
                 {
                     "year": int(row["year"]),
                     "active": int(row["active_cooperatives"]),
+                    "total": int(row["total_cooperatives"]) if row["total_cooperatives"] else None,
+                    "publisher": row["publisher"],
                     "sources": [url.strip() for url in row["source"].split(";") if url.strip()],
                 }
             )

@@ -139,7 +139,8 @@ def _charts_table(data: dict[str, Any]) -> tuple[list[Any], list[list[Any]]]:
 def _cooperatives(user: Any, place: Place, filters: Filters, sort: str) -> dict[str, Any]:
     block = selectors.cooperatives_by_area(user, place, filters)
     # The published counts beside the portal's: for the nation and each province (a centre's
-    # cooperatives are no area BPS counts). Filters narrow the portal's count, not BPS's, so
+    # cooperatives are no area BPS or a Dinas counts). Filters narrow the portal's count, not
+    # the published one, so
     # coverage is said only for the unfiltered place.
     unfiltered = not (filters.centre or filters.regency)
     if place.level != CENTRE:
@@ -174,7 +175,7 @@ def _cooperatives_table(data: dict[str, Any]) -> tuple[list[Any], list[list[Any]
     total = [_("Jumlah"), *(block["total"][c] for c in columns)]
     if block["by"] == "province":
         # The nation's table carries each province's published count, as the screen does.
-        headers += [_("Koperasi aktif menurut BPS"), _("Tahun"), _("Cakupan portal")]
+        headers += [_("Koperasi aktif menurut statistik resmi"), _("Tahun"), _("Cakupan portal")]
         for cells, row in zip(rows, block["rows"], strict=True):
             cells += _published_cells(row["official"], row["coverage"])
         latest = block["official"][0] if block["official"] else None

@@ -283,7 +283,8 @@ def _published_notes(block: dict[str, Any]) -> list[str]:
     if not block.get("official"):
         return []
     latest = block["official"][0]
-    note = _("Koperasi aktif menurut BPS (%(year)s): %(active)s. Sumber: %(sources)s") % {
+    note = _("Koperasi aktif menurut %(publisher)s (%(year)s): %(active)s. Sumber: %(sources)s") % {
+        "publisher": latest["publisher"],
         "year": latest["year"],
         "active": figure(latest["active"]),
         "sources": "; ".join(latest["sources"]),
