@@ -5,12 +5,27 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from clinics.centre_cache import all_regencies, provinces
 from clinics.models import Centre
 from clinics.selectors import areas_by_code, centres_directory
 from plut.foundation.core.widgets import QuickSelect
+from plut.foundation.regions.models import Regency
+
+
+def regencies_of(province: str | None) -> list[Regency]:
+    """The regencies the directory offers, in code order: the province's (none for a code that
+    names no province), or all without one. From the rows each process keeps: no query."""
+    return [
+        regency for regency in all_regencies() if not province or regency.province_id == province
+    ]
+
+
+def offered_regencies(province: str | None) -> dict[str, list[dict[str, str]]]:
+    """The regency dropdown's choices for ``province``, as js/list_filters.js reads them."""
+    return {"regency": [{"value": row.code, "label": row.name} for row in regencies_of(province)]}
 
 
 class DirectoryForm(forms.Form):
@@ -19,19 +34,25 @@ class DirectoryForm(forms.Form):
     Python (QuickSelect): the filter's querysets, a model per option and Django's template
     per <option> (514 regencies) were most of the page's time."""
 
-    province = forms.ChoiceField(label=_("Provinsi"), required=False, widget=QuickSelect)
+    province = forms.ChoiceField(
+        label=_("Provinsi"),
+        required=False,
+        # With scripts on, choosing a province narrows the regencies at once
+        # (js/list_filters.js asks views.regency_options); without, the next submit does.
+        widget=QuickSelect(
+            attrs={
+                "data-options-url": reverse_lazy("portal:regency_options"),
+                "aria-controls": "id_regency",
+            }
+        ),
+    )
     regency = forms.ChoiceField(label=_("Kabupaten/kota"), required=False, widget=QuickSelect)
     area = forms.ChoiceField(label=_("Bidang layanan"), required=False, widget=QuickSelect)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # With a province chosen, only its regencies: all 514 made a list no phone can scroll.
-        province = (self.data or {}).get("province")
-        regencies = [
-            regency
-            for regency in all_regencies()
-            if not province or regency.province_id == province
-        ]
+        regencies = regencies_of((self.data or {}).get("province"))
         offered = {
             "province": (_("Semua provinsi"), [(row.code, row.name) for row in provinces()]),
             "regency": (_("Semua kabupaten/kota"), [(row.code, row.name) for row in regencies]),

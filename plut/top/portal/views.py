@@ -13,16 +13,17 @@ from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
 from clinics.centre_cache import kept_with_centres
 from clinics.models import Centre
 from clinics.selectors import centres_taking_bookings
 from plut.foundation.accounts.decorators import STAFF_ROLES
-from plut.top.portal.forms import DirectoryForm
+from plut.top.portal.forms import DirectoryForm, offered_regencies
 from plut.top.portal.services import health_report
 
+REFERENCE_MAX_AGE = 24 * 60 * 60  # seconds: provinces and regencies rarely change
 LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
 
 
@@ -32,6 +33,17 @@ def home(request: HttpRequest) -> HttpResponse:
     form = DirectoryForm(request.GET or None)
     cards = centre_cards(form.centres(), chosen_area=form.chosen_area)
     return render(request, "portal/home.html", {"form": form, "cards": cards})
+
+
+# The same answer for everyone (only the URL's ?province= matters), from reference data that
+# changes a few times a year: browsers and proxies may keep it a day. A logged-in reader's copy
+# is private, no-store all the same (PrivateResponseMiddleware).
+@require_safe
+@cache_control(public=True, max_age=REFERENCE_MAX_AGE)
+def regency_options(request: HttpRequest) -> JsonResponse:
+    """The regencies the directory's dropdown offers for ``?province=`` (js/list_filters.js
+    asks as soon as the province changes): all without one, none for an unknown code."""
+    return JsonResponse(offered_regencies(request.GET.get("province")))
 
 
 def centre_cards(centres: list[Centre], *, chosen_area: str) -> list[SafeString]:
