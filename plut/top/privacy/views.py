@@ -98,7 +98,8 @@ def nik_views(request: HttpRequest) -> HttpResponse:
         order=("-viewed_at", "-id"),
         cursor=request.GET.get("cursor"),
     )
-    return render(request, "privacy/nik_views.html", {"page": page})
+    zone = selectors.zone_of_reader(request.user)
+    return render(request, "privacy/nik_views.html", {"page": page, "zone": zone})
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,8 @@ def erasure_list(request: HttpRequest) -> HttpResponse:
         order=("-requested_at", "-id"),
         cursor=request.GET.get("cursor"),
     )
-    return render(request, "privacy/erasure_list.html", {"page": page})
+    zone = selectors.zone_of_reader(request.user)
+    return render(request, "privacy/erasure_list.html", {"page": page, "zone": zone})
 
 
 @require_POST
