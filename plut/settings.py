@@ -215,6 +215,10 @@ CACHES = {
         "TIMEOUT": None,
     },
 }
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    # Locmem forgets a third of its keys past 300 (Django's default): the dashboards' snapshots
+    # alone are a few per centre and section (72 centres), so keep more.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 20_000)
 RATELIMIT_BOOKING_PER_IP = env.int("RATELIMIT_BOOKING_PER_IP", default=10)
 RATELIMIT_BOOKING_PER_CONTACT = env.int("RATELIMIT_BOOKING_PER_CONTACT", default=5)
 

@@ -82,7 +82,7 @@ def test_the_national_map_links_each_shaded_province_and_keeps_the_table(client,
         body,
     )
     assert lampung and sulsel and int(lampung.group(1)) > int(sulsel.group(1)) > 0
-    assert "Aceh: belum ada PLUT" in body
+    assert "Bengkulu: belum ada PLUT" in body
     assert 'id="ranking"' in body  # the table alternative
     assert "CC BY 4.0" in body and "Deny Herianto" in body
     assert '<option value="sessions" selected>' in body
