@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Upper
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clinics.models import CentreKey
+from clinics.models import Centre, CentreKey
 from plut.foundation.core.calendar import today_in
+from plut.foundation.core.dates import TimeZone
 from plut.foundation.core.models import ScopePaths, TimestampedModel
 from plut.foundation.messaging.models import Channel
 
@@ -391,7 +394,14 @@ class Booking(TimestampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.enterprise} · {self.starts_at:%Y-%m-%d %H:%M}"
+        # The audit trail keeps this text for good: the start on a named clock, the centre's
+        # when it is at hand (no query from here), else the server's (WIB).
+        zone = settings.TIME_ZONE
+        if Booking.centre.is_cached(self) and Centre.province.is_cached(self.centre):
+            zone = self.centre.province.timezone
+        local = timezone.localtime(self.starts_at, ZoneInfo(zone))
+        label = TimeZone(zone).label if zone in TimeZone.values else zone
+        return f"{self.enterprise} · {local:%Y-%m-%d %H:%M} {label}"
 
     def can_become(self, status: str) -> bool:
         return status in BOOKING_TRANSITIONS[self.status]

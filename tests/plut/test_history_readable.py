@@ -193,3 +193,19 @@ def test_the_history_costs_the_same_however_long(
     with django_assert_num_queries(6):
         history = history_for(booking)
     assert len(history) == changes + 2
+
+
+def test_the_audit_trail_names_a_booking_by_its_start_on_a_named_clock(world):
+    """The audit trail keeps a record's text for good: a Makassar booking made through its
+    centre reads on WITA, and one whose centre is not at hand on the server's WIB, never a bare
+    UTC time."""
+    starts = datetime.datetime(2026, 12, 9, 23, 0, tzinfo=datetime.UTC)
+    Booking.objects.filter(pk=world.b.booking.pk).update(starts_at=starts)
+    booking = Booking.objects.select_related("enterprise", "centre__province").get(
+        pk=world.b.booking.pk
+    )
+    assert str(booking) == f"{booking.enterprise.name} · 2026-12-10 07:00 WITA"
+    bare = Booking.objects.get(pk=world.b.booking.pk)
+    assert str(bare).endswith(" · 2026-12-10 06:00 WIB")
+    entry = LogEntry.objects.get_for_object(booking).latest("timestamp")
+    assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d$", entry.object_repr)  # labelled
