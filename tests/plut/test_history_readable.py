@@ -200,7 +200,10 @@ def test_the_audit_trail_names_a_booking_by_its_start_on_a_named_clock(world):
     centre reads on WITA, and one whose centre is not at hand on the server's WIB, never a bare
     UTC time."""
     starts = datetime.datetime(2026, 12, 9, 23, 0, tzinfo=datetime.UTC)
-    Booking.objects.filter(pk=world.b.booking.pk).update(starts_at=starts)
+    ends = starts + datetime.timedelta(hours=1)
+    Booking.objects.filter(pk=world.b.booking.pk).update(
+        starts_at=starts, ends_at=ends, held_until=ends
+    )
     booking = Booking.objects.select_related("enterprise", "centre__province").get(
         pk=world.b.booking.pk
     )
