@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
@@ -33,6 +34,9 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 BLOCKING = {"serious", "critical"}
 PHONE = {"width": 360, "height": 640}
 DESK = {"width": 1280, "height": 900}  # the other size the workspace journeys are walked at
+# A journey at both sizes and in both languages (@VIEWPORTS @LANGUAGES on the test).
+VIEWPORTS = pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
+LANGUAGES = pytest.mark.parametrize("language", ["id", "en"])
 
 
 def log_in(context: BrowserContext, live_server, user: User) -> None:

@@ -16,8 +16,8 @@ from playwright.sync_api import Page, expect
 
 from cooperatives.models import Enterprise
 from tests.browser.pages import (
-    DESK,
-    PHONE,
+    LANGUAGES,
+    VIEWPORTS,
     axe_violations,
     describe,
     in_language,
@@ -28,8 +28,6 @@ from tests.factories.mentoring import OutcomeFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-VIEWPORTS = pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
-LANGUAGES = pytest.mark.parametrize("language", ["id", "en"])
 # Registered on 2 March 2026 in Lampung (WIB) with Rp 500 juta and three workers: the baseline.
 REGISTERED = datetime.datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
 

@@ -18,13 +18,17 @@ from playwright.sync_api import Locator, Page, expect
 
 from mentoring.models import BookingStatus, MentoringSession, Mode
 from plut.foundation.core.phone import phone_mask
-from tests.browser.pages import DESK, PHONE, in_language, sideways_overflow, sign_ins
+from tests.browser.pages import (
+    LANGUAGES,
+    VIEWPORTS,
+    in_language,
+    sideways_overflow,
+    sign_ins,
+)
 from tests.factories.mentoring import BookingFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-VIEWPORTS = pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
-LANGUAGES = pytest.mark.parametrize("language", ["id", "en"])
 # 02:00 UTC: 09:00 in Lampung (WIB), 10:00 in Makassar (WITA).
 START = datetime.datetime(2026, 12, 4, 2, 0, tzinfo=datetime.UTC)
 BOOKER_PHONE = "+6281234567890"

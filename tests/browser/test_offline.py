@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from cooperatives.models import Enterprise
 from mentoring.models import MentoringSession
 from plut.foundation.accounts.models import User
-from tests.browser.pages import DESK, PHONE, log_in, sideways_overflow
+from tests.browser.pages import DESK, LANGUAGES, PHONE, VIEWPORTS, log_in, sideways_overflow
 from tests.factories.mentoring import SessionFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -54,10 +54,6 @@ def _go_offline(context: BrowserContext, page: Page) -> None:
 
 def _profile(enterprise: Enterprise) -> str:
     return f"/staff/enterprises/{enterprise.pk}/"
-
-
-VIEWPORTS = pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["360px", "1280px"])
-LANGUAGES = pytest.mark.parametrize("language", ["id", "en"])
 
 
 @VIEWPORTS

@@ -17,12 +17,17 @@ from playwright.sync_api import Page, expect
 from mentoring.models import MentoringSession, Mode
 from plut.foundation.messaging.labels import KIND_LABELS
 from plut.foundation.messaging.models import Channel, Message
-from tests.browser.pages import DESK, PHONE, cell, in_language, sideways_overflow, sign_ins
+from tests.browser.pages import (
+    LANGUAGES,
+    VIEWPORTS,
+    cell,
+    in_language,
+    sideways_overflow,
+    sign_ins,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-VIEWPORTS = pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
-LANGUAGES = pytest.mark.parametrize("language", ["id", "en"])
 KINDS = ("booking-received", "check-in-3m")
 
 

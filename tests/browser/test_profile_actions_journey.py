@@ -10,12 +10,16 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from tests.browser.pages import DESK, PHONE, in_language, sideways_overflow, sign_ins
+from tests.browser.pages import (
+    LANGUAGES,
+    VIEWPORTS,
+    in_language,
+    sideways_overflow,
+    sign_ins,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-VIEWPORTS = pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
-LANGUAGES = pytest.mark.parametrize("language", ["id", "en"])
 # Who is offered "Catat sesi" (the client's own centre's staff); all of them may edit.
 LOGS_SESSIONS = {"consultant_a": True, "manager_a": True, "officer_a": False, "national": False}
 

@@ -15,12 +15,17 @@ from playwright.sync_api import Page, expect
 
 from mentoring.models import Mode
 from plut.foundation.messaging.models import Channel, Message
-from tests.browser.pages import DESK, PHONE, axe_violations, describe, log_in, sideways_overflow
+from tests.browser.pages import (
+    LANGUAGES,
+    VIEWPORTS,
+    axe_violations,
+    describe,
+    log_in,
+    sideways_overflow,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-VIEWPORTS = pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
-LANGUAGES = pytest.mark.parametrize("language", ["id", "en"])
 # 02:00 UTC: 09:00 in Lampung (WIB).
 START = datetime.datetime(2026, 12, 4, 2, 0, tzinfo=datetime.UTC)
 

@@ -13,8 +13,8 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from tests.browser.pages import (
-    DESK,
-    PHONE,
+    LANGUAGES,
+    VIEWPORTS,
     axe_violations,
     describe,
     in_language,
@@ -24,8 +24,6 @@ from tests.browser.pages import (
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-VIEWPORTS = pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
-LANGUAGES = pytest.mark.parametrize("language", ["id", "en"])
 MESSAGE = (
     "Halaman ini tidak untuk akun Anda. Jika Anda merasa seharusnya bisa membukanya, "
     "hubungi pengelola PLUT Anda."

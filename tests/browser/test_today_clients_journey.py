@@ -11,15 +11,20 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from tests.browser.pages import DESK, PHONE, cell, in_language, sideways_overflow, sign_ins
+from tests.browser.pages import (
+    LANGUAGES,
+    VIEWPORTS,
+    cell,
+    in_language,
+    sideways_overflow,
+    sign_ins,
+)
 from tests.factories import calendar
 from tests.factories.cooperatives import EnterpriseFactory
 from tests.factories.mentoring import FollowUpFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-VIEWPORTS = pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
-LANGUAGES = pytest.mark.parametrize("language", ["id", "en"])
 LATE_ACTION = "Kirim contoh label halal"
 
 
