@@ -46,7 +46,9 @@ class _OneRequestAtATime(ThreadedWSGIServer):
     booking whose commit works the dashboard facts in) left both threads waiting for ever and
     CI out of time. Each request, its body included, now runs alone; connections stay open."""
 
-    _lock = threading.Lock()
+    # Reentrant: an app set in place of the one it wraps (tests/browser/test_offline.py's
+    # signal) runs inside that one's turn.
+    _lock = threading.RLock()
 
     def set_app(self, application):
         def one_at_a_time(environ, start_response):

@@ -47,9 +47,41 @@ def _kept(page: Page, *paths: str) -> None:
     raise AssertionError(f"the service worker did not keep {paths}")
 
 
-def _go_offline(context: BrowserContext, page: Page) -> None:
-    context.set_offline(True)
-    assert page.evaluate("navigator.onLine") is False
+class Signal:
+    """The phone's signal. Off: the browser is offline, and the server takes no form either.
+    Chromium's offline emulation can reach a document a moment after a reload starts it, and
+    a queued session sent in that moment would be saved by a server a phone without signal
+    never reaches; refusing posts, as no signal would, keeps the test about the portal."""
+
+    def __init__(self, server) -> None:
+        self.server, self.portal = server, server.get_app()
+
+    def _posts_refused(self, environ, start_response):
+        if environ["REQUEST_METHOD"] == "GET":
+            return self.portal(environ, start_response)
+        # Read the form to its end: left in the connection, it would hold up the next request.
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        start_response(
+            "503 Service Unavailable", [("Content-Type", "text/plain"), ("Connection", "close")]
+        )
+        return [b""]
+
+    def off(self, context: BrowserContext, page: Page) -> None:
+        self.server.set_app(self._posts_refused)
+        context.set_offline(True)
+        assert page.evaluate("navigator.onLine") is False
+
+    def on(self, context: BrowserContext, page: Page) -> None:
+        self.server.set_app(self.portal)
+        context.set_offline(False)
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+
+
+@pytest.fixture
+def signal(live_server):
+    controls = Signal(live_server.thread.httpd)
+    yield controls
+    controls.server.set_app(controls.portal)  # the next test's server takes forms again
 
 
 def _profile(enterprise: Enterprise) -> str:
@@ -60,7 +92,7 @@ def _profile(enterprise: Enterprise) -> str:
 @LANGUAGES
 @pytest.mark.parametrize("name", ["consultant_a", "manager_a"])
 def test_who_logs_sessions_works_offline_and_the_session_is_sent_once(
-    browser: Browser, live_server, world, name, language, viewport
+    browser: Browser, live_server, world, signal, name, language, viewport
 ):
     staff = world.user(name)
     if staff != world.a.consultant:  # the manager's own recent client: kept for them too
@@ -74,7 +106,7 @@ def test_who_logs_sessions_works_offline_and_the_session_is_sent_once(
     _kept(page, "/staff/", "/staff/sessions/new/", profile)
 
     # No signal. The name changes on the server meanwhile: what the phone shows is its copy.
-    _go_offline(context, page)
+    signal.off(context, page)
     Enterprise.objects.filter(pk=world.a.enterprise.pk).update(name="Nama Baru di Server")
     since = _t("Anda sedang offline: halaman ini seperti pada {time}.", language).split("{")[0]
     for path, heading in (
@@ -111,8 +143,7 @@ def test_who_logs_sessions_works_offline_and_the_session_is_sent_once(
     assert not MentoringSession.objects.filter(topic="Catatan dari desa").exists()
 
     # Signal again: sent once, and the status links to the saved session.
-    context.set_offline(False)
-    page.evaluate("window.dispatchEvent(new Event('online'))")
+    signal.on(context, page)
     expect(status).to_contain_text(_t("Sesi yang tersimpan di perangkat sudah terkirim.", language))
     session = MentoringSession.objects.get(topic="Catatan dari desa")
     link = status.get_by_role("link", name=_t("Lihat sesi yang tersimpan", language))
@@ -127,7 +158,7 @@ def test_who_logs_sessions_works_offline_and_the_session_is_sent_once(
 @LANGUAGES
 @pytest.mark.parametrize("name", ["officer_a", "national"])
 def test_an_officers_hari_ini_opens_offline_and_a_search_says_it_needs_signal(
-    browser: Browser, live_server, world, name, language, viewport
+    browser: Browser, live_server, world, signal, name, language, viewport
 ):
     """Officers log no session: Hari ini is what they keep (no form, no client's profile)."""
     officer = world.user(name)
@@ -140,7 +171,7 @@ def test_an_officers_hari_ini_opens_offline_and_a_search_says_it_needs_signal(
     assert not _holds(page, "/staff/sessions/new/")
     assert not _holds(page, _profile(world.a.enterprise))
 
-    _go_offline(context, page)
+    signal.off(context, page)
     since = _t("Anda sedang offline: halaman ini seperti pada {time}.", language).split("{")[0]
     # The list's search cannot answer without signal, and says so where the results would be.
     page.get_by_label(_t("Cari nama, NIB, pemilik atau telepon", language)).fill("kopi")
@@ -157,7 +188,7 @@ def test_an_officers_hari_ini_opens_offline_and_a_search_says_it_needs_signal(
 
 
 def test_a_session_queued_on_the_form_is_sent_from_another_page(
-    browser: Browser, live_server, world
+    browser: Browser, live_server, world, signal
 ):
     """The outbox empties from any staff page once the signal returns, not only the form."""
     context = _context(browser, live_server, "id", PHONE)
@@ -165,7 +196,7 @@ def test_a_session_queued_on_the_form_is_sent_from_another_page(
     page = context.new_page()
     page.goto("/staff/")
     _kept(page, "/staff/", "/staff/sessions/new/")
-    _go_offline(context, page)
+    signal.off(context, page)
     page.goto("/staff/sessions/new/")
     page.get_by_label("Cari UMKM atau koperasi").fill("kopi")
     page.locator("#client-results").get_by_role("button", name=world.a.enterprise.name).click()
@@ -174,8 +205,7 @@ def test_a_session_queued_on_the_form_is_sent_from_another_page(
     page.goto("/staff/")
     expect(page.locator("#outbox-status")).to_contain_text("akan dikirim otomatis")
 
-    context.set_offline(False)
-    page.evaluate("window.dispatchEvent(new Event('online'))")
+    signal.on(context, page)
     notice = page.locator("#outbox-status")
     expect(notice).to_contain_text("sudah terkirim")
     session = MentoringSession.objects.get(topic="Dikirim dari Hari ini")
@@ -185,13 +215,13 @@ def test_a_session_queued_on_the_form_is_sent_from_another_page(
     context.close()
 
 
-def test_a_list_search_offline_says_so(browser: Browser, live_server, world):
+def test_a_list_search_offline_says_so(browser: Browser, live_server, world, signal):
     context = _context(browser, live_server, "id", DESK)
     log_in(context, live_server, world.a.consultant)
     page = context.new_page()
     page.goto("/staff/enterprises/")
     _kept(page, "/staff/")
-    _go_offline(context, page)
+    signal.off(context, page)
     page.get_by_label("Cari nama, NIB, pemilik atau telepon").fill("kopi")
     page.get_by_role("button", name="Terapkan").click()
     expect(page.locator("#offline-notice")).to_have_text(
@@ -201,7 +231,9 @@ def test_a_list_search_offline_says_so(browser: Browser, live_server, world):
     context.close()
 
 
-def test_signing_out_deletes_the_kept_pages_for_the_next_user(browser: Browser, live_server, world):
+def test_signing_out_deletes_the_kept_pages_for_the_next_user(
+    browser: Browser, live_server, world, signal
+):
     context = _context(browser, live_server, "id", DESK)
     log_in(context, live_server, world.a.consultant)
     page = context.new_page()
@@ -225,7 +257,7 @@ def test_signing_out_deletes_the_kept_pages_for_the_next_user(browser: Browser, 
     log_in(context, live_server, world.b.consultant)
     page.goto("/staff/")
     _kept(page, "/staff/")
-    _go_offline(context, page)
+    signal.off(context, page)
     assert not _holds(page, profile)
     page.goto("/staff/")
     expect(page.locator("main")).not_to_contain_text(world.a.enterprise.name)
