@@ -3,8 +3,8 @@
 The selectors' computation from the source tables (``facts.answers`` off) is the oracle; the
 numbers tests (test_dashboards_numbers.py) check it against independent counts. Here, on data
 from the scale generator, seeded random combinations of place, period (every preset and custom
-ranges up to three years, starting and ending mid-month), service area, mode and centre are
-computed both ways for every section of the level, and must be equal; then again after writes
+ranges up to three years, starting and ending mid-month), service area, mode, centre and the
+clients' regency are computed both ways for every section of the level, and must be equal; then again after writes
 of every kind have been worked in incrementally, and the incremental cells must equal a rebuild.
 """
 
@@ -20,7 +20,7 @@ from django.core.management import call_command
 from django.db import connection, connections, transaction
 
 from clinics.models import Centre, ServiceArea
-from cooperatives.models import Cooperative
+from cooperatives.models import Cooperative, Enterprise
 from mentoring.models import (
     Booking,
     BookingStatus,
@@ -33,7 +33,7 @@ from plut.top.dashboards import tasks
 from plut.top.dashboards.facts import keep
 from plut.top.dashboards.facts import read as facts
 from plut.top.dashboards.filters import CENTRE, NATIONAL, PROVINCE, Filters, Place, SystemReader
-from plut.top.dashboards.models import Cell, ConsultantCell, DirtyMark, Level
+from plut.top.dashboards.models import Cell, ConsultantCell, DirtyMark, Level, RegencyCell
 from plut.top.dashboards.periods import MAX_DAYS, PRESETS, Period, preset_period
 from plut.top.dashboards.sections import sections_for
 from plut.top.demo.scale import Sizes, generate_scale
@@ -60,6 +60,18 @@ def generated(reference_data):
     # The generator's COPY runs with the triggers off on PostgreSQL: it builds the facts.
     generate_scale(sizes=SIZES, today=TODAY, stream=io.StringIO())
     assert not DirtyMark.objects.exists()
+    # The generator answers no surveys: a participant of one session in five answers one (an
+    # unanswered one now and then), worked into the facts as any write is.
+    rng = random.Random(5)
+    for session, enterprise in SessionEnterprise.objects.filter(attended=True).values_list(
+        "session_id", "enterprise_id"
+    )[::5]:
+        SatisfactionSurvey.objects.create(
+            session_id=session,
+            enterprise_id=enterprise,
+            score=None if rng.random() < 0.1 else rng.randrange(1, 6),
+        )
+    keep.drain()
 
 
 def _random_filters(rng: random.Random, place: Place) -> Filters:
@@ -76,12 +88,23 @@ def _random_filters(rng: random.Random, place: Place) -> Filters:
     centre = None
     if place.level != CENTRE and rng.random() < 0.3:
         centre = rng.choice(list(centres.values_list("pk", flat=True)))
+    regency = ""
+    if place.level != NATIONAL and rng.random() < 0.6:
+        # The province's regencies its clients live in, and now and then one without clients.
+        lived_in = Enterprise.objects.filter(regency__province=place.province)
+        regency = rng.choice(
+            [*lived_in.values_list("regency_id", flat=True).distinct().order_by("regency_id")]
+            or [""]
+        )
+        if rng.random() < 0.1:
+            regency = place.province.regencies.exclude(enterprises__isnull=False).first().pk
     return Filters(
         period=period,
         preset=preset,
         service_area=rng.choice(["", "", *ServiceArea.objects.values_list("code", flat=True)]),
         mode=rng.choice(["", "", *Mode.values]),
         centre=centre,
+        regency=regency,
     )
 
 
@@ -120,39 +143,64 @@ def _equivalent(seed: int, monkeypatch) -> None:
 
 def test_random_filters_give_the_source_tables_figures(generated, monkeypatch):
     assert Cell.objects.exists() and ConsultantCell.objects.exists()
+    assert RegencyCell.objects.exists()
     _equivalent(seed=2026, monkeypatch=monkeypatch)
 
 
 def _cells() -> set[tuple]:
-    return {
-        (
-            c.level,
-            c.scope,
-            c.area,
-            c.mode,
-            c.grain,
-            c.day,
-            c.sessions,
-            c.contact_minutes,
-            c.surveys,
-            c.score_sum,
-            c.bookings,
-            c.bookings_cancelled,
-            c.booked_seconds,
-            bytes(c.enterprises),
-            bytes(c.cooperatives),
-        )
-        for c in Cell.objects.all()
-    } | {
-        (c.area, c.mode, c.day, c.centre_id, c.consultant_id, c.sessions, c.travel_minutes)
-        for c in ConsultantCell.objects.all()
-    }
+    return (
+        {
+            (
+                c.level,
+                c.scope,
+                c.area,
+                c.mode,
+                c.grain,
+                c.day,
+                c.sessions,
+                c.contact_minutes,
+                c.surveys,
+                c.score_sum,
+                c.bookings,
+                c.bookings_cancelled,
+                c.booked_seconds,
+                bytes(c.enterprises),
+                bytes(c.cooperatives),
+            )
+            for c in Cell.objects.all()
+        }
+        | {
+            (c.area, c.mode, c.day, c.centre_id, c.consultant_id, c.sessions, c.travel_minutes)
+            for c in ConsultantCell.objects.all()
+        }
+        | {
+            (
+                c.centre_id,
+                c.province,
+                c.regency,
+                c.area,
+                c.mode,
+                c.day,
+                c.sessions,
+                c.preparation_minutes,
+                c.surveys,
+                c.score_sum,
+                c.bookings,
+                c.bookings_no_show,
+                c.booked_seconds,
+                bytes(c.enterprises),
+                bytes(c.cooperatives),
+            )
+            for c in RegencyCell.objects.all()
+        }
+    )
 
 
 def _write_every_kind(rng: random.Random) -> None:
     """Writes on every path the triggers watch: sessions moved across months, centres and
     areas, deleted, attendance changed, cooperatives linked, surveys answered, bookings
-    cancelled and moved, bulk ``update()``."""
+    cancelled, moved and given another enterprise, enterprises moved to another regency,
+    bulk ``update()``."""
     sessions = list(MentoringSession.objects.order_by("pk")[:40])
     centres = list(Centre.objects.order_by("pk"))
     areas = list(ServiceArea.objects.all())
@@ -183,6 +231,24 @@ def _write_every_kind(rng: random.Random) -> None:
         booking.ends_at += datetime.timedelta(days=33)
         booking.held_until = booking.ends_at
         booking.save()
+    enterprises = list(Enterprise.objects.filter(bookings__isnull=False).order_by("pk")[:6])
+    for booking in Booking.objects.order_by("-pk")[:5]:
+        booking.enterprise = rng.choice(enterprises)
+        booking.save()
+    # Attending clients moved to another regency of their province, one by save(), the rest
+    # by a bulk update(): every session and booking of theirs changes regency.
+    movers = list(
+        Enterprise.objects.filter(sessionenterprise__isnull=False)
+        .select_related("regency")
+        .distinct()
+        .order_by("pk")[:8]
+    )
+    for enterprise in movers:
+        others = enterprise.regency.province.regencies.exclude(pk=enterprise.regency_id)
+        enterprise.regency = rng.choice(list(others))
+    movers[0].save()
+    for enterprise in movers[1:]:
+        Enterprise.objects.filter(pk=enterprise.pk).update(regency=enterprise.regency)
 
 
 def test_writes_are_worked_in_incrementally_as_a_rebuild_would(generated, monkeypatch):

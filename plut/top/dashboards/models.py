@@ -57,7 +57,29 @@ class Grain(models.TextChoices):
     DAY = "d", _("hari")
 
 
-class Cell(models.Model):
+class Figures(models.Model):
+    """What a cell adds up to (facts.measure.Totals): the additive figures, and the sets of
+    enterprises and cooperatives served as Roaring bitmaps of their ids."""
+
+    sessions = models.PositiveIntegerField(_("sesi"), default=0)
+    contact_minutes = models.PositiveBigIntegerField(_("waktu kontak (menit)"), default=0)
+    preparation_minutes = models.PositiveBigIntegerField(_("waktu persiapan (menit)"), default=0)
+    travel_minutes = models.PositiveBigIntegerField(_("waktu perjalanan (menit)"), default=0)
+    surveys = models.PositiveIntegerField(_("survei dijawab"), default=0)
+    score_sum = models.PositiveBigIntegerField(_("jumlah nilai survei"), default=0)
+    bookings = models.PositiveIntegerField(_("pemesanan"), default=0)
+    bookings_completed = models.PositiveIntegerField(_("pemesanan selesai"), default=0)
+    bookings_no_show = models.PositiveIntegerField(_("pemesanan tidak hadir"), default=0)
+    bookings_cancelled = models.PositiveIntegerField(_("pemesanan dibatalkan"), default=0)
+    booked_seconds = models.PositiveBigIntegerField(_("detik dipesan (tidak batal)"), default=0)
+    enterprises = models.BinaryField(_("UMKM hadir (bitmap)"))
+    cooperatives = models.BinaryField(_("koperasi dilayani (bitmap)"))
+
+    class Meta:
+        abstract = True
+
+
+class Cell(Figures):
     """The dashboards' facts (plut/top/dashboards/facts/): what the sessions and bookings of
     one place add up to in one month on their centres' clocks (or, for the nation, one day),
     for one service area and mode, with "any" area and "any" mode rolled up as their own rows,
@@ -75,19 +97,6 @@ class Cell(models.Model):
     mode = models.CharField(_("cara"), max_length=20, blank=True)  # "": any
     grain = models.CharField(_("satuan waktu"), max_length=1, choices=Grain.choices)
     day = models.DateField(_("hari atau awal bulan"))
-    sessions = models.PositiveIntegerField(_("sesi"), default=0)
-    contact_minutes = models.PositiveBigIntegerField(_("waktu kontak (menit)"), default=0)
-    preparation_minutes = models.PositiveBigIntegerField(_("waktu persiapan (menit)"), default=0)
-    travel_minutes = models.PositiveBigIntegerField(_("waktu perjalanan (menit)"), default=0)
-    surveys = models.PositiveIntegerField(_("survei dijawab"), default=0)
-    score_sum = models.PositiveBigIntegerField(_("jumlah nilai survei"), default=0)
-    bookings = models.PositiveIntegerField(_("pemesanan"), default=0)
-    bookings_completed = models.PositiveIntegerField(_("pemesanan selesai"), default=0)
-    bookings_no_show = models.PositiveIntegerField(_("pemesanan tidak hadir"), default=0)
-    bookings_cancelled = models.PositiveIntegerField(_("pemesanan dibatalkan"), default=0)
-    booked_seconds = models.PositiveBigIntegerField(_("detik dipesan (tidak batal)"), default=0)
-    enterprises = models.BinaryField(_("UMKM hadir (bitmap)"))
-    cooperatives = models.BinaryField(_("koperasi dilayani (bitmap)"))
 
     class Meta:
         verbose_name = _("sel dasbor")
@@ -100,6 +109,40 @@ class Cell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.level}:{self.scope} {self.area}/{self.mode or '*'} {self.grain}{self.day}"
+
+
+class RegencyCell(Figures):
+    """What the sessions and bookings of one centre add up to for the clients of one regency
+    in one month (the centre's clock), per service area and mode: the facts of the dashboards'
+    regency filter (plut/top/dashboards/facts/).
+
+    A session belongs to every regency one of its participants lives in, a booking to its
+    enterprise's; the sets are those of ``Cell`` (the attending enterprises, the cooperatives
+    served), so they count the same way. Only the leaves are kept (no "any" rows): a regency's
+    sessions are few, and a reader adds up the leaves its filters take.
+    """
+
+    centre_id = models.BigIntegerField(_("PLUT"))
+    # The centre's province as ``Cell.scope`` gives it (the code as a number).
+    province = models.IntegerField(_("provinsi"))
+    regency = models.CharField(_("kabupaten/kota"), max_length=5)  # Regency.code
+    area = models.PositiveIntegerField(_("bidang layanan"))
+    mode = models.CharField(_("cara"), max_length=20)
+    day = models.DateField(_("awal bulan"))
+
+    class Meta:
+        verbose_name = _("sel dasbor kabupaten/kota")
+        verbose_name_plural = _("sel dasbor kabupaten/kota")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["regency", "centre_id", "day", "area", "mode"], name="regency_cell_once"
+            )
+        ]
+        # A centre's months are replaced together when its marks are worked in.
+        indexes = [models.Index(fields=["centre_id", "day"], name="regency_cell_centre_day")]
+
+    def __str__(self) -> str:
+        return f"{self.centre_id}/{self.regency} {self.area}/{self.mode} {self.day}"
 
 
 class ConsultantCell(models.Model):

@@ -86,10 +86,7 @@ def sessions_in_scope(user: Any, place: Place, filters: Filters) -> QuerySet[Men
     if filters.mode:
         sessions = sessions.filter(mode=filters.mode)
     if filters.regency:
-        # Led by the regency's clients (a few thousand of a million, each in a handful of
-        # sessions), not by testing every session of the place for one.
-        clients_there = SessionEnterprise.objects.filter(enterprise__regency_id=filters.regency)
-        sessions = sessions.filter(pk__in=clients_there.values("session_id"))
+        sessions = facts_measure.in_regency(sessions, filters.regency)
     return sessions
 
 
@@ -108,7 +105,7 @@ def bookings_in_scope(user: Any, place: Place, filters: Filters) -> QuerySet[Boo
     if filters.mode:
         bookings = bookings.filter(mode=filters.mode)
     if filters.regency:
-        bookings = bookings.filter(enterprise__regency_id=filters.regency)
+        bookings = facts_measure.in_regency(bookings, filters.regency)
     return bookings
 
 
@@ -810,9 +807,7 @@ def centre_league(
     outcome_counts = _grouped(outcomes, "enterprise__centre", Count("pk"))
     if facts.answers(filters):
         key = facts.Key.of(place, filters)
-        per_centre = facts.per_scope(
-            Level.CENTRE, [row["pk"] for row in rows], key.area, key.mode, period
-        )
+        per_centre = facts.per_scope(Level.CENTRE, [row["pk"] for row in rows], key, period)
         session_counts = {pk: t.sessions for pk, t in per_centre.items()}
         booked_time = {
             pk: datetime.timedelta(seconds=t.booked_seconds) for pk, t in per_centre.items()
@@ -949,16 +944,12 @@ def _per_province(
     if facts.answers(filters):
         key = facts.Key.of(place, filters)
         if key.level == Level.CENTRE:  # a centre chosen: its province's row only
-            found = facts.per_scope(Level.CENTRE, [key.scope], key.area, key.mode, filters.period)
+            found = facts.per_scope(Level.CENTRE, [key.scope], key, filters.period)
             code = Centre.objects.values_list("province_id", flat=True).get(pk=key.scope)
             totals = {code: found[key.scope]} if key.scope in found else {}
         else:
             found = facts.per_scope(
-                Level.PROVINCE,
-                [int(code) for code in provinces],
-                key.area,
-                key.mode,
-                filters.period,
+                Level.PROVINCE, [int(code) for code in provinces], key, filters.period
             )
             totals = {f"{scope:02d}": t for scope, t in found.items()}
         return (

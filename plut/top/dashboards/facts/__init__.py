@@ -16,7 +16,8 @@ counted, which is exact for any range.
   Celery drains after every commit that leaves marks, and each minute as a safety net.
 - ``read``: the figures of a dashboard from the cells.
 
-A regency filter is answered from the source tables (``plut.top.dashboards.selectors``): it
-narrows to one regency's clients, whose sessions are few, and keeping every month per regency
-would multiply the cells by the 514 regencies.
+The clients' regency filter reads ``RegencyCell``: per centre, regency, month, area and mode,
+only the leaves (a session counts in each regency a participant of it lives in); the few
+leaves of a place are added up when read, which keeps the regency cells to about as many rows
+as the centres' own.
 """

@@ -3,8 +3,9 @@
 Database triggers (dashboards 0003) leave a ``DirtyMark`` for every write to sessions,
 attendance, cooperatives served, surveys and bookings, whatever wrote them. ``drain`` takes the
 pending marks, recomputes the months of each centre they touch (a month of one centre is a few
-hundred sessions), then those months of its province and of the nation as unions of the cells
-below, and the nation's days; then deletes the marks it read. A write that commits meanwhile
+hundred sessions) with its regency cells, then those months of its province and of the nation
+as unions of the cells below, and the nation's days; then deletes the marks it read. An
+enterprise moved to another regency marks its sessions' and bookings' centres and dates. A write that commits meanwhile
 leaves a mark of its own, which the next drain takes: the marks are deleted by id, never by
 what they say.
 
@@ -37,9 +38,18 @@ from plut.top.dashboards.facts.measure import (
     SETS,
     Totals,
     measure,
+    measure_per_regency,
     workload,
 )
-from plut.top.dashboards.models import Cell, ConsultantCell, DirtyMark, Grain, Level
+from plut.top.dashboards.models import (
+    Cell,
+    ConsultantCell,
+    DirtyMark,
+    Figures,
+    Grain,
+    Level,
+    RegencyCell,
+)
 from plut.top.dashboards.periods import Period, in_period, local_day, local_month, month_end
 
 logger = logging.getLogger(__name__)
@@ -81,20 +91,19 @@ def _dimensions(bucket: str):
     return dimensions
 
 
+def _figures(totals: Totals) -> dict:
+    """A cell's figure fields (``Figures``) from ``totals``."""
+    return {
+        **{name: getattr(totals, name) for name in NUMBERS},
+        **{name: getattr(totals, name).serialize() for name in SETS},
+    }
+
+
 def _cell(level: int, scope: int, grain: str, day: datetime.date, area: int, mode: str, t: Totals):
-    return Cell(
-        level=level,
-        scope=scope,
-        grain=grain,
-        day=day,
-        area=area,
-        mode=mode,
-        **{name: getattr(t, name) for name in NUMBERS},
-        **{name: getattr(t, name).serialize() for name in SETS},
-    )
+    return Cell(level=level, scope=scope, grain=grain, day=day, area=area, mode=mode, **_figures(t))
 
 
-def cell_totals(cell: Cell | dict) -> Totals:
+def cell_totals(cell: Figures | dict) -> Totals:
     get = cell.get if isinstance(cell, dict) else lambda name: getattr(cell, name)
     return Totals(
         **{name: get(name) for name in NUMBERS},
@@ -138,6 +147,9 @@ def rebuild_centre(centre_id: int, months: set[datetime.date]) -> None:
         if month in months
     }
     _replace(Level.CENTRE, [centre_id], Grain.MONTH, months, cells)
+    _replace_regencies(
+        centre_id, months, measure_per_regency(sessions, bookings, _dimensions("month"))
+    )
 
     people: dict[tuple, dict] = {}
     for row in workload(sessions, _dimensions("month")("")):
@@ -155,6 +167,31 @@ def rebuild_centre(centre_id: int, months: set[datetime.date]) -> None:
                 centre_id=centre_id, day=month, area=area, mode=mode, consultant_id=consultant, **n
             )
             for (month, area, mode, consultant), n in people.items()
+        ],
+        batch_size=1000,
+    )
+
+
+def _replace_regencies(centre_id: int, months: set, leaves: dict[tuple, Totals]) -> None:
+    """Write ``{(month, area, mode, regency): Totals}`` as the centre's only regency cells of
+    those months (no "any" rows: a reader adds up the leaves its filters take)."""
+    RegencyCell.objects.filter(centre_id=centre_id, day__in=months).delete()
+    province = Centre.objects.filter(pk=centre_id).values_list("province_id", flat=True).first()
+    if province is None:
+        return  # the centre is gone, and its cells with it
+    RegencyCell.objects.bulk_create(
+        [
+            RegencyCell(
+                centre_id=centre_id,
+                province=int(province),
+                regency=regency,
+                day=month,
+                area=area,
+                mode=mode,
+                **_figures(totals),
+            )
+            for (month, area, mode, regency), totals in leaves.items()
+            if month in months and not totals.is_empty()
         ],
         batch_size=1000,
     )
@@ -332,6 +369,7 @@ def rebuild_all() -> int:
     with transaction.atomic():
         _lock()
         Cell.objects.all().delete()
+        RegencyCell.objects.all().delete()
         ConsultantCell.objects.all().delete()
         DirtyMark.objects.all().delete()
         pairs = set()

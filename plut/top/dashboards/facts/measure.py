@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -132,6 +133,13 @@ def measure(
         .order_by()
     ):
         totals(group).cooperatives.add(cooperative)
+    _measure_bookings(bookings, own, totals)
+    return result
+
+
+def _measure_bookings(bookings: QuerySet[Booking], own: Dimensions, totals: Any) -> None:
+    """The bookings' figures per group of ``own``, added to ``totals(group)``: one query."""
+    names = list(own)
     duration = ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField())
     kept = ~Q(status=BookingStatus.CANCELLED)
     for row in (
@@ -152,6 +160,83 @@ def measure(
         cell.bookings_no_show = row["no_show"]
         cell.bookings_cancelled = row["cancelled"]
         cell.booked_seconds = round(row["booked"].total_seconds()) if row["booked"] else 0
+
+
+def in_regency(rows: QuerySet, regency: str) -> QuerySet:
+    """Sessions with a participant (attending or not) who lives in ``regency``, or bookings of
+    an enterprise there: what the dashboards' regency filter means. Led by the regency's
+    clients (a few thousand of a million, each in a handful of sessions), not by testing every
+    session of the place for one."""
+    if rows.model is Booking:
+        return rows.filter(enterprise__regency_id=regency)
+    clients_there = SessionEnterprise.objects.filter(enterprise__regency_id=regency)
+    return rows.filter(pk__in=clients_there.values("session_id"))
+
+
+def measure_per_regency(
+    sessions: QuerySet[MentoringSession],
+    bookings: QuerySet[Booking],
+    dimensions: Any,
+) -> dict[tuple, Totals]:
+    """``{(*group, regency): Totals}``: what ``measure`` gives, for the clients of each regency
+    (``in_regency``). A session counts once in every regency one of its participants lives in,
+    with all its attending enterprises and cooperatives, as the filter counts it; so the
+    sessions are grouped here, in Python, from their rows (six queries), rather than by a join
+    that would repeat a session once per participant.
+    """
+    own = dimensions("")
+    names = list(own)
+    result: dict[tuple, Totals] = {}
+    session_ids = sessions.values("pk")
+    regencies: dict[int, set[str]] = defaultdict(set)
+    for session, regency in (
+        SessionEnterprise.objects.filter(session__in=session_ids)
+        .values_list("session_id", "enterprise__regency_id")
+        .distinct()
+        .order_by()
+    ):
+        regencies[session].add(regency)
+
+    def cells(session: int) -> list[Totals]:
+        group = groups.get(session)
+        if group is None:
+            return []
+        return [result.setdefault((*group, regency), Totals()) for regency in regencies[session]]
+
+    groups: dict[int, tuple] = {}
+    for pk, *values in (
+        sessions.annotate(**own).values_list("pk", *names, *SESSION_NUMBERS[1:]).order_by()
+    ):
+        groups[pk] = tuple(values[: len(names)])
+        minutes = values[len(names) :]
+        for cell in cells(pk):
+            cell.sessions += 1
+            for name, value in zip(SESSION_NUMBERS[1:], minutes, strict=True):
+                setattr(cell, name, getattr(cell, name) + (value or 0))
+    for session, score in SatisfactionSurvey.objects.filter(
+        session__in=session_ids, score__isnull=False
+    ).values_list("session_id", "score"):
+        for cell in cells(session):
+            cell.surveys += 1
+            cell.score_sum += score
+    for session, enterprise in SessionEnterprise.objects.filter(
+        attended=True, session__in=session_ids
+    ).values_list("session_id", "enterprise_id"):
+        for cell in cells(session):
+            cell.enterprises.add(enterprise)
+    links = MentoringSession.cooperatives.through.objects.filter(mentoringsession__in=session_ids)
+    for session, cooperative in links.values_list("mentoringsession_id", "cooperative_id"):
+        for cell in cells(session):
+            cell.cooperatives.add(cooperative)
+
+    def booking_totals(group: list) -> Totals:
+        return result.setdefault(tuple(group), Totals())
+
+    _measure_bookings(
+        bookings,
+        {**own, "regency": F("enterprise__regency_id")},
+        booking_totals,
+    )
     return result
 
 

@@ -3,7 +3,9 @@
 A period is cut into whole months, read from the month cells, and the days of a month it only
 partly covers (custom ranges): from the nation's day cells, or for a province or a centre from
 the source tables (a few hundred sessions). The sets of ids are united before counting, so
-"unique", "new" and "returning" enterprises are exact over any range.
+"unique", "new" and "returning" enterprises are exact over any range. With a regency chosen,
+the months are the centres' regency cells (``RegencyCell``, leaves added up here), and the
+consultants' workload is read from the regency's sessions.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
 
 from clinics.selectors import areas_by_code
 from mentoring.models import Booking, MentoringSession
@@ -23,20 +25,22 @@ from plut.top.dashboards.facts.measure import (
     SESSION_NUMBERS,
     SETS,
     Totals,
+    in_regency,
     measure,
     names_of_people,
 )
 from plut.top.dashboards.facts.measure import workload as measure_workload
 from plut.top.dashboards.filters import Filters, Place
-from plut.top.dashboards.models import Cell, ConsultantCell, Grain, Level
+from plut.top.dashboards.models import Cell, ConsultantCell, Grain, Level, RegencyCell
 from plut.top.dashboards.periods import Period, in_period, month_end
 
 ONE_DAY = datetime.timedelta(days=1)
 
 
 def answers(filters: Filters) -> bool:
-    """Whether the cells hold these filters (a regency is read from the source tables)."""
-    return not filters.invalid and not filters.regency
+    """Whether the cells hold these filters (invalid ones show nothing: the source tables'
+    empty querysets say so)."""
+    return not filters.invalid
 
 
 @dataclass(frozen=True)
@@ -47,18 +51,19 @@ class Key:
     scope: int
     area: int
     mode: str
+    regency: str = ""  # Regency.code; "": any
 
     @classmethod
     def of(cls, place: Place, filters: Filters) -> Key:
         area = areas_by_code(active=False)[filters.service_area].pk if filters.service_area else 0
-        mode = filters.mode or ANY_MODE
+        mode, regency = filters.mode or ANY_MODE, filters.regency
         if filters.centre:
-            return cls(Level.CENTRE, filters.centre, area, mode)
+            return cls(Level.CENTRE, filters.centre, area, mode, regency)
         if place.centre:
-            return cls(Level.CENTRE, place.centre.pk, area, mode)
+            return cls(Level.CENTRE, place.centre.pk, area, mode, regency)
         if place.province:
-            return cls(Level.PROVINCE, int(place.province.code), area, mode)
-        return cls(Level.NATION, 0, area, mode)
+            return cls(Level.PROVINCE, int(place.province.code), area, mode, regency)
+        return cls(Level.NATION, 0, area, mode, regency)
 
 
 def split(period: Period) -> tuple[list[datetime.date], list[Period]]:
@@ -88,25 +93,28 @@ def _of_places(model: type[MentoringSession | Booking], level: int, scopes: list
     return rows
 
 
-def _narrowed(rows: QuerySet, area: int, mode: str, period: Period) -> QuerySet:
+def _narrowed(rows: QuerySet, key: Key, period: Period) -> QuerySet:
+    """Sessions or bookings within ``key``'s area, mode and regency, started in ``period``."""
     rows = rows.filter(in_period("starts_at", ZONE, period))
-    if area:
-        rows = rows.filter(service_area_id=area)
-    if mode:
-        rows = rows.filter(mode=mode)
+    if key.area:
+        rows = rows.filter(service_area_id=key.area)
+    if key.mode:
+        rows = rows.filter(mode=key.mode)
+    if key.regency:
+        rows = in_regency(rows, key.regency)
     return rows
 
 
-def _part_live(level: int, scopes: list[int], area: int, mode: str, part: Period) -> dict:
-    """``{scope: Totals}`` of some days of a province or centre, from the source tables."""
-    column = "centre_id" if level == Level.CENTRE else "centre__province_id"
+def _part_live(level: int, scopes: list[int], key: Key, part: Period) -> dict:
+    """``{scope: Totals}`` of some days of the places listed, from the source tables."""
+    column = {Level.CENTRE: "centre_id", Level.PROVINCE: "centre__province_id"}.get(level)
 
     def dimensions(path: str) -> dict:
-        return {"scope": F(f"{path}{column}")}
+        return {"scope": F(f"{path}{column}") if column else Value(0)}
 
     measured = measure(
-        _narrowed(_of_places(MentoringSession, level, scopes), area, mode, part),
-        _narrowed(_of_places(Booking, level, scopes), area, mode, part),
+        _narrowed(_of_places(MentoringSession, level, scopes), key, part),
+        _narrowed(_of_places(Booking, level, scopes), key, part),
         dimensions,
     )
     return {int(scope): totals for (scope,), totals in measured.items()}
@@ -126,10 +134,27 @@ def _part_days(area: int, mode: str, part: Period) -> Totals:
     return Totals.of(cell_totals(row) for row in rows)
 
 
-def _parts(level: int, scopes: list[int], area: int, mode: str, part: Period) -> dict:
-    if level == Level.NATION:
-        return {0: _part_days(area, mode, part)}
-    return _part_live(level, scopes, area, mode, part)
+def _parts(level: int, scopes: list[int], key: Key, part: Period) -> dict:
+    if level == Level.NATION and not key.regency:
+        return {0: _part_days(key.area, key.mode, part)}
+    return _part_live(level, scopes, key, part)
+
+
+# --- A regency's months ----------------------------------------------------------------------
+
+
+def _regency_cells(level: int, scopes: list[int], key: Key) -> QuerySet:
+    """The regency cells (leaves) of the places listed that ``key``'s area and mode take."""
+    rows = RegencyCell.objects.filter(regency=key.regency)
+    if level == Level.CENTRE:
+        rows = rows.filter(centre_id__in=scopes)
+    elif level == Level.PROVINCE:
+        rows = rows.filter(province__in=scopes)
+    if key.area:
+        rows = rows.filter(area=key.area)
+    if key.mode:
+        rows = rows.filter(mode=key.mode)
+    return rows
 
 
 # --- One place: every month once --------------------------------------------------------------
@@ -140,16 +165,21 @@ class PlaceFacts:
 
     def __init__(self, key: Key) -> None:
         self.key = key
-        rows = Cell.objects.filter(
-            level=key.level, scope=key.scope, area=key.area, mode=key.mode, grain=Grain.MONTH
-        ).values("day", *NUMBERS, *SETS)
-        self.months = {row["day"]: cell_totals(row) for row in rows}
+        self.months: dict[datetime.date, Totals] = defaultdict(Totals)
+        if key.regency:
+            rows = _regency_cells(key.level, [key.scope], key)
+        else:
+            rows = Cell.objects.filter(
+                level=key.level, scope=key.scope, area=key.area, mode=key.mode, grain=Grain.MONTH
+            )
+        for row in rows.values("day", *NUMBERS, *SETS):
+            self.months[row["day"]].add(cell_totals(row))
         self._parts: dict[Period, Totals] = {}
 
     def _part(self, part: Period) -> Totals:
         if part not in self._parts:
             key = self.key
-            found = _parts(key.level, [key.scope], key.area, key.mode, part)
+            found = _parts(key.level, [key.scope], key, part)
             self._parts[part] = found.get(key.scope, Totals())
         return self._parts[part]
 
@@ -174,18 +204,23 @@ class PlaceFacts:
 # --- Many places at once: the league tables -------------------------------------------------
 
 
-def per_scope(level: int, scopes: list[int], area: int, mode: str, period: Period) -> dict:
-    """``{scope: Totals}`` over ``period`` for every scope listed (centres or provinces; the
-    days of a month the period only partly covers from the source tables)."""
+def per_scope(level: int, scopes: list[int], key: Key, period: Period) -> dict:
+    """``{scope: Totals}`` over ``period`` for every scope listed (centres or provinces) within
+    ``key``'s area, mode and regency (the days of a month the period only partly covers from
+    the source tables)."""
     months, parts = split(period)
     result: dict[int, Totals] = defaultdict(Totals)
-    rows = Cell.objects.filter(
-        level=level, scope__in=scopes, area=area, mode=mode, grain=Grain.MONTH, day__in=months
-    ).values("scope", *NUMBERS, *SETS)
-    for row in rows:
+    if key.regency:
+        column = "centre_id" if level == Level.CENTRE else "province"
+        rows = _regency_cells(level, scopes, key).annotate(scope=F(column))
+    else:
+        rows = Cell.objects.filter(
+            level=level, scope__in=scopes, area=key.area, mode=key.mode, grain=Grain.MONTH
+        )
+    for row in rows.filter(day__in=months).values("scope", *NUMBERS, *SETS):
         result[row["scope"]].add(cell_totals(row))
     for part in parts:
-        for scope, totals in _part_live(level, scopes, area, mode, part).items():
+        for scope, totals in _part_live(level, scopes, key, part).items():
             result[scope].add(totals)
     return result
 
@@ -197,6 +232,8 @@ def sessions_per_month(key: Key, period: Period) -> tuple[dict, dict]:
     """Sessions per (month, area) within the mode filter, and per (month, mode) within the
     area filter, over ``period``."""
     months, parts = split(period)
+    if key.regency:
+        return _regency_sessions_per_month(key, months, parts)
     per_area = Q(mode=key.mode) & (Q(area=key.area) if key.area else Q(area__gt=0))
     per_mode = Q(area=key.area) & (Q(mode=key.mode) if key.mode else Q(mode__gt=""))
     cells = Cell.objects.filter(per_area | per_mode, level=key.level, scope=key.scope)
@@ -222,32 +259,55 @@ def sessions_per_month(key: Key, period: Period) -> tuple[dict, dict]:
             for area, mode, n in days.values_list("area", "mode").annotate(n=Sum("sessions")):
                 count(month, area, mode, n)
             continue
-        sessions = _narrowed(
-            _of_places(MentoringSession, key.level, [key.scope]), key.area, key.mode, part
-        )
-        for area, mode, n in (
-            sessions.values_list("service_area_id", "mode").annotate(n=Count("pk")).order_by()
-        ):
-            by_area[(month, area)] += n
-            by_mode[(month, mode)] += n
+        _count_live(key, part, by_area, by_mode)
+    return by_area, by_mode
+
+
+def _count_live(key: Key, part: Period, by_area: dict, by_mode: dict) -> None:
+    """Add the sessions of some days of ``key``'s place, from the source tables."""
+    month = part.start.replace(day=1)
+    sessions = _narrowed(_of_places(MentoringSession, key.level, [key.scope]), key, part)
+    for area, mode, n in (
+        sessions.values_list("service_area_id", "mode").annotate(n=Count("pk")).order_by()
+    ):
+        by_area[(month, area)] += n
+        by_mode[(month, mode)] += n
+
+
+def _regency_sessions_per_month(key: Key, months: list, parts: list[Period]) -> tuple[dict, dict]:
+    """``sessions_per_month`` with a regency chosen: every leaf the filters take counts in
+    both charts, as a cell of one area and one mode does."""
+    by_area: dict[tuple, int] = defaultdict(int)
+    by_mode: dict[tuple, int] = defaultdict(int)
+    leaves = _regency_cells(key.level, [key.scope], key).filter(day__in=months, sessions__gt=0)
+    for day, area, mode, n in leaves.values_list("day", "area", "mode", "sessions"):
+        by_area[(day, area)] += n
+        by_mode[(day, mode)] += n
+    for part in parts:
+        _count_live(key, part, by_area, by_mode)
     return by_area, by_mode
 
 
 def workload(place_centres: list[int] | None, key: Key, period: Period) -> dict[tuple, dict]:
-    """``{(consultant_id, centre_id): sums and names}`` over ``period``."""
+    """``{(consultant_id, centre_id): sums and names}`` over ``period``. The consultants'
+    cells hold no regency: with one chosen, its sessions (a few thousand) are read."""
     months, parts = split(period)
+    if key.regency:
+        months, parts = [], [period]
     cells = ConsultantCell.objects.filter(area=key.area, mode=key.mode, day__in=months)
     sessions = MentoringSession.objects.all()
     if place_centres is not None:
         cells = cells.filter(centre_id__in=place_centres)
         sessions = sessions.filter(centre_id__in=place_centres)
-    found = list(
-        cells.values("consultant_id", "centre_id")
-        .annotate(**{name: Sum(name) for name in SESSION_NUMBERS}, **names_of_people())
-        .order_by()
-    )
+    found = []
+    if months:
+        found = list(
+            cells.values("consultant_id", "centre_id")
+            .annotate(**{name: Sum(name) for name in SESSION_NUMBERS}, **names_of_people())
+            .order_by()
+        )
     for part in parts:
-        found += measure_workload(_narrowed(sessions, key.area, key.mode, part), {}, named=True)
+        found += measure_workload(_narrowed(sessions, key, part), {}, named=True)
     result: dict[tuple, dict[str, Any]] = {}
     for row in found:
         kept = result.setdefault(

@@ -70,13 +70,13 @@ PG_DATE = "({} AT TIME ZONE 'UTC')::date"
 SQLITE_DATE = "date({})"
 
 
-def _postgresql() -> list[str]:
-    statements = []
-    for table, (name, columns, via) in WATCHED.items():
-        new = ", ".join(f"NEW.{c}" for c in columns)
-        old = ", ".join(f"OLD.{c}" for c in columns)
-        statements.append(
-            f"""CREATE FUNCTION dashboards_mark_{name}() RETURNS trigger LANGUAGE plpgsql AS $$
+def postgresql_trigger(table: str, name: str, columns: list[str], via: str | None) -> list[str]:
+    """The function and trigger that mark what a write to ``table`` may change (also used by
+    later migrations that watch more columns)."""
+    new = ", ".join(f"NEW.{c}" for c in columns)
+    old = ", ".join(f"OLD.{c}" for c in columns)
+    return [
+        f"""CREATE FUNCTION dashboards_mark_{name}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'UPDATE' AND ROW({new}) IS NOT DISTINCT FROM ROW({old}) THEN
         RETURN NULL;
@@ -88,28 +88,36 @@ BEGIN
         {_mark("NEW", via, PG_DATE)};
     END IF;
     RETURN NULL;
-END $$"""
-        )
-        statements.append(
-            f"CREATE TRIGGER dashboards_mark_{name} AFTER INSERT OR UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION dashboards_mark_{name}()"
-        )
+END $$""",
+        f"CREATE TRIGGER dashboards_mark_{name} AFTER INSERT OR UPDATE OR DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION dashboards_mark_{name}()",
+    ]
+
+
+def _postgresql() -> list[str]:
+    statements = []
+    for table, (name, columns, via) in WATCHED.items():
+        statements += postgresql_trigger(table, name, columns, via)
     return statements
+
+
+def sqlite_triggers(table: str, name: str, columns: list[str], via: str | None) -> list[str]:
+    unchanged = " AND ".join(f"NEW.{c} IS OLD.{c}" for c in columns)
+    return [
+        f"CREATE TRIGGER dashboards_mark_{name}_insert AFTER INSERT ON {table} "
+        f"BEGIN {_mark('NEW', via, SQLITE_DATE)}; END",
+        f"CREATE TRIGGER dashboards_mark_{name}_delete AFTER DELETE ON {table} "
+        f"BEGIN {_mark('OLD', via, SQLITE_DATE)}; END",
+        f"CREATE TRIGGER dashboards_mark_{name}_update AFTER UPDATE ON {table} "
+        f"WHEN NOT ({unchanged}) "
+        f"BEGIN {_mark('OLD', via, SQLITE_DATE)}; {_mark('NEW', via, SQLITE_DATE)}; END",
+    ]
 
 
 def _sqlite() -> list[str]:
     statements = []
     for table, (name, columns, via) in WATCHED.items():
-        unchanged = " AND ".join(f"NEW.{c} IS OLD.{c}" for c in columns)
-        statements += [
-            f"CREATE TRIGGER dashboards_mark_{name}_insert AFTER INSERT ON {table} "
-            f"BEGIN {_mark('NEW', via, SQLITE_DATE)}; END",
-            f"CREATE TRIGGER dashboards_mark_{name}_delete AFTER DELETE ON {table} "
-            f"BEGIN {_mark('OLD', via, SQLITE_DATE)}; END",
-            f"CREATE TRIGGER dashboards_mark_{name}_update AFTER UPDATE ON {table} "
-            f"WHEN NOT ({unchanged}) "
-            f"BEGIN {_mark('OLD', via, SQLITE_DATE)}; {_mark('NEW', via, SQLITE_DATE)}; END",
-        ]
+        statements += sqlite_triggers(table, name, columns, via)
     return statements
 
 
