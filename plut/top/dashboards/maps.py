@@ -16,6 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from plut.top.dashboards.selectors import KPI_DEFINITIONS, MAP_CARDS
+
 TOPOLOGY = Path(settings.BASE_DIR) / "plut" / "reference_data" / "maps"
 TOPOLOGY_FILE = TOPOLOGY / "indonesia-38-provinces.topo.json"
 # The file gives the six Papua-region provinces the codes of the two they were split from (91,
@@ -30,15 +32,17 @@ PAPUA_CODES = {
 }
 WIDTH = 1000  # the SVG's units across; the height follows the country's shape
 # Shades of the figure, lightest first (ColorBrewer "Blues", readable by the colour-blind);
-# dashboards.css paints .shade-1 ... .shade-5, and .shade-0 for a province without a PLUT.
+# dashboards.css paints .shade-1 ... .shade-5, and .shade-0 for a province without a PLUT or
+# without a value.
 CLASSES = 5
 
-# The figures a map may show: the province ranking's columns (selectors.province_ranking).
+# The figures a map may show: every KPI card (its label and format), each province's value
+# being its own dashboard's card (selectors.province_figures), and the ranking's own columns.
+_CARDS = {key: (label, fmt) for key, label, fmt in KPI_DEFINITIONS}
 MAP_FIGURES: dict[str, tuple[Any, str]] = {
-    "sessions": (_("Sesi"), "int"),
-    "enterprises": (_("UMKM unik"), "int"),
+    **{figure: _CARDS[card] for figure, card in MAP_CARDS.items()},
     "centres": (_("PLUT"), "int"),
-    "cooperatives": (_("Koperasi"), "int"),
+    "cooperatives": (_("Koperasi terdaftar"), "int"),
     "active_rate": (_("% koperasi aktif"), "percent0"),
 }
 DEFAULT_FIGURE = "sessions"
@@ -130,7 +134,8 @@ def _breaks(values: list[float]) -> list[float]:
 def choropleth(ranking: list[dict[str, Any]], figure: str) -> dict[str, Any]:
     """What the map template draws: each province's shape, value and shade for ``figure`` (one
     of MAP_FIGURES), and the legend's classes (lower and upper bound, shade). Provinces the
-    ranking lacks (no PLUT, or outside the scope) are drawn unshaded."""
+    ranking lacks (no PLUT, or outside the scope) are drawn unshaded, as are those it gives no
+    value (a rate of nothing, such as satisfaction without answered surveys: ``missing``)."""
     if figure not in MAP_FIGURES:
         figure = DEFAULT_FIGURE
     values = {row["code"]: row[figure] for row in ranking if row[figure] is not None}
@@ -139,11 +144,15 @@ def choropleth(ranking: list[dict[str, Any]], figure: str) -> dict[str, Any]:
     bounds = _breaks(list(values.values())) if values else []
     label, kind = MAP_FIGURES[figure]
     legend = []
-    lower: float | None = min(values.values()) if values else None
+    previous: float | None = None
     for shade, upper in enumerate(bounds, start=1):
+        held = [value for value in values.values() if previous is None or value > previous]
+        # A count above the last class's bound starts at the next whole number; any other
+        # figure (hours, rates, scores, Rupiah) at the smallest value the class holds, as
+        # the next one after a bound depends on how the figure is rounded.
+        lower = previous + 1 if kind == "int" and previous is not None else min(held)
         legend.append({"shade": shade, "lower": lower, "upper": upper})
-        # A count above the last class's bound starts at the next whole number.
-        lower = upper + 1 if kind == "int" else upper
+        previous = upper
     shapes, height = province_shapes()
     provinces = []
     for shape in shapes:
@@ -158,6 +167,7 @@ def choropleth(ranking: list[dict[str, Any]], figure: str) -> dict[str, Any]:
                 "path": shape.path,
                 "value": value,
                 "shade": shade,
+                "ranked": shape.code in names,
             }
         )
     return {
@@ -166,6 +176,7 @@ def choropleth(ranking: list[dict[str, Any]], figure: str) -> dict[str, Any]:
         "kind": kind,
         "provinces": provinces,
         "legend": legend,
+        "missing": any(code not in values for code in names),
         "width": WIDTH,
         "height": height,
     }

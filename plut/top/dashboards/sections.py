@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from plut.top.dashboards import selectors
 from plut.top.dashboards.filters import CENTRE, NATIONAL, PROVINCE, Filters, Place
+from plut.top.dashboards.maps import DEFAULT_FIGURE, MAP_FIGURES
 from plut.top.dashboards.official import coverage, official_active
 
 
@@ -23,8 +24,12 @@ class Section:
     title: Any
     levels: tuple[str, ...]
     compute: Callable[[Any, Place, Filters, str], dict[str, Any]]
-    table: Callable[[dict[str, Any]], tuple[list[Any], list[list[Any]]]]
+    # The figures as table rows; given ``options`` as keywords too.
+    table: Callable[..., tuple[list[Any], list[list[Any]]]]
     columns: list[tuple[str, Any]] | None = None
+    # Query parameters the table reads besides the figures (the map's ?figure=): they choose
+    # what is shown of the figures, not what is computed, so they share one snapshot.
+    options: tuple[str, ...] = ()
 
 
 def _overview(user: Any, place: Place, filters: Filters, sort: str) -> dict[str, Any]:
@@ -237,6 +242,34 @@ def _provinces_table(data: dict[str, Any]) -> tuple[list[Any], list[list[Any]]]:
     ]
 
 
+def _map(user: Any, place: Place, filters: Filters, sort: str) -> dict[str, Any]:
+    return {"ranking": selectors.province_figures(user, place, filters, sort=sort or DEFAULT_SORT)}
+
+
+# What the map's table may be sorted by: the name, or any figure the map offers.
+MAP_COLUMNS = [PROVINCE_COLUMNS[0], *((key, label) for key, (label, _kind) in MAP_FIGURES.items())]
+
+
+def map_columns(figure: str) -> list[tuple[str, Any, str]]:
+    """The map's table, on the page and in its export: the ranking's columns and the figure
+    on the map if it is not one of them (key, label and format of each; the name's first)."""
+    if figure not in MAP_FIGURES:
+        figure = DEFAULT_FIGURE
+    shown = [key for key, _label in PROVINCE_COLUMNS]
+    if figure not in shown:
+        shown.append(figure)
+    labels = dict(PROVINCE_COLUMNS)
+    labels.setdefault(figure, MAP_FIGURES[figure][0])
+    return [(key, labels[key], MAP_FIGURES[key][1] if key in MAP_FIGURES else "") for key in shown]
+
+
+def _map_table(data: dict[str, Any], figure: str = "") -> tuple[list[Any], list[list[Any]]]:
+    columns = map_columns(figure)
+    return [label for _key, label, _kind in columns], [
+        [row[key] for key, _label, _kind in columns] for row in data["ranking"]
+    ]
+
+
 def _consultants(user: Any, place: Place, filters: Filters, sort: str) -> dict[str, Any]:
     return {"workload": selectors.consultant_workload(user, place, filters)}
 
@@ -275,9 +308,10 @@ SECTIONS: dict[str, Section] = {
             "map",
             _("Peta"),
             (NATIONAL,),
-            _provinces,
-            _provinces_table,
-            PROVINCE_COLUMNS,
+            _map,
+            _map_table,
+            MAP_COLUMNS,
+            options=("figure",),
         ),
         Section(
             "centres",

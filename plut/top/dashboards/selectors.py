@@ -10,7 +10,8 @@ definitions are in docs/dashboards.md.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
@@ -23,6 +24,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Max,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -59,11 +61,20 @@ from plut.foundation.accounts.scope import visible_to
 from plut.foundation.regions.models import Province
 from plut.top.dashboards.facts import measure as facts_measure
 from plut.top.dashboards.facts import read as facts
-from plut.top.dashboards.filters import NATIONAL, Filters, Place
-from plut.top.dashboards.models import CentreUtilisation, Level
-from plut.top.dashboards.periods import Period, before, in_period, local_month
+from plut.top.dashboards.facts.measure import Totals
+from plut.top.dashboards.filters import NATIONAL, PROVINCE, Filters, Place
+from plut.top.dashboards.models import Cell, CentreUtilisation, Grain, Level
+from plut.top.dashboards.periods import (
+    Period,
+    add_months,
+    before,
+    in_period,
+    local_month,
+    month_end,
+)
 
 SESSION_ZONE = "centre__province__timezone"
+ONE_DAY = datetime.timedelta(days=1)
 PERIOD_KEYS = ("current", "previous", "year_ago")
 
 
@@ -321,26 +332,47 @@ class _Measured(NamedTuple):
     permits: int  # how many of the four permits it records
 
 
+MEASURED = (
+    "pk",
+    "enterprise_id",
+    "recorded_on",
+    "employees",
+    "turnover",
+    "financing_amount",
+    *(f"obtained_{permit}" for permit in PERMITS),
+)
+
+
+def _measured(outcomes: QuerySet[Outcome], *groups: str) -> Iterator[tuple[tuple, _Measured]]:
+    """Every outcome in scope with its ``groups`` values, per enterprise in the order it was
+    recorded (one query)."""
+    rows = outcomes.order_by("enterprise_id", "recorded_on", "pk").values_list(*groups, *MEASURED)
+    for row in rows:
+        pk, enterprise, on, employees, turnover, financing, *permits = row[len(groups) :]
+        yield (
+            row[: len(groups)],
+            _Measured(pk, enterprise, on, employees, turnover, financing, sum(permits)),
+        )
+
+
 def _outcomes_by_enterprise(outcomes: QuerySet[Outcome]) -> dict[int, list[_Measured]]:
     """Every outcome in scope, per enterprise in the order it was recorded (one query).
 
     Outcomes are few (one enterprise in twenty has any), so reading them whole and pairing each
     with the enterprise's earlier ones here costs less than a correlated subquery per outcome.
     """
-    rows = outcomes.order_by("enterprise_id", "recorded_on", "pk").values_list(
-        "pk",
-        "enterprise_id",
-        "recorded_on",
-        "employees",
-        "turnover",
-        "financing_amount",
-        *(f"obtained_{permit}" for permit in PERMITS),
-    )
     result: dict[int, list[_Measured]] = {}
-    for pk, enterprise, on, employees, turnover, financing, *permits in rows:
-        result.setdefault(enterprise, []).append(
-            _Measured(pk, enterprise, on, employees, turnover, financing, sum(permits))
-        )
+    for _group, outcome in _measured(outcomes):
+        result.setdefault(outcome.enterprise, []).append(outcome)
+    return result
+
+
+def _outcomes_by_province(outcomes: QuerySet[Outcome]) -> dict[str, dict[int, list[_Measured]]]:
+    """``_outcomes_by_enterprise`` per province of the enterprise's own centre, where its
+    outcomes count (``outcomes_in_scope``): one query for them all."""
+    result: dict[str, dict[int, list[_Measured]]] = {}
+    for (province,), outcome in _measured(outcomes, "enterprise__centre__province"):
+        result.setdefault(province, {}).setdefault(outcome.enterprise, []).append(outcome)
     return result
 
 
@@ -389,14 +421,17 @@ def turnover_figures(
     the periods are read.
     """
     periods = filters.period.comparisons()
-    latest: dict[int, dict[str, _Measured]] = {}
-    for enterprise, history in measured.items():
-        for outcome in history:
-            if outcome.turnover is None:
-                continue
-            for key, period in periods.items():
-                if period.start <= outcome.on <= period.end:
-                    latest.setdefault(enterprise, {})[key] = outcome  # the last one wins
+    return _turnover(periods, measured, _baselines(outcomes, periods, assisted), assisted)
+
+
+def _baselines(
+    outcomes: QuerySet[Outcome],
+    periods: dict[str, Period],
+    assisted: QuerySet[MentoringSession] | BitMap | None = None,
+) -> dict[int, tuple[int | None, datetime.date]]:
+    """``{enterprise: (turnover given, day its record was created)}`` for the enterprises with
+    a turnover recorded in one of the periods, only assisted ones when ``assisted`` is a
+    queryset of sessions (one query)."""
     # A semi-join, not a list of ids: tens of thousands at national scale.
     recorded = outcomes.filter(turnover__isnull=False).filter(
         _any_of(periods.values(), lambda p: Q(recorded_on__gte=p.start, recorded_on__lte=p.end))
@@ -408,30 +443,51 @@ def turnover_figures(
                 attended=True, session__in=assisted.values("pk")
             ).values("enterprise_id")
         )
-    totals = {key: [0, 0, 0] for key in periods}  # enterprises, baselines, latest
     # The day the record was created, in the portal's zone, as the profile shows it.
     rows = enterprises.values_list("pk", "annual_turnover", TruncDate("created_at"))
-    for pk, given, created_on in rows:
-        if isinstance(assisted, BitMap) and pk not in assisted:
+    return {pk: (given, created_on) for pk, given, created_on in rows}
+
+
+def _turnover(
+    periods: dict[str, Period],
+    measured: dict[int, list[_Measured]],
+    baselines: dict[int, tuple[int | None, datetime.date]],
+    assisted: QuerySet[MentoringSession] | BitMap | None,
+) -> dict[str, dict]:
+    """The indicator per period (``turnover_figures``) from the enterprises' outcomes and
+    baselines; an enterprise outside ``assisted``'s set, or whose baseline was not read, is
+    not counted."""
+    latest: dict[int, dict[str, _Measured]] = {}
+    for enterprise, history in measured.items():
+        for outcome in history:
+            if outcome.turnover is None:
+                continue
+            for key, period in periods.items():
+                if period.start <= outcome.on <= period.end:
+                    latest.setdefault(enterprise, {})[key] = outcome  # the last one wins
+    totals = {key: [0, 0, 0] for key in periods}  # enterprises, baselines, latest
+    for pk, last_in in latest.items():
+        if pk not in baselines or (isinstance(assisted, BitMap) and pk not in assisted):
             continue
+        given, created_on = baselines[pk]
         if given is not None:
             base, base_on = given, created_on
         else:
             first = next(o for o in measured[pk] if o.turnover is not None)
             base, base_on = first.turnover, first.on
-        for key, last in latest[pk].items():
+        for key, last in last_in.items():
             if last.on > base_on:
                 totals[key][0] += 1
                 totals[key][1] += base
                 totals[key][2] += last.turnover
     result = {}
     for key in periods:
-        count, base, last = totals[key]
+        count, baseline, newest = totals[key]
         result[key] = {
             "turnover_enterprises": count,
-            "turnover_baseline": base,
-            "turnover_latest": last,
-            "turnover_increase": rate_percent(last - base, base),
+            "turnover_baseline": baseline,
+            "turnover_latest": newest,
+            "turnover_increase": rate_percent(newest - baseline, baseline),
         }
     return result
 
@@ -512,30 +568,33 @@ def kpis(user: Any, place: Place, filters: Filters) -> dict[str, Any]:
 
 def _fact_figures(kept: facts.PlaceFacts, filters: Filters) -> dict[str, dict]:
     """The session, enterprise, cooperative, booking and satisfaction blocks from the facts."""
-    result = {}
-    for key, period in filters.period.comparisons().items():
-        within = kept.within(period)
-        returning = within.enterprises.intersection_cardinality(
-            kept.before(period.start).enterprises
-        )
-        result[key] = {
-            **_session_block(
-                within.sessions,
-                within.contact_minutes,
-                within.preparation_minutes,
-                within.travel_minutes,
-            ),
-            **_enterprise_block(len(within.enterprises), returning),
-            "cooperatives": len(within.cooperatives),
-            **_booking_block(
-                within.bookings,
-                within.bookings_completed,
-                within.bookings_no_show,
-                within.bookings_cancelled,
-            ),
-            **_satisfaction_block(_mean(within.score_sum, within.surveys), within.surveys),
-        }
-    return result
+    return {
+        key: _fact_block(kept.within(period), kept.before(period.start))
+        for key, period in filters.period.comparisons().items()
+    }
+
+
+def _fact_block(within: Totals, before: Totals) -> dict[str, Any]:
+    """Those blocks for one period: what its sessions and bookings add up to, and everything
+    before it began (whose enterprises make the period's ones "returning")."""
+    returning = within.enterprises.intersection_cardinality(before.enterprises)
+    return {
+        **_session_block(
+            within.sessions,
+            within.contact_minutes,
+            within.preparation_minutes,
+            within.travel_minutes,
+        ),
+        **_enterprise_block(len(within.enterprises), returning),
+        "cooperatives": len(within.cooperatives),
+        **_booking_block(
+            within.bookings,
+            within.bookings_completed,
+            within.bookings_no_show,
+            within.bookings_cancelled,
+        ),
+        **_satisfaction_block(_mean(within.score_sum, within.surveys), within.surveys),
+    }
 
 
 # --- Charts: the current period only -------------------------------------------------------
@@ -903,6 +962,19 @@ def province_ranking(
 ) -> list[dict[str, Any]]:
     """The ministry's ranked view: each province's centres, sessions, enterprises served and
     active cooperatives in the period (five queries)."""
+    ranking = _provinces_with_centres(user, place, filters)
+    session_counts, enterprises = _per_province(
+        user, place, filters, [row["code"] for row in ranking]
+    )
+    for row in ranking:
+        row["sessions"] = session_counts.get(row["code"], 0)
+        row["enterprises"] = enterprises.get(row["code"], 0)
+    return _sorted(ranking, sort, PROVINCE_SORTS)
+
+
+def _provinces_with_centres(user: Any, place: Place, filters: Filters) -> list[dict[str, Any]]:
+    """The provinces with a centre in scope, with their centres, registered cooperatives and
+    the share of them active (three queries); none but for the nation."""
     if place.level != NATIONAL:
         return []
     cooperatives = cooperatives_visible_to(user)
@@ -912,7 +984,6 @@ def province_ranking(
         cooperatives = cooperatives.filter(centre_id=filters.centre)
     centres_count = _grouped(centres, "province", Count("pk"))
     provinces = visible_to(user, Province.objects.all()).filter(code__in=list(centres_count))
-    session_counts, enterprises = _per_province(user, place, filters, list(centres_count))
     cooperative_counts = {
         province: (total, active)
         for province, total, active in cooperatives.order_by()
@@ -920,21 +991,19 @@ def province_ranking(
         .annotate(total=Count("pk"), active=Count("pk", filter=Q(last_rat_on__gte=rat_cutoff())))
         .values_list("regency__province", "total", "active")
     }
-    ranking = []
+    rows = []
     for code, name in provinces.values_list("code", "name"):
         total, active = cooperative_counts.get(code, (0, 0))
-        ranking.append(
+        rows.append(
             {
                 "code": code,
                 "name": name,
                 "centres": centres_count[code],
-                "sessions": session_counts.get(code, 0),
-                "enterprises": enterprises.get(code, 0),
                 "cooperatives": total,
                 "active_rate": rate_percent(active, total),
             }
         )
-    return _sorted(ranking, sort, PROVINCE_SORTS)
+    return rows
 
 
 def _per_province(
@@ -963,4 +1032,94 @@ def _per_province(
     return (
         _grouped(sessions, "centre__province", Count("pk")),
         _grouped(attended, "session__centre__province", Count("enterprise", distinct=True)),
+    )
+
+
+# --- The province map: every KPI card of every province --------------------------------------
+
+# The KPI cards by the names the map's figures give them: "cooperatives" there is the
+# ranking's registered count, so the card of the cooperatives served is "cooperatives_served".
+MAP_CARDS = {
+    ("cooperatives_served" if key == "cooperatives" else key): key
+    for key, _label, _fmt in KPI_DEFINITIONS
+}
+MAP_SORTS = (*PROVINCE_SORTS, *MAP_CARDS)
+
+
+def province_figures(
+    user: Any, place: Place, filters: Filters, *, sort: str = "-sessions"
+) -> list[dict[str, Any]]:
+    """What the national map offers: the ranked provinces with, besides the ranking's columns,
+    every KPI card's value in the period (by MAP_CARDS' names), each exactly what the province's
+    own dashboard shows on the card with the same filters. A fixed number of queries, however
+    many provinces (docs/dashboards.md)."""
+    rows = _provinces_with_centres(user, place, filters)
+    cards = _province_cards(user, place, filters, [row["code"] for row in rows])
+    for row in rows:
+        # The ranking's sessions and enterprises are these cards too, read once here.
+        row.update({name: cards[row["code"]][key] for name, key in MAP_CARDS.items()})
+    return _sorted(rows, sort, MAP_SORTS)
+
+
+def _province_cards(
+    user: Any, place: Place, filters: Filters, codes: list[str]
+) -> dict[str, dict[str, Any]]:
+    """``{province code: {card key: value}}``: the current values ``kpis`` gives each province
+    with these filters, from the facts of all of them at once: the period's, the earlier ones
+    (for the returning enterprises), every month's (for the assisted enterprises of the
+    turnover indicator), and the outcomes grouped by their enterprise's province."""
+    key = facts.Key.of(place, filters) if facts.answers(filters) else None
+    if key is None or key.level != Level.NATION:
+        # A centre chosen (its province alone is ranked) or filters the facts do not hold (an
+        # invalid one shows nothing): each province's own figures.
+        return {
+            province.code: {
+                card["key"]: card["current"]
+                for card in kpis(user, Place(PROVINCE, province=province), filters)["cards"]
+            }
+            for province in Province.objects.filter(code__in=codes)
+        }
+    period = filters.period
+    scopes = {code: int(code) for code in codes}
+    within = facts.per_scope(Level.PROVINCE, list(scopes.values()), key, period)
+    before, ever = _province_history(list(scopes.values()), key, period.start)
+    outcomes = outcomes_in_scope(user, place, filters)
+    measured = _outcomes_by_province(outcomes)
+    current = {"current": period}
+    baselines = _baselines(outcomes, current)
+    cards = {}
+    for code, scope in scopes.items():
+        own = measured.get(code, {})
+        cards[code] = {
+            **_fact_block(within[scope], before[scope]),
+            **outcome_figures(own, filters)["current"],
+            **_turnover(current, own, baselines, ever[scope].enterprises)["current"],
+        }
+    return cards
+
+
+def _province_history(
+    scopes: list[int], key: facts.Key, day: datetime.date
+) -> tuple[dict[int, Totals], dict[int, Totals]]:
+    """Each province's facts before ``day`` began, and over every month kept: what
+    ``PlaceFacts.before`` and ``.ever`` give one place, for all of them at once (the month
+    cells before ``day``'s month and from it on, and its days before ``day`` from the source
+    tables)."""
+    month = day.replace(day=1)
+    span = Cell.objects.filter(level=Level.PROVINCE, grain=Grain.MONTH).aggregate(
+        first=Min("day"), last=Max("day")
+    )
+    # At least a month either way, so that the queries run do not depend on the data.
+    first = min(span["first"] or month, add_months(month, -1))
+    last = max(span["last"] or month, month)
+
+    def read(part: Period) -> dict[int, Totals]:
+        return facts.per_scope(Level.PROVINCE, scopes, key, part)
+
+    earlier = read(Period(first, month - ONE_DAY))
+    later = read(Period(month, month_end(last)))
+    days = read(Period(month, day - ONE_DAY)) if day > month else defaultdict(Totals)
+    return (
+        {scope: Totals.of([earlier[scope], days[scope]]) for scope in scopes},
+        {scope: Totals.of([earlier[scope], later[scope]]) for scope in scopes},
     )

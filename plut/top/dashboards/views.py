@@ -145,7 +145,8 @@ def dashboard_export(
     place, current, form, filters, figures = _compute(request, level, key, section)
     if filters.invalid:
         return filters_refused(form)
-    headers, rows = current.table(figures.data)
+    options = {name: request.GET.get(name, "") for name in current.options}
+    headers, rows = current.table(figures.data, **options)
     slug = {NATIONAL: "indonesia", PROVINCE: f"provinsi-{place.key}", CENTRE: f"plut-{place.key}"}
     return export_response(
         rows=rows,

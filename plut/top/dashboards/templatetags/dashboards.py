@@ -1,5 +1,5 @@
 """Formatting dashboard figures in the reader's language: 1.234 · 12,5 jam (English: 1,234 ·
-12.5 hours); the province map's data."""
+12.5 hours); the province map's data and table."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from plut.foundation.core.tables import integer
 from plut.foundation.core.templatetags.plut import rupiah_short
 from plut.top.dashboards.maps import DEFAULT_FIGURE, MAP_FIGURES, choropleth
+from plut.top.dashboards.sections import map_columns
 
 register = template.Library()
 
@@ -68,6 +69,24 @@ def province_map(ranking: list[dict[str, Any]], figure: str | None) -> dict[str,
 @register.simple_tag
 def map_figures() -> list[tuple[str, Any]]:
     return [(key, label) for key, (label, _kind) in MAP_FIGURES.items()]
+
+
+@register.simple_tag
+def map_table(ranking: list[dict[str, Any]], figure: str | None) -> dict[str, Any]:
+    """The table under the map, as its export has it (sections.map_columns): the columns, and
+    each province's cells after its name with their formats."""
+    columns = map_columns(figure or DEFAULT_FIGURE)
+    return {
+        "columns": [(key, label) for key, label, _kind in columns],
+        "rows": [
+            {
+                "code": row["code"],
+                "name": row["name"],
+                "cells": [(row[key], kind) for key, _label, kind in columns[1:]],
+            }
+            for row in ranking
+        ],
+    }
 
 
 @register.filter
