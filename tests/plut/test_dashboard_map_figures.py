@@ -140,9 +140,9 @@ def _national(world, query: str):
 
 
 # The facts of all provinces at once: three queries for the provinces with a centre, their
-# centres and cooperatives; the span of the months kept; the period's month cells, those
-# before it and those from its first month on; the outcomes; the turnover baselines.
-WHOLE_MONTHS_QUERIES = 9
+# centres and cooperatives; every province's month cells, read once; the outcomes; the
+# turnover baselines.
+WHOLE_MONTHS_QUERIES = 6
 # The same for a range cutting its first and last months (15 October - 20 December): each cut
 # month's days in the range, and 1-14 October before it, from the source tables (five queries
 # each: sessions, surveys, attendance, cooperatives served, bookings).

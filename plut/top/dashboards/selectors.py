@@ -10,7 +10,6 @@ definitions are in docs/dashboards.md.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
@@ -24,7 +23,6 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Max,
-    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -63,18 +61,15 @@ from plut.top.dashboards.facts import measure as facts_measure
 from plut.top.dashboards.facts import read as facts
 from plut.top.dashboards.facts.measure import Totals
 from plut.top.dashboards.filters import NATIONAL, PROVINCE, Filters, Place
-from plut.top.dashboards.models import Cell, CentreUtilisation, Grain, Level
+from plut.top.dashboards.models import CentreUtilisation, Level
 from plut.top.dashboards.periods import (
     Period,
-    add_months,
     before,
     in_period,
     local_month,
-    month_end,
 )
 
 SESSION_ZONE = "centre__province__timezone"
-ONE_DAY = datetime.timedelta(days=1)
 PERIOD_KEYS = ("current", "previous", "year_ago")
 
 
@@ -1081,8 +1076,7 @@ def _province_cards(
         }
     period = filters.period
     scopes = {code: int(code) for code in codes}
-    within = facts.per_scope(Level.PROVINCE, list(scopes.values()), key, period)
-    before, ever = _province_history(list(scopes.values()), key, period.start)
+    kept = facts.PlacesFacts(Level.PROVINCE, list(scopes.values()), key)
     outcomes = outcomes_in_scope(user, place, filters)
     measured = _outcomes_by_province(outcomes)
     current = {"current": period}
@@ -1091,35 +1085,8 @@ def _province_cards(
     for code, scope in scopes.items():
         own = measured.get(code, {})
         cards[code] = {
-            **_fact_block(within[scope], before[scope]),
+            **_fact_block(kept.within(scope, period), kept.before(scope, period.start)),
             **outcome_figures(own, filters)["current"],
-            **_turnover(current, own, baselines, ever[scope].enterprises)["current"],
+            **_turnover(current, own, baselines, kept.ever(scope).enterprises)["current"],
         }
     return cards
-
-
-def _province_history(
-    scopes: list[int], key: facts.Key, day: datetime.date
-) -> tuple[dict[int, Totals], dict[int, Totals]]:
-    """Each province's facts before ``day`` began, and over every month kept: what
-    ``PlaceFacts.before`` and ``.ever`` give one place, for all of them at once (the month
-    cells before ``day``'s month and from it on, and its days before ``day`` from the source
-    tables)."""
-    month = day.replace(day=1)
-    span = Cell.objects.filter(level=Level.PROVINCE, grain=Grain.MONTH).aggregate(
-        first=Min("day"), last=Max("day")
-    )
-    # At least a month either way, so that the queries run do not depend on the data.
-    first = min(span["first"] or month, add_months(month, -1))
-    last = max(span["last"] or month, month)
-
-    def read(part: Period) -> dict[int, Totals]:
-        return facts.per_scope(Level.PROVINCE, scopes, key, part)
-
-    earlier = read(Period(first, month - ONE_DAY))
-    later = read(Period(month, month_end(last)))
-    days = read(Period(month, day - ONE_DAY)) if day > month else defaultdict(Totals)
-    return (
-        {scope: Totals.of([earlier[scope], days[scope]]) for scope in scopes},
-        {scope: Totals.of([earlier[scope], later[scope]]) for scope in scopes},
-    )

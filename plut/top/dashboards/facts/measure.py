@@ -72,10 +72,15 @@ class Totals:
 
     @classmethod
     def of(cls, parts: Iterable[Totals]) -> Totals:
-        total = cls()
-        for part in parts:
-            total.add(part)
-        return total
+        """The sum of ``parts``, their sets united in one pass each (a national map unites
+        thousands of them: docs/performance.md)."""
+        parts = list(parts)
+        if not parts:
+            return cls()
+        return cls(
+            **{name: sum(getattr(part, name) for part in parts) for name in NUMBERS},
+            **{name: BitMap.union(*(getattr(part, name) for part in parts)) for name in SETS},
+        )
 
     def is_empty(self) -> bool:
         return not any(getattr(self, f.name) for f in fields(self))

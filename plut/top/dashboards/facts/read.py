@@ -160,45 +160,64 @@ def _regency_cells(level: int, scopes: list[int], key: Key) -> QuerySet:
 # --- One place: every month once --------------------------------------------------------------
 
 
+class PlacesFacts:
+    """The month cells of several places of one level (provinces, centres) with the same
+    filters, read in one query; each place's figures for any period from them."""
+
+    def __init__(self, level: int, scopes: list[int], key: Key) -> None:
+        self.level, self.scopes, self.key = level, scopes, key
+        self.months: dict[int, dict[datetime.date, Totals]] = defaultdict(dict)
+        if key.regency:
+            column = {Level.CENTRE: "centre_id", Level.PROVINCE: "province"}.get(level, "regency")
+            rows = _regency_cells(level, scopes, key).annotate(scope=F(column))
+        else:
+            rows = Cell.objects.filter(
+                level=level, scope__in=scopes, area=key.area, mode=key.mode, grain=Grain.MONTH
+            )
+        for row in rows.values("scope", "day", *NUMBERS, *SETS):
+            months = self.months[row["scope"]]
+            months[row["day"]] = Totals.of([months.get(row["day"], Totals()), cell_totals(row)])
+        self._parts: dict[Period, dict[int, Totals]] = {}
+
+    def _part(self, scope: int, part: Period) -> Totals:
+        if part not in self._parts:
+            self._parts[part] = _parts(self.level, self.scopes, self.key, part)
+        return self._parts[part].get(scope, Totals())
+
+    def within(self, scope: int, period: Period) -> Totals:
+        months, parts = split(period)
+        kept = self.months[scope]
+        return Totals.of(
+            [kept[m] for m in months if m in kept] + [self._part(scope, p) for p in parts]
+        )
+
+    def before(self, scope: int, day: datetime.date) -> Totals:
+        """Everything before ``day`` began."""
+        first = day.replace(day=1)
+        earlier = [totals for month, totals in self.months[scope].items() if month < first]
+        if day != first:
+            earlier.append(self._part(scope, Period(first, day - ONE_DAY)))
+        return Totals.of(earlier)
+
+    def ever(self, scope: int) -> Totals:
+        return Totals.of(self.months[scope].values())
+
+
 class PlaceFacts:
     """The cells of one place and filters, read once; figures for any period from them."""
 
     def __init__(self, key: Key) -> None:
         self.key = key
-        self.months: dict[datetime.date, Totals] = defaultdict(Totals)
-        if key.regency:
-            rows = _regency_cells(key.level, [key.scope], key)
-        else:
-            rows = Cell.objects.filter(
-                level=key.level, scope=key.scope, area=key.area, mode=key.mode, grain=Grain.MONTH
-            )
-        for row in rows.values("day", *NUMBERS, *SETS):
-            self.months[row["day"]].add(cell_totals(row))
-        self._parts: dict[Period, Totals] = {}
-
-    def _part(self, part: Period) -> Totals:
-        if part not in self._parts:
-            key = self.key
-            found = _parts(key.level, [key.scope], key, part)
-            self._parts[part] = found.get(key.scope, Totals())
-        return self._parts[part]
+        self._kept = PlacesFacts(key.level, [key.scope], key)
 
     def within(self, period: Period) -> Totals:
-        months, parts = split(period)
-        return Totals.of(
-            [self.months[m] for m in months if m in self.months] + [self._part(p) for p in parts]
-        )
+        return self._kept.within(self.key.scope, period)
 
     def before(self, day: datetime.date) -> Totals:
-        """Everything before ``day`` began."""
-        first = day.replace(day=1)
-        earlier = [totals for month, totals in self.months.items() if month < first]
-        if day != first:
-            earlier.append(self._part(Period(first, day - ONE_DAY)))
-        return Totals.of(earlier)
+        return self._kept.before(self.key.scope, day)
 
     def ever(self) -> Totals:
-        return Totals.of(self.months.values())
+        return self._kept.ever(self.key.scope)
 
 
 # --- Many places at once: the league tables -------------------------------------------------
