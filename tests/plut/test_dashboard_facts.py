@@ -4,8 +4,9 @@ The selectors' computation from the source tables (``facts.answers`` off) is the
 numbers tests (test_dashboards_numbers.py) check it against independent counts. Here, on data
 from the scale generator, seeded random combinations of place, period (every preset and custom
 ranges up to three years, starting and ending mid-month), service area, mode, centre and the
-clients' regency are computed both ways for every section of the level, and must be equal; then again after writes
-of every kind have been worked in incrementally, and the incremental cells must equal a rebuild.
+clients' regency are computed both ways for every section of the level, and must be equal;
+then again after writes of every kind have been worked in incrementally, and the incremental
+cells must equal a rebuild.
 """
 
 from __future__ import annotations
@@ -305,6 +306,26 @@ def test_a_commit_that_writes_sessions_queues_one_drain(world, monkeypatch):
     assert not DirtyMark.objects.exists()
     SessionFactory(consultant=world.a.consultant, enterprises=[world.a.enterprise])
     assert queued == [1, 1]
+
+
+def test_a_client_moved_to_another_regency_queues_a_drain_and_an_edit_does_not(
+    world, monkeypatch, django_capture_on_commit_callbacks
+):
+    queued = []
+    monkeypatch.setattr(tasks.dashboard_facts_drain, "delay", lambda: queued.append(1))
+    SessionFactory(consultant=world.a.consultant, enterprises=[world.a.enterprise])
+    tasks.dashboard_facts_drain()
+    enterprise = world.a.enterprise
+    with django_capture_on_commit_callbacks(execute=True):
+        Enterprise.objects.filter(pk=enterprise.pk).update(name="Nama baru")
+    assert not queued and not DirtyMark.objects.exists()
+    elsewhere = enterprise.regency.province.regencies.exclude(pk=enterprise.regency_id).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        Enterprise.objects.filter(pk=enterprise.pk).update(regency=elsewhere)
+    assert queued == [1] and DirtyMark.objects.exists()
+    tasks.dashboard_facts_drain()
+    assert RegencyCell.objects.filter(regency=elsewhere.pk).exists()
+    assert not RegencyCell.objects.filter(regency=enterprise.regency_id).exists()
 
 
 @pytest.mark.django_db(transaction=True)

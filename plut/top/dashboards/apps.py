@@ -17,16 +17,19 @@ SOURCES = (
     "clinics.WorkingHours",
     "dashboards.CentreUtilisation",
     "dashboards.Cell",
+    "dashboards.RegencyCell",
     "dashboards.ConsultantCell",
     "accounts.User",
 )
 # What the facts (plut/top/dashboards/facts/) are computed from: their triggers leave marks,
-# and a commit that wrote any of these has Celery work the marks through at once.
+# and a commit that wrote any of these has Celery work the marks through at once. An
+# enterprise counts when it moves to another regency (the regency cells; dashboards 0004).
 FACT_SOURCES = (
     "mentoring.MentoringSession",
     "mentoring.SessionEnterprise",
     "mentoring.SatisfactionSurvey",
     "mentoring.Booking",
+    "cooperatives.Enterprise",
 )
 USER_FIGURES = ("is_active", "role", "first_name", "last_name", "username")
 
@@ -44,6 +47,12 @@ class DashboardsConfig(AppConfig):
         from plut.top.dashboards.snapshots import VERSIONS
 
         users = apps.get_model("accounts.User")._meta.db_table
+        enterprises = apps.get_model("cooperatives.Enterprise")._meta.db_table
 
         versions.watch(VERSIONS, SOURCES, matters=versions.updates_touching(users, USER_FIGURES))
-        versions.watch("dashboard-facts", FACT_SOURCES, then=drain_soon)
+        versions.watch(
+            "dashboard-facts",
+            FACT_SOURCES,
+            matters=versions.updates_touching(enterprises, ["regency_id"]),
+            then=drain_soon,
+        )

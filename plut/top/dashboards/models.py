@@ -174,9 +174,10 @@ class ConsultantCell(models.Model):
 
 
 class DirtyMark(models.Model):
-    """A centre and a UTC date whose sessions, attendance, surveys or bookings changed, written
-    by database triggers (dashboards migration 0003) on every path that writes them; the facts
-    of the local days it may fall on are recomputed, then the mark is deleted."""
+    """A centre and a UTC date whose sessions, attendance, surveys, bookings or clients'
+    regencies changed, written by database triggers (dashboards migrations 0003, 0004) on every
+    path that writes them; the facts of the local days it may fall on are recomputed, then the
+    mark is deleted."""
 
     centre_id = models.BigIntegerField()
     day = models.DateField()

@@ -11,7 +11,7 @@ counted, which is exact for any range.
 - ``measure``: what a set of sessions and bookings adds up to, per group (the one computation
   from the source tables, used to build cells and for the days of a province or centre that
   no cell holds).
-- ``keep``: database triggers mark each changed centre and date (dashboards 0003); ``drain``
+- ``keep``: database triggers mark each changed centre and date (dashboards 0003, 0004); ``drain``
   recomputes the centre's months, then its province's and the nation's, and the nation's days.
   Celery drains after every commit that leaves marks, and each minute as a safety net.
 - ``read``: the figures of a dashboard from the cells.

@@ -1,13 +1,13 @@
 """Keeping the cells true: each changed centre and date is recomputed from the source tables.
 
-Database triggers (dashboards 0003) leave a ``DirtyMark`` for every write to sessions,
+Database triggers (dashboards 0003, 0004) leave a ``DirtyMark`` for every write to sessions,
 attendance, cooperatives served, surveys and bookings, whatever wrote them. ``drain`` takes the
 pending marks, recomputes the months of each centre they touch (a month of one centre is a few
 hundred sessions) with its regency cells, then those months of its province and of the nation
 as unions of the cells below, and the nation's days; then deletes the marks it read. An
-enterprise moved to another regency marks its sessions' and bookings' centres and dates. A write that commits meanwhile
-leaves a mark of its own, which the next drain takes: the marks are deleted by id, never by
-what they say.
+enterprise moved to another regency marks its sessions' and bookings' centres and dates. A
+write that commits meanwhile leaves a mark of its own, which the next drain takes: the marks
+are deleted by id, never by what they say.
 
 Everything a centre or province is (its province, its zone) is read when a cell is computed:
 moving a centre to another province or a province to another zone needs

@@ -218,9 +218,11 @@ def measure_per_regency(
             cell.sessions += 1
             for name, value in zip(SESSION_NUMBERS[1:], minutes, strict=True):
                 setattr(cell, name, getattr(cell, name) + (value or 0))
-    for session, score in SatisfactionSurvey.objects.filter(
-        session__in=session_ids, score__isnull=False
-    ).values_list("session_id", "score"):
+    for session, score in (
+        SatisfactionSurvey.objects.filter(session__in=session_ids, score__isnull=False)
+        .values_list("session_id", "score")
+        .order_by()
+    ):
         for cell in cells(session):
             cell.surveys += 1
             cell.score_sum += score

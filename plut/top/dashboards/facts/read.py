@@ -143,6 +143,17 @@ def _parts(level: int, scopes: list[int], key: Key, part: Period) -> dict:
 # --- A regency's months ----------------------------------------------------------------------
 
 
+def _month_rows(level: int, scopes: list[int], key: Key) -> QuerySet:
+    """The month cells of the places listed within ``key``'s filters, each with its ``scope``
+    (a regency's leaves, several per month, or one ``Cell`` per month)."""
+    if key.regency:
+        scope = {Level.CENTRE: F("centre_id"), Level.PROVINCE: F("province")}.get(level, Value(0))
+        return _regency_cells(level, scopes, key).annotate(scope=scope)
+    return Cell.objects.filter(
+        level=level, scope__in=scopes, area=key.area, mode=key.mode, grain=Grain.MONTH
+    )
+
+
 def _regency_cells(level: int, scopes: list[int], key: Key) -> QuerySet:
     """The regency cells (leaves) of the places listed that ``key``'s area and mode take."""
     rows = RegencyCell.objects.filter(regency=key.regency)
@@ -161,22 +172,18 @@ def _regency_cells(level: int, scopes: list[int], key: Key) -> QuerySet:
 
 
 class PlacesFacts:
-    """The month cells of several places of one level (provinces, centres) with the same
-    filters, read in one query; each place's figures for any period from them."""
+    """The month cells of several places of one level (the nation, provinces, centres) with
+    the same filters, read in one query; each place's figures for any period from them."""
 
     def __init__(self, level: int, scopes: list[int], key: Key) -> None:
         self.level, self.scopes, self.key = level, scopes, key
+        parts: dict[int, dict[datetime.date, list[Totals]]] = defaultdict(lambda: defaultdict(list))
+        for row in _month_rows(level, scopes, key).values("scope", "day", *NUMBERS, *SETS):
+            parts[row["scope"]][row["day"]].append(cell_totals(row))
+        # A regency's month is the sum of its leaves.
         self.months: dict[int, dict[datetime.date, Totals]] = defaultdict(dict)
-        if key.regency:
-            column = {Level.CENTRE: "centre_id", Level.PROVINCE: "province"}.get(level, "regency")
-            rows = _regency_cells(level, scopes, key).annotate(scope=F(column))
-        else:
-            rows = Cell.objects.filter(
-                level=level, scope__in=scopes, area=key.area, mode=key.mode, grain=Grain.MONTH
-            )
-        for row in rows.values("scope", "day", *NUMBERS, *SETS):
-            months = self.months[row["scope"]]
-            months[row["day"]] = Totals.of([months.get(row["day"], Totals()), cell_totals(row)])
+        for scope, days in parts.items():
+            self.months[scope] = {day: Totals.of(leaves) for day, leaves in days.items()}
         self._parts: dict[Period, dict[int, Totals]] = {}
 
     def _part(self, scope: int, part: Period) -> Totals:
@@ -229,14 +236,8 @@ def per_scope(level: int, scopes: list[int], key: Key, period: Period) -> dict:
     the source tables)."""
     months, parts = split(period)
     result: dict[int, Totals] = defaultdict(Totals)
-    if key.regency:
-        column = "centre_id" if level == Level.CENTRE else "province"
-        rows = _regency_cells(level, scopes, key).annotate(scope=F(column))
-    else:
-        rows = Cell.objects.filter(
-            level=level, scope__in=scopes, area=key.area, mode=key.mode, grain=Grain.MONTH
-        )
-    for row in rows.filter(day__in=months).values("scope", *NUMBERS, *SETS):
+    rows = _month_rows(level, scopes, key).filter(day__in=months)
+    for row in rows.values("scope", *NUMBERS, *SETS):
         result[row["scope"]].add(cell_totals(row))
     for part in parts:
         for scope, totals in _part_live(level, scopes, key, part).items():

@@ -60,13 +60,15 @@ END $$""",
             "EXECUTE FUNCTION dashboards_mark_enterprise()",
         ]
         utc_date = facts_0003.PG_DATE
-    else:
+    elif vendor == "sqlite":
         statements.append(
             f"CREATE TRIGGER dashboards_mark_enterprise AFTER UPDATE OF regency_id ON {ENTERPRISES} "
             "WHEN NEW.regency_id IS NOT OLD.regency_id "
             f"BEGIN {_enterprise_marks(facts_0003.SQLITE_DATE)}; END"
         )
         utc_date = facts_0003.SQLITE_DATE
+    else:
+        raise NotImplementedError(f"The dashboards' facts have no triggers for {vendor}.")
     for statement in statements:
         schema_editor.execute(statement)
     schema_editor.execute(facts_0003._backfill(utc_date))
