@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from clinics.models import Centre
 from cooperatives.models import Enterprise
-from mentoring.models import MentoringSession, SatisfactionSurvey
+from mentoring.models import MentoringSession, Outcome, SatisfactionSurvey
 from plut.top.dashboards.facts import keep
 from plut.top.dashboards.filters import NATIONAL, filters_from, place_for
 from plut.top.dashboards.maps import DEFAULT_FIGURE, MAP_FIGURES, choropleth
@@ -41,17 +41,28 @@ def generated(world, time_machine):
     2025 to January 2027. The enterprises were registered long before, half of them without a
     turnover (so the first recorded one is their baseline): the turnover indicator has a value."""
     time_machine.move_to(NOW, tick=False)
+    # The world was made on the process's own clock: its outcomes dated as of NOW's month.
+    Outcome.objects.update(recorded_on=datetime.date(2026, 12, 1))
     centres = [world.a.centre, world.b.centre, wit_centre()]
     generate(centres)
-    enterprises = Enterprise.objects.filter(centre__in=centres).order_by("pk")
+    # Every client registered then, the world's too (made before the clock was moved).
+    enterprises = Enterprise.objects.order_by("pk")
     enterprises.update(created_at=datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC))
     Enterprise.objects.filter(pk__in=list(enterprises.values_list("pk", flat=True))[::2]).update(
         annual_turnover=None
     )
     # Lampung also serves a cooperative whose last RAT is long past (no longer active).
-    lampung = MentoringSession.objects.filter(
-        centre=world.a.centre, starts_at__gte=datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
-    ).first()
+    # One held in June 2026, inside every period the tests read, whatever the generator made
+    # around the process's own clock.
+    lampung = (
+        MentoringSession.objects.filter(
+            centre=world.a.centre,
+            starts_at__gte=datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC),
+            starts_at__lt=datetime.datetime(2026, 7, 1, tzinfo=datetime.UTC),
+        )
+        .order_by("starts_at", "pk")
+        .first()
+    )
     lampung.cooperatives.add(
         CooperativeFactory(centre=world.a.centre, last_rat_on=datetime.date(2015, 6, 1))
     )
